@@ -1,0 +1,29 @@
+import { cloudflareTest } from "@cloudflare/vitest-pool-workers";
+import { defineConfig } from "vitest/config";
+
+export default defineConfig({
+  test: {
+    coverage: {
+      provider: "istanbul",
+      include: ["protocol/**", "worker/**", "durable-objects/**", "bridge/**", "client/**"],
+      thresholds: { lines: 80 },
+    },
+    projects: [
+      {
+        // Code that runs in the Worker, tested inside workerd.
+        plugins: [cloudflareTest({ wrangler: { configPath: "./wrangler.toml" } })],
+        test: { name: "workers", include: ["test/worker/**/*.test.ts", "test/protocol/**/*.test.ts"] },
+      },
+      {
+        // The bridge, the legacy client and the end-to-end tests over real TCP.
+        test: {
+          name: "node",
+          include: ["test/e2e/**/*.test.ts", "test/node/**/*.test.ts"],
+          environment: "node",
+          testTimeout: 60_000,
+          hookTimeout: 120_000,
+        },
+      },
+    ],
+  },
+});
