@@ -1,6 +1,8 @@
 /**
  * Mac Roman <-> Unicode. Bytes 0x00-0x7F are ASCII; the upper half comes from this table.
  * Characters Mac Roman cannot express encode as '?', as GoS does.
+ * Checked against GoS source/mac_roman.d: identical except 0xD2, where GoS has U+2010 (a typo
+ * for U+201C); we keep Apple's U+201C. 0xDB is the euro and 0xF0 the Apple logo in both.
  */
 // biome-ignore format: one row per 16 code points reads like the charset chart
 const UPPER_HALF = [
