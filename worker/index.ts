@@ -1,4 +1,6 @@
 import { Hono } from "hono";
+import { admin } from "./admin.ts";
+import { requireBridgeToken, tunnelConfig } from "./tunnel-auth.ts";
 
 export { Directory } from "../durable-objects/directory.ts";
 export { Room } from "../durable-objects/room.ts";
@@ -6,5 +8,10 @@ export { Room } from "../durable-objects/room.ts";
 const app = new Hono<{ Bindings: Env }>();
 
 app.get("/health", (c) => c.json({ ok: true }));
+
+// Every /tunnel route needs the bridge token: keep this before the other /tunnel routes.
+app.use("/tunnel/*", requireBridgeToken);
+app.get("/tunnel/config", tunnelConfig);
+app.route("/admin", admin);
 
 export default app;

@@ -1,0 +1,227 @@
+/**
+ * Registered accounts in D1. Passwords are stored only as PBKDF2 hashes (worker/passwords.ts).
+ */
+import { decodeMacRoman, encodeMacRoman } from "../protocol/macroman.ts";
+import { normalizeUserName, stripUserName } from "../protocol/text.ts";
+import { hashPassword, type PasswordHash, verifyPassword } from "./passwords.ts";
+
+export interface Account {
+  id: number;
+  /** Normalised login name. */
+  username: string;
+  /** The name as it was registered (may carry formatting codes). */
+  displayName: string;
+  nick: string;
+  team: string;
+  primaryColor: number;
+  secondaryColor: number;
+  coatOfArms: number;
+  adminLevel: number;
+  /** Epoch ms, or null when not banned. */
+  bannedUntil: number | null;
+  bannedReason: string | null;
+  playerData: Uint8Array | null;
+}
+
+export interface NewAccount {
+  username: string;
+  password: string;
+  nick?: string;
+  team?: string;
+}
+
+export type CreateAccountResult =
+  | { ok: true; account: Account }
+  | { ok: false; reason: "duplicate" | "invalid"; message: string };
+
+/** Login names: 31 characters + NUL in the client's structures (PROTOCOL.md §11). */
+export const MAX_USERNAME_LENGTH = 31;
+/** Myth's password field is 15 characters + NUL. */
+export const MAX_PASSWORD_LENGTH = 15;
+/** Nick and team travel in player data as C strings; keep them to the user-name limit. */
+export const MAX_NICK_LENGTH = 31;
+/** Registered ids stay below the guest range (GoS: guests from int.max / 2). */
+export const FIRST_GUEST_ID = 1073741823;
+
+/** True when every character has a Mac Roman byte and none is a control character. */
+export function isMacRomanText(text: string): boolean {
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c < 0x20 || c === 0x7f) return false;
+  }
+  return decodeMacRoman(encodeMacRoman(text)) === text;
+}
+
+/** Checks a proposed account; returns an error message or null. */
+export function validateNewAccount(input: NewAccount): string | null {
+  if (typeof input.username !== "string") return "username must be a string";
+  if (typeof input.password !== "string") return "password must be a string";
+  const username = stripUserName(input.username);
+  if (username.length === 0) return "username is empty after removing formatting codes and spaces";
+  if (username.length > MAX_USERNAME_LENGTH) return `username is longer than ${MAX_USERNAME_LENGTH} characters`;
+  if (!isMacRomanText(input.username)) return "username has characters the Myth client cannot show (Mac Roman)";
+  if (input.password.length === 0) return "password is empty (an empty password means a guest login)";
+  if (input.password.length > MAX_PASSWORD_LENGTH) return `password is longer than ${MAX_PASSWORD_LENGTH} characters`;
+  if (!isMacRomanText(input.password)) return "password has characters the Myth client cannot type (Mac Roman)";
+  for (const field of ["nick", "team"] as const) {
+    const v = input[field];
+    if (v === undefined) continue;
+    if (typeof v !== "string") return `${field} must be a string`;
+    if (v.length > MAX_NICK_LENGTH) return `${field} is longer than ${MAX_NICK_LENGTH} characters`;
+    if (!isMacRomanText(v)) return `${field} has characters the Myth client cannot show (Mac Roman)`;
+  }
+  if (input.nick !== undefined && input.nick.trim().length === 0) return "nick is empty";
+  return null;
+}
+
+export interface AuditEntry {
+  actor: string;
+  action: string;
+  detail?: Record<string, unknown>;
+}
+
+/**
+ * Creates an account. With `audit`, an audit_log row is written in the same D1 batch
+ * (one transaction), its target being the new user's id.
+ */
+export async function createAccount(
+  db: D1Database,
+  input: NewAccount,
+  options: { audit?: AuditEntry; now?: number } = {},
+): Promise<CreateAccountResult> {
+  const problem = validateNewAccount(input);
+  if (problem) return { ok: false, reason: "invalid", message: problem };
+  // Stored under the lookup key (protocol/text.ts: stripped, lower-cased); shown as typed.
+  const username = normalizeUserName(input.username);
+  const displayName = input.username.trim();
+  const nick = input.nick ?? stripUserName(input.username);
+  const team = input.team ?? "";
+  const now = options.now ?? Date.now();
+
+  const existing = await db.prepare("SELECT id FROM users WHERE username = ?").bind(username).first();
+  if (existing) return duplicate(username);
+
+  const pw = await hashPassword(encodeMacRoman(input.password));
+  const insert = db
+    .prepare(
+      `INSERT INTO users (username, display_name, password_hash, password_salt, password_iterations,
+         password_algorithm, nick, team, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING *`,
+    )
+    .bind(username, displayName, pw.hash, pw.salt, pw.iterations, pw.algorithm, nick, team, now);
+  const statements = [insert];
+  if (options.audit) {
+    statements.push(
+      db
+        .prepare(
+          "INSERT INTO audit_log (at, actor, action, target, detail) VALUES (?, ?, ?, CAST(last_insert_rowid() AS TEXT), ?)",
+        )
+        .bind(now, options.audit.actor, options.audit.action, JSON.stringify(options.audit.detail ?? {})),
+    );
+  }
+  try {
+    const [inserted] = await db.batch<UserRow>(statements);
+    const row = inserted?.results[0];
+    if (!row) throw new Error("insert returned no row");
+    return { ok: true, account: toAccount(row) };
+  } catch (e) {
+    // Two creations racing past the SELECT above: the UNIQUE constraint decides.
+    if (/UNIQUE constraint failed/i.test(String((e as Error).message))) return duplicate(username);
+    throw e;
+  }
+}
+
+function duplicate(username: string): CreateAccountResult {
+  return { ok: false, reason: "duplicate", message: `an account named "${username}" already exists` };
+}
+
+// A fixed hash to verify against when the user does not exist, so both paths cost the same.
+let dummyHash: Promise<PasswordHash> | null = null;
+
+/**
+ * Checks a login. Returns the account, or null for an unknown user or a wrong password
+ * (the caller cannot tell which). Bans are the caller's decision (bannedUntil).
+ */
+export async function verifyLogin(db: D1Database, username: string, password: string): Promise<Account | null> {
+  const name = normalizeUserName(username);
+  const row =
+    name.length > 0 ? await db.prepare("SELECT * FROM users WHERE username = ?").bind(name).first<UserRow>() : null;
+  const candidate = encodeMacRoman(password);
+  if (!row || password.length === 0) {
+    dummyHash ??= hashPassword(new Uint8Array([0]));
+    await verifyPassword(candidate, await dummyHash);
+    return null;
+  }
+  const good = await verifyPassword(candidate, {
+    algorithm: row.password_algorithm,
+    iterations: row.password_iterations,
+    salt: toBytes(row.password_salt),
+    hash: toBytes(row.password_hash),
+  });
+  return good ? toAccount(row) : null;
+}
+
+export async function getAccount(db: D1Database, id: number): Promise<Account | null> {
+  const row = await db.prepare("SELECT * FROM users WHERE id = ?").bind(id).first<UserRow>();
+  return row ? toAccount(row) : null;
+}
+
+/** Notes a successful login and, when given, the player data the client sent (§4.2). */
+export async function recordLogin(
+  db: D1Database,
+  id: number,
+  playerData?: Uint8Array | null,
+  now = Date.now(),
+): Promise<void> {
+  if (playerData) {
+    await db
+      .prepare("UPDATE users SET last_login_at = ?, player_data = ? WHERE id = ?")
+      .bind(now, playerData, id)
+      .run();
+  } else {
+    await db.prepare("UPDATE users SET last_login_at = ? WHERE id = ?").bind(now, id).run();
+  }
+}
+
+interface UserRow {
+  id: number;
+  username: string;
+  display_name: string;
+  password_hash: unknown;
+  password_salt: unknown;
+  password_iterations: number;
+  password_algorithm: string;
+  nick: string;
+  team: string;
+  primary_color: number;
+  secondary_color: number;
+  coat_of_arms: number;
+  admin_level: number;
+  player_data: unknown;
+  banned_until: number | null;
+  banned_reason: string | null;
+}
+
+function toAccount(row: UserRow): Account {
+  return {
+    id: row.id,
+    username: row.username,
+    displayName: row.display_name,
+    nick: row.nick,
+    team: row.team,
+    primaryColor: row.primary_color,
+    secondaryColor: row.secondary_color,
+    coatOfArms: row.coat_of_arms,
+    adminLevel: row.admin_level,
+    bannedUntil: row.banned_until,
+    bannedReason: row.banned_reason,
+    playerData: row.player_data == null ? null : toBytes(row.player_data),
+  };
+}
+
+/** D1 hands BLOBs back as ArrayBuffer or as an array of numbers, depending on the path. */
+function toBytes(v: unknown): Uint8Array {
+  if (v instanceof Uint8Array) return v;
+  if (v instanceof ArrayBuffer) return new Uint8Array(v);
+  if (Array.isArray(v)) return Uint8Array.from(v as number[]);
+  throw new TypeError("expected a BLOB column");
+}

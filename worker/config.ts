@@ -1,0 +1,300 @@
+/**
+ * Edge configuration: the rooms, login policy and limits, read from Worker vars.
+ *
+ * Env vars (all optional strings; wrangler.toml [vars] or `wrangler secret put`):
+ *   ROOM_CONFIG            JSON array of rooms (see RoomConfigInput); empty ⇒ the built-in default set
+ *   LOGIN_PORT             port of the user/login server the bridge listens on (default 6321)
+ *   ALLOW_GUESTS           "true"/"false": may guests log in at all (default true)
+ *   MIN_MYTH2_APP_VERSION  lowest Myth II 1.8 application version accepted (default 2180, GoS)
+ *   MIN_MYTH2_BUILD        lowest Myth II 1.8 build accepted (default 427, GoS)
+ *   MIN_LEGACY_PATCH       lowest MythDev patch level for older Myth clients (default 3, Bungie/MythDev)
+ *   TOKEN_GRACE_SECONDS    how long a handoff token lives while its user is in no room (default 60)
+ *   MAX_ROOM_CAPACITY      upper bound for any room's capacity (default 999, GoS)
+ *   ROOM_HOST              IPv4 advertised as room host to clients that need a real address;
+ *                          empty ⇒ the bridge's local address for that connection
+ */
+
+export type Game = "myth1" | "myth2" | "myth3" | "marathon";
+export type RoomType = "unranked" | "ranked" | "tournament";
+export type FilmsPolicy = "supported" | "required";
+
+export const GAMES: readonly Game[] = ["myth1", "myth2", "myth3", "marathon"];
+export const ROOM_TYPES: readonly RoomType[] = ["unranked", "ranked", "tournament"];
+
+export interface RoomConfig {
+  /** Unique across all games: names the Room DO ("room:<id>") and the tunnel path. */
+  readonly id: number;
+  /** room_info.room_id the client sees (it picks the banner/name from it); default = id. */
+  readonly wireId: number;
+  readonly name: string;
+  readonly game: Game;
+  readonly type: RoomType;
+  /** TCP port the bridge listens on for this room. */
+  readonly port: number;
+  readonly capacity: number;
+  /** May guests enter? Default: only unranked rooms (GoS). */
+  readonly guests: boolean;
+  /** Blue-bar lines sent after joining (message 10, one per line). */
+  readonly joinMessages: readonly string[];
+  /** Recording stream support (Myth II 1.8 room flags bit0/bit1); absent ⇒ no films. */
+  readonly films?: FilmsPolicy;
+}
+
+/** What ROOM_CONFIG may contain: everything but id, game and type has a default. */
+export interface RoomConfigInput {
+  id: number;
+  wireId?: number;
+  name?: string;
+  game: Game;
+  type: RoomType;
+  port?: number;
+  capacity?: number;
+  guests?: boolean;
+  joinMessages?: string[];
+  films?: FilmsPolicy;
+}
+
+export interface MinimumVersions {
+  /** Myth II 1.8 (GoS): application version and build from version_control (115). */
+  readonly myth2AppVersion: number;
+  readonly myth2Build: number;
+  /** Older Myth clients (Bungie/MythDev): patch level from version_control. */
+  readonly legacyPatch: number;
+}
+
+export interface EdgeConfig {
+  readonly loginPort: number;
+  readonly allowGuests: boolean;
+  readonly minimumVersions: MinimumVersions;
+  readonly tokenGraceSeconds: number;
+  readonly maxRoomCapacity: number;
+  /** Dotted IPv4 to advertise as room host, or null to use the bridge's local address. */
+  readonly roomHost: string | null;
+  readonly rooms: readonly RoomConfig[];
+}
+
+export type ConfigVar =
+  | "ROOM_CONFIG"
+  | "LOGIN_PORT"
+  | "ALLOW_GUESTS"
+  | "MIN_MYTH2_APP_VERSION"
+  | "MIN_MYTH2_BUILD"
+  | "MIN_LEGACY_PATCH"
+  | "TOKEN_GRACE_SECONDS"
+  | "MAX_ROOM_CAPACITY"
+  | "ROOM_HOST";
+
+/** Any object with (some of) the config vars as strings; the Worker's Env fits. */
+export type ConfigEnv = { readonly [K in ConfigVar]?: string | undefined };
+
+export class ConfigError extends Error {
+  override name = "ConfigError";
+}
+
+export const DEFAULT_LOGIN_PORT = 6321;
+export const DEFAULT_ROOM_CAPACITY = 32;
+export const DEFAULT_MAX_ROOM_CAPACITY = 999;
+export const DEFAULT_TOKEN_GRACE_SECONDS = 60;
+/** First room port (GoS room_start_port); rooms without a port take the next free one. */
+export const FIRST_ROOM_PORT = 6323;
+/** Room MOTD limit in the Bungie room daemon (PROTOCOL.md §11). */
+const MAX_JOIN_MESSAGE_LENGTH = 255;
+const MAX_JOIN_MESSAGES = 32;
+const MAX_ROOM_NAME_LENGTH = 63;
+
+/**
+ * The default set mirrors GoS for Myth II: rooms 0-5 on ports 6323-6328, two unranked, two
+ * ranked, two tournament. GoS marks every room as supporting films and all but the first as
+ * requiring them (metaserver_config.d). Myth TFL, Myth III and Aleph One get one unranked
+ * room each on the next ports; their clients see room_id 0 (A1S also announces room 0).
+ */
+export const DEFAULT_ROOMS: readonly RoomConfigInput[] = [
+  { id: 0, name: "Unranked", game: "myth2", type: "unranked", films: "supported" },
+  { id: 1, name: "Unranked (films)", game: "myth2", type: "unranked", films: "required" },
+  { id: 2, name: "Ranked", game: "myth2", type: "ranked", films: "required" },
+  { id: 3, name: "Ranked 2", game: "myth2", type: "ranked", films: "required" },
+  { id: 4, name: "Tournament", game: "myth2", type: "tournament", films: "required" },
+  { id: 5, name: "Tournament 2", game: "myth2", type: "tournament", films: "required" },
+  { id: 6, wireId: 0, name: "Myth TFL", game: "myth1", type: "unranked" },
+  { id: 7, wireId: 0, name: "Myth III", game: "myth3", type: "unranked" },
+  { id: 8, wireId: 0, name: "Aleph One", game: "marathon", type: "unranked" },
+];
+
+let cached: { key: string; config: EdgeConfig } | null = null;
+
+/** Reads and validates the configuration; throws ConfigError with a message saying what is wrong. */
+export function loadConfig(env: ConfigEnv): EdgeConfig {
+  const vars: ConfigVar[] = [
+    "ROOM_CONFIG",
+    "LOGIN_PORT",
+    "ALLOW_GUESTS",
+    "MIN_MYTH2_APP_VERSION",
+    "MIN_MYTH2_BUILD",
+    "MIN_LEGACY_PATCH",
+    "TOKEN_GRACE_SECONDS",
+    "MAX_ROOM_CAPACITY",
+    "ROOM_HOST",
+  ];
+  // Env does not change within an isolate in practice; skip re-parsing on every request.
+  const key = JSON.stringify(vars.map((v) => env[v] ?? null));
+  if (cached?.key === key) return cached.config;
+
+  const loginPort = intVar(env, "LOGIN_PORT", DEFAULT_LOGIN_PORT, 1, 65535);
+  const maxRoomCapacity = intVar(env, "MAX_ROOM_CAPACITY", DEFAULT_MAX_ROOM_CAPACITY, 1, 32767);
+  const roomHost = blank(env.ROOM_HOST) ? null : (env.ROOM_HOST as string).trim();
+  if (roomHost !== null && parseIPv4(roomHost) === null) {
+    throw new ConfigError(`ROOM_HOST must be a dotted IPv4 address, got ${JSON.stringify(roomHost)}`);
+  }
+  const config: EdgeConfig = {
+    loginPort,
+    allowGuests: boolVar(env, "ALLOW_GUESTS", true),
+    minimumVersions: {
+      myth2AppVersion: intVar(env, "MIN_MYTH2_APP_VERSION", 2180, 0, 0x7fffffff),
+      myth2Build: intVar(env, "MIN_MYTH2_BUILD", 427, 0, 0x7fffffff),
+      legacyPatch: intVar(env, "MIN_LEGACY_PATCH", 3, 0, 0x7fffffff),
+    },
+    tokenGraceSeconds: intVar(env, "TOKEN_GRACE_SECONDS", DEFAULT_TOKEN_GRACE_SECONDS, 0, 86400),
+    maxRoomCapacity,
+    roomHost,
+    rooms: parseRooms(env.ROOM_CONFIG, { loginPort, maxRoomCapacity }),
+  };
+  cached = { key, config };
+  return config;
+}
+
+function parseRooms(json: string | undefined, limits: { loginPort: number; maxRoomCapacity: number }): RoomConfig[] {
+  if (blank(json)) return normalizeRooms(DEFAULT_ROOMS, limits);
+  let raw: unknown;
+  try {
+    raw = JSON.parse(json as string);
+  } catch (e) {
+    throw new ConfigError(`ROOM_CONFIG is not valid JSON: ${(e as Error).message}`);
+  }
+  if (!Array.isArray(raw) || raw.length === 0) throw new ConfigError("ROOM_CONFIG must be a non-empty JSON array");
+  return normalizeRooms(raw as unknown[], limits);
+}
+
+/** Validates room inputs and fills in defaults; exported so tools can check a ROOM_CONFIG. */
+export function normalizeRooms(
+  inputs: readonly unknown[],
+  limits: { loginPort: number; maxRoomCapacity: number } = {
+    loginPort: DEFAULT_LOGIN_PORT,
+    maxRoomCapacity: DEFAULT_MAX_ROOM_CAPACITY,
+  },
+): RoomConfig[] {
+  const rooms: RoomConfig[] = [];
+  const ids = new Set<number>();
+  const ports = new Set<number>([limits.loginPort]);
+  let nextPort = FIRST_ROOM_PORT;
+  inputs.forEach((input, index) => {
+    const where = `ROOM_CONFIG[${index}]`;
+    if (typeof input !== "object" || input === null || Array.isArray(input)) {
+      throw new ConfigError(`${where} must be an object`);
+    }
+    const r = input as Record<string, unknown>;
+    const known = ["id", "wireId", "name", "game", "type", "port", "capacity", "guests", "joinMessages", "films"];
+    for (const k of Object.keys(r)) if (!known.includes(k)) throw new ConfigError(`${where}: unknown field "${k}"`);
+
+    const id = intField(r.id, `${where}.id`, 0, 32767);
+    if (ids.has(id)) throw new ConfigError(`${where}.id ${id} is used by another room`);
+    ids.add(id);
+    const wireId = r.wireId === undefined ? id : intField(r.wireId, `${where}.wireId`, 0, 32767);
+    const game = enumField(r.game, `${where}.game`, GAMES);
+    const type = enumField(r.type, `${where}.type`, ROOM_TYPES);
+    const name = r.name === undefined ? `Room ${id}` : stringField(r.name, `${where}.name`, MAX_ROOM_NAME_LENGTH);
+    if (name.length === 0) throw new ConfigError(`${where}.name must not be empty`);
+
+    let port: number;
+    if (r.port === undefined) {
+      while (ports.has(nextPort)) nextPort++;
+      port = nextPort;
+    } else {
+      port = intField(r.port, `${where}.port`, 1, 65535);
+      if (ports.has(port)) throw new ConfigError(`${where}.port ${port} is already used (login port or another room)`);
+    }
+    ports.add(port);
+    if (port >= nextPort) nextPort = port + 1;
+
+    const capacity =
+      r.capacity === undefined
+        ? Math.min(DEFAULT_ROOM_CAPACITY, limits.maxRoomCapacity)
+        : intField(r.capacity, `${where}.capacity`, 1, limits.maxRoomCapacity);
+    const guests = r.guests === undefined ? type === "unranked" : boolField(r.guests, `${where}.guests`);
+    const joinMessages = r.joinMessages === undefined ? [] : stringList(r.joinMessages, `${where}.joinMessages`);
+    const films = r.films === undefined ? undefined : enumField(r.films, `${where}.films`, ["supported", "required"]);
+
+    rooms.push({ id, wireId, name, game, type, port, capacity, guests, joinMessages, ...(films ? { films } : {}) });
+  });
+  return rooms;
+}
+
+export function roomById(config: EdgeConfig, id: number): RoomConfig | undefined {
+  return config.rooms.find((r) => r.id === id);
+}
+
+/** "a.b.c.d" (optionally ":port") → u32 in network order as a number, or null. */
+export function parseIPv4(address: string): number | null {
+  const m = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})(?::\d{1,5})?$/.exec(address.trim());
+  if (!m) return null;
+  let value = 0;
+  for (let i = 1; i <= 4; i++) {
+    const octet = Number(m[i]);
+    if (octet > 255) return null;
+    value = value * 256 + octet;
+  }
+  return value;
+}
+
+function blank(v: string | undefined): boolean {
+  return v === undefined || v.trim() === "";
+}
+
+function intVar(env: ConfigEnv, name: ConfigVar, fallback: number, min: number, max: number): number {
+  const v = env[name];
+  if (blank(v)) return fallback;
+  const n = Number((v as string).trim());
+  if (!Number.isInteger(n) || n < min || n > max) {
+    throw new ConfigError(`${name} must be an integer from ${min} to ${max}, got ${JSON.stringify(v)}`);
+  }
+  return n;
+}
+
+function boolVar(env: ConfigEnv, name: ConfigVar, fallback: boolean): boolean {
+  const v = env[name];
+  if (blank(v)) return fallback;
+  const s = (v as string).trim().toLowerCase();
+  if (s === "true" || s === "1" || s === "yes") return true;
+  if (s === "false" || s === "0" || s === "no") return false;
+  throw new ConfigError(`${name} must be true or false, got ${JSON.stringify(v)}`);
+}
+
+function intField(v: unknown, where: string, min: number, max: number): number {
+  if (typeof v !== "number" || !Number.isInteger(v) || v < min || v > max) {
+    throw new ConfigError(`${where} must be an integer from ${min} to ${max}, got ${JSON.stringify(v)}`);
+  }
+  return v;
+}
+
+function boolField(v: unknown, where: string): boolean {
+  if (typeof v !== "boolean") throw new ConfigError(`${where} must be true or false, got ${JSON.stringify(v)}`);
+  return v;
+}
+
+function stringField(v: unknown, where: string, maxLength: number): string {
+  if (typeof v !== "string") throw new ConfigError(`${where} must be a string, got ${JSON.stringify(v)}`);
+  if (v.length > maxLength) throw new ConfigError(`${where} is longer than ${maxLength} characters`);
+  return v;
+}
+
+function stringList(v: unknown, where: string): string[] {
+  if (!Array.isArray(v)) throw new ConfigError(`${where} must be an array of strings`);
+  if (v.length > MAX_JOIN_MESSAGES) throw new ConfigError(`${where} has more than ${MAX_JOIN_MESSAGES} lines`);
+  return v.map((line, i) => stringField(line, `${where}[${i}]`, MAX_JOIN_MESSAGE_LENGTH));
+}
+
+function enumField<T extends string>(v: unknown, where: string, allowed: readonly T[]): T {
+  if (typeof v !== "string" || !(allowed as readonly string[]).includes(v)) {
+    throw new ConfigError(`${where} must be one of ${allowed.join(", ")}, got ${JSON.stringify(v)}`);
+  }
+  return v as T;
+}
