@@ -1,5 +1,6 @@
 import { Hono } from "hono";
 import { admin } from "./admin.ts";
+import { loginTunnel } from "./login/tunnel.ts";
 import { requireBridgeToken, tunnelConfig } from "./tunnel-auth.ts";
 
 export { Directory } from "../durable-objects/directory.ts";
@@ -12,6 +13,7 @@ app.get("/health", (c) => c.json({ ok: true }));
 // Every /tunnel route needs the bridge token: keep this before the other /tunnel routes.
 app.use("/tunnel/*", requireBridgeToken);
 app.get("/tunnel/config", tunnelConfig);
+app.get("/tunnel/login", loginTunnel);
 app.route("/admin", admin);
 
 export default app;

@@ -1,0 +1,437 @@
+/**
+ * The user/login server conversation (PROTOCOL.md §7.1-§7.3) as a state machine fed one
+ * packet or decoded message at a time. It does no I/O of its own: accounts, the directory,
+ * the room list, randomness and the clock are injected, and every step returns the actions
+ * to take (messages to send, then maybe "close"). worker/login/tunnel.ts wires it to the
+ * bridge's WebSocket.
+ *
+ * Three families:
+ *  - "gos":     Myth II 1.8 with session encryption, Gate of Storms order (§7.1).
+ *  - "bungie":  older Myth II / MythDev, Myth TFL, Myth III, Bungie's order (§7.2).
+ *  - "aleph":   Aleph One (§7.3).
+ *
+ * Passwords stay inside this module and accounts.verifyLogin; they are never logged.
+ */
+
+import type { LoginRequest } from "../../durable-objects/directory.ts";
+import type { Dialect } from "../../protocol/dialect.ts";
+import { MessageType } from "../../protocol/message-types.ts";
+import {
+  CASTE_NONE,
+  decodeMessage,
+  decodePlayerData,
+  dialectForLogin,
+  encodePlayerData,
+  LoginFlag,
+  type LoginMessage,
+  type Message,
+  PlayerAuxFlag,
+  type PlayerData,
+  type RoomInfo,
+  SERVER_MESSAGE_TEXT,
+  type ServerMessageCode,
+  type ServerToClientMessage,
+  Verb,
+  type VersionControlMessage,
+} from "../../protocol/messages.ts";
+import { PasswordType, readPlaintextPassword, SALT_SIZE } from "../../protocol/password.ts";
+import type { DecodeError } from "../../protocol/result.ts";
+import type { Account } from "../accounts.ts";
+
+/** What the directory needs to issue a handoff token (docs/architecture.md, SessionUser). */
+export type LoginUser = LoginRequest;
+
+export interface LoginPolicy {
+  allowGuests: boolean;
+  /** Myth II 1.8 (GoS): lowest application_version and build from version_control. */
+  minMyth2AppVersion: number;
+  minMyth2Build: number;
+  /** Older Myth clients (Bungie/MythDev): lowest patch_number. */
+  minLegacyPatch: number;
+  /** The whole login, from the connection to the room list, must fit in this. */
+  loginTimeoutMs: number;
+  /** After the room list, how long Bungie/Aleph One clients may keep the connection open. */
+  lingerTimeoutMs: number;
+}
+
+export const DEFAULT_LOGIN_TIMEOUT_MS = 60_000;
+export const DEFAULT_LINGER_TIMEOUT_MS = 30_000;
+
+export interface LoginDeps {
+  policy: LoginPolicy;
+  /** The player's address as the bridge saw it ("ipv4:port"). */
+  clientAddress: string;
+  /** Account for a user name and password, or null for an unknown user or a wrong password. */
+  verifyLogin(userName: string, password: string): Promise<Account | null>;
+  /** Notes a successful registered login, storing the client's player data when given. */
+  recordLogin(accountId: number, playerData: Uint8Array | null): Promise<void>;
+  /** Directory.login: a handoff token (64 hex characters) and the user id. */
+  directoryLogin(user: LoginUser): Promise<{ token: string; userId: number }>;
+  /** The room_info entries this user may see. */
+  roomList(user: LoginUser & { userId: number }): Promise<readonly RoomInfo[]>;
+  randomBytes(n: number): Uint8Array;
+  now(): number;
+}
+
+export type LoginAction =
+  | { readonly kind: "send"; readonly message: ServerToClientMessage }
+  | { readonly kind: "close"; readonly reason: string };
+
+type Family = "gos" | "bungie" | "aleph";
+type Step = "login" | "password" | "version" | "busy" | "linger" | "closed";
+
+/** Bungie/MythDev application names, compared case-insensitively (§7.2). */
+const BUNGIE_APPLICATIONS = new Set(["MYTH", "MYTH1", "MYTH2", "MYTH3"]);
+/** GoS accepts only the fixed Myth layout. */
+const MYTH_LOGIN_PAYLOAD_SIZE = 276;
+const MAX_SERVER_MESSAGE_TEXT = 127;
+/** GoS: guests-disallowed has its own code from this build on (§9). */
+const FIRST_BUILD_WITH_GUEST_CODES = 428;
+/** Aleph One sends these constants in version_control (§5.5). */
+const ALEPH_ONE_VERSION = { applicationVersion: 2, build: 0 };
+
+export class LoginSession {
+  private step: Step = "login";
+  private family: Family | null = null;
+  private encrypted = false;
+  private sessionDialect: Dialect | null = null;
+  private login: LoginMessage | null = null;
+  private password = "";
+  private account: Account | null = null;
+  private guest = false;
+  private readonly startedAt: number;
+  private lingerSince: number | null = null;
+
+  constructor(private readonly deps: LoginDeps) {
+    this.startedAt = deps.now();
+  }
+
+  /** Dialect to encode and decode with: known after login, a best guess before it. */
+  get dialect(): Dialect {
+    return this.sessionDialect ?? (this.encrypted ? "myth2" : "myth2-legacy");
+  }
+
+  get closed(): boolean {
+    return this.step === "closed";
+  }
+
+  /** Epoch ms at which the session gives up waiting (see expire), or null once closed. */
+  get deadline(): number | null {
+    if (this.step === "closed") return null;
+    if (this.lingerSince !== null) return this.lingerSince + this.deps.policy.lingerTimeoutMs;
+    return this.startedAt + this.deps.policy.loginTimeoutMs;
+  }
+
+  /** The bridge finished the 203 key exchange before any packet ({"t":"encrypted"}). */
+  markEncrypted(): void {
+    if (this.step === "login" && this.login === null) this.encrypted = true;
+  }
+
+  /** Closes the session if its deadline has passed. */
+  expire(now = this.deps.now()): LoginAction[] {
+    const deadline = this.deadline;
+    if (deadline === null || now < deadline) return [];
+    return this.close(this.lingerSince === null ? "login timed out" : "client did not close after the room list");
+  }
+
+  /** Decodes one whole raw packet (header + plaintext payload) and handles it. */
+  async receivePacket(packet: Uint8Array): Promise<LoginAction[]> {
+    if (this.step === "closed") return [];
+    // GoS reads login as a fixed 276-byte struct and answers anything else with "bad game".
+    if (this.encrypted && this.step === "login" && packetType(packet) === MessageType.Login) {
+      if (packet.byteLength - 8 !== MYTH_LOGIN_PAYLOAD_SIZE) {
+        return this.refuse(1, "login payload is not the Myth 276-byte layout");
+      }
+    }
+    const decoded = decodeMessage(packet, this.dialect, "to-server");
+    if (!decoded.ok) return this.malformed(decoded.error);
+    return this.handle(decoded.value);
+  }
+
+  /** A packet that could not be decoded: syntax error, then close. */
+  malformed(error: DecodeError): LoginAction[] {
+    if (this.step === "closed") return [];
+    return this.refuse(0, `malformed packet (${error.kind}): ${error.message}`);
+  }
+
+  /** Handles one decoded client message. Call one at a time, awaiting each. */
+  async handle(msg: Message): Promise<LoginAction[]> {
+    const step = this.step;
+    if (step === "closed") return [];
+    // Keepalives may arrive at any time and need no answer during login.
+    if (msg.type === MessageType.Keepalive) return [];
+    if (msg.type === MessageType.Logout) return this.close("client logged out");
+    if (step === "busy") return this.refuse(0, `message ${msg.type} while the server was busy`);
+
+    if (step === "linger") {
+      // Aleph One may ask for the remote hub list; we offer none.
+      if (msg.type === MessageType.UpdatePlayerInformation && this.family === "aleph") {
+        return [send({ type: MessageType.UpdateInfo, variant: "remote-hub-list", data: new Uint8Array(0) })];
+      }
+      // Bungie's server left the connection to the client; anything else is ignored.
+      return [];
+    }
+
+    if (msg.type === MessageType.Login && step === "login") return this.onLogin(msg);
+    // Bungie: a second login while waiting for the password re-sends the challenge.
+    if (msg.type === MessageType.Login && step === "password" && this.family === "bungie") return this.onLogin(msg);
+    if (msg.type === MessageType.PasswordResponse && step === "password") {
+      return this.onPassword(readPlaintextPassword(msg.password));
+    }
+    if (msg.type === MessageType.VersionControl && step === "version") return this.onVersion(msg);
+    return this.refuse(0, `unexpected message ${msg.type} at step ${step}`);
+  }
+
+  // ------------------------------------------------------------------ steps
+
+  private async onLogin(msg: LoginMessage): Promise<LoginAction[]> {
+    const application = msg.application.trim().toUpperCase();
+    const dialect = dialectForLogin(msg.application, this.encrypted);
+    if (this.encrypted) {
+      // GoS serves only Myth II ("MYTH2…"); MythDev's server also allowed encryption for
+      // the other Myth applications, so those take the Bungie path.
+      if (msg.application.startsWith("MYTH2") && msg.layout === "myth") {
+        this.family = "gos";
+      } else if (BUNGIE_APPLICATIONS.has(application) && msg.layout === "myth" && dialect !== null) {
+        this.family = "bungie";
+      } else {
+        return this.refuse(1, "application not supported");
+      }
+      this.sessionDialect = this.family === "gos" ? "myth2" : (dialect as Dialect);
+    } else if (msg.layout === "aleph-one" && dialect === "marathon") {
+      this.family = "aleph";
+      this.sessionDialect = dialect;
+    } else if (BUNGIE_APPLICATIONS.has(application) && msg.layout === "myth" && dialect !== null) {
+      this.family = "bungie";
+      this.sessionDialect = dialect;
+    } else {
+      return this.refuse(7, "unknown application");
+    }
+    this.login = msg;
+
+    if (this.family === "gos") {
+      // GoS sends the challenge to everyone, guests included; type 0 with a zero salt
+      // because the whole session is already encrypted.
+      this.step = "password";
+      return [send(challenge(PasswordType.Plaintext, new Uint8Array(SALT_SIZE)))];
+    }
+    if (this.family === "aleph") {
+      // A1S: "guest" or an empty name is a guest and skips the password step.
+      const name = msg.username.trim();
+      if (name === "" || name.toLowerCase() === "guest") {
+        if (!this.deps.policy.allowGuests) return this.refuse(3, "guests are not allowed");
+        this.guest = true;
+        this.step = "version";
+        return [send({ type: MessageType.SendVersions })];
+      }
+      this.step = "password";
+      return [send(challenge(PasswordType.Plaintext, this.deps.randomBytes(SALT_SIZE)))];
+    }
+    // Bungie: an empty user name is a guest. Refusing a disallowed guest right here (rather
+    // than after the password) is our choice; the released Bungie code does not show it.
+    if (msg.username.trim() === "") {
+      if (!this.deps.policy.allowGuests) return this.refuse(3, "guests are not allowed");
+      this.guest = true;
+    } else {
+      this.guest = false;
+    }
+    this.step = "password";
+    return [send(challenge(PasswordType.Plaintext, this.deps.randomBytes(SALT_SIZE)))];
+  }
+
+  private async onPassword(password: string): Promise<LoginAction[]> {
+    if (this.family === "gos") {
+      // GoS checks the password only after version_control.
+      this.password = password;
+      this.step = "version";
+      return [send({ type: MessageType.SendVersions })];
+    }
+    if (!this.guest) {
+      const refusal = await this.authenticate(password);
+      if (refusal) return refusal;
+    }
+    this.step = "version";
+    return [send({ type: MessageType.SendVersions })];
+  }
+
+  private async onVersion(msg: VersionControlMessage): Promise<LoginAction[]> {
+    const policy = this.deps.policy;
+    if (this.family === "gos") {
+      if (msg.applicationVersion < policy.minMyth2AppVersion || msg.build < policy.minMyth2Build) {
+        return this.refuse(2, `version ${msg.applicationVersion} build ${msg.build} is too old`);
+      }
+      // GoS: an empty password is a guest.
+      if (this.password === "") {
+        if (!policy.allowGuests) {
+          return this.refuse(msg.build >= FIRST_BUILD_WITH_GUEST_CODES ? 16 : 3, "guests are not allowed");
+        }
+        this.guest = true;
+      } else {
+        const password = this.password;
+        this.password = "";
+        const refusal = await this.authenticate(password);
+        if (refusal) return refusal;
+      }
+    } else if (this.family === "bungie") {
+      // Bungie/MythDev closed the connection silently on a patch below the minimum; we send
+      // code 2 first so the player gets a clear answer.
+      if (msg.patchNumber < policy.minLegacyPatch) {
+        return this.refuse(2, `patch ${msg.patchNumber} is below ${policy.minLegacyPatch}`);
+      }
+    }
+    return this.finish(msg);
+  }
+
+  /** Checks the password and the ban; returns the refusal, or null when the account may log in. */
+  private async authenticate(password: string): Promise<LoginAction[] | null> {
+    const login = this.login as LoginMessage;
+    this.step = "busy";
+    const account = await this.deps.verifyLogin(login.username, password);
+    if (this.closedWhileBusy()) return [];
+    if (!account) return this.refuse(3, "bad user name or password");
+    if (account.bannedUntil !== null && account.bannedUntil > this.deps.now()) {
+      const reason = account.bannedReason ? `${SERVER_MESSAGE_TEXT[14]}: ${account.bannedReason}` : undefined;
+      return this.refuse(14, "account is banned", reason);
+    }
+    this.account = account;
+    return null;
+  }
+
+  /** Successful login: token from the directory, then 7, 8 (Myth only) and the room list. */
+  private async finish(version: VersionControlMessage): Promise<LoginAction[]> {
+    const login = this.login as LoginMessage;
+    const family = this.family as Family;
+    const dialect = this.dialect;
+    this.step = "busy";
+
+    const player = await this.playerData(login);
+    if (this.closedWhileBusy()) return [];
+    if (player === null) return this.refuse(0, "login player data is malformed");
+
+    const account = this.account;
+    const aleph = family === "aleph";
+    const user: LoginUser = {
+      userName: account ? account.username : login.username.trim() || player.nick,
+      guest: account === null,
+      adminLevel: account?.adminLevel ?? 0,
+      dialect,
+      encrypted: this.encrypted,
+      build: aleph ? ALEPH_ONE_VERSION.build : version.build,
+      appVersion: aleph ? ALEPH_ONE_VERSION.applicationVersion : version.applicationVersion,
+      playerData: encodePlayerData(player),
+      clientAddress: this.deps.clientAddress,
+      ...(account ? { userId: account.id } : {}),
+    };
+    const { token, userId } = await this.deps.directoryLogin(user);
+    if (this.closedWhileBusy()) return [];
+    const rooms = await this.deps.roomList({ ...user, userId });
+    if (this.closedWhileBusy()) return [];
+
+    // GoS sends order -1 for "no order"; Bungie's "no order" was 0 (new users got order_index 0).
+    const order = family === "gos" ? -1 : 0;
+    const actions: LoginAction[] = [
+      send({ type: MessageType.UserSuccessfulLogin, userId, order, token: hexToBytes(token) }),
+    ];
+    if (family === "gos") {
+      // GoS: an all-zero aux except player_data_length (the writer fills it in); Myth only
+      // uses the player-data part.
+      actions.push(
+        send({
+          type: MessageType.SetPlayerDataFromMetaserver,
+          aux: { verb: Verb.Add, flags: 0, ranking: 0, playerId: 0, roomId: 0, caste: 0, order: 0 },
+          player,
+        }),
+      );
+    } else if (family === "bungie") {
+      actions.push(
+        send({
+          type: MessageType.SetPlayerDataFromMetaserver,
+          aux: {
+            verb: Verb.Add,
+            flags: user.guest ? PlayerAuxFlag.Anonymous : 0,
+            ranking: 0,
+            playerId: userId,
+            roomId: 0,
+            caste: CASTE_NONE,
+            order,
+          },
+          player,
+        }),
+      );
+    }
+    // Aleph One tolerates 8 but needs nothing between 7 and the room list: send nothing.
+    actions.push(send({ type: MessageType.RoomList, rooms }));
+
+    if (family === "gos") {
+      // GoS closes right after the room list.
+      actions.push(...this.close("login complete"));
+    } else {
+      // Bungie and A1S let the client close (A1 may still ask for the remote hub list).
+      this.step = "linger";
+      this.lingerSince = this.deps.now();
+    }
+    return actions;
+  }
+
+  /**
+   * The player data to announce: the client's when it asks to store it (login flag bit0)
+   * or is a guest; otherwise the stored block, or the client's with the account's nick and
+   * team. Registered logins are recorded (and the client's data stored when asked).
+   */
+  private async playerData(login: LoginMessage): Promise<PlayerData | null> {
+    const decoded = decodePlayerData(login.playerData);
+    if (!decoded.ok) return null;
+    const fromClient = decoded.value;
+    const account = this.account;
+    if (!account) return fromClient;
+
+    const store = (login.flags & LoginFlag.ResetPlayerData) !== 0;
+    await this.deps.recordLogin(account.id, store ? encodePlayerData(fromClient) : null);
+    if (store) return fromClient;
+    if (account.playerData) {
+      const stored = decodePlayerData(account.playerData);
+      if (stored.ok) return stored.value;
+    }
+    return { ...fromClient, nick: account.nick, team: account.team };
+  }
+
+  // ------------------------------------------------------------------ endings
+
+  /** True when a timeout or close happened while an await was pending. */
+  private closedWhileBusy(): boolean {
+    return this.step === "closed";
+  }
+
+  private refuse(code: ServerMessageCode, reason: string, text?: string): LoginAction[] {
+    const message = (text ?? SERVER_MESSAGE_TEXT[code]).slice(0, MAX_SERVER_MESSAGE_TEXT);
+    return [send({ type: MessageType.ServerMessage, code, text: message }), ...this.close(reason)];
+  }
+
+  private close(reason: string): LoginAction[] {
+    if (this.step === "closed") return [];
+    this.step = "closed";
+    this.password = "";
+    return [{ kind: "close", reason }];
+  }
+}
+
+function send(message: ServerToClientMessage): LoginAction {
+  return { kind: "send", message };
+}
+
+function challenge(authenticationType: number, salt: Uint8Array): ServerToClientMessage {
+  return { type: MessageType.PasswordChallenge, authenticationType, salt };
+}
+
+function packetType(packet: Uint8Array): number | null {
+  if (packet.byteLength < 8) return null;
+  return new DataView(packet.buffer, packet.byteOffset, packet.byteLength).getInt16(2);
+}
+
+/** The directory's token is 64 hex characters; the wire carries its 32 bytes. */
+export function hexToBytes(hex: string): Uint8Array {
+  if (!/^[0-9a-fA-F]{64}$/.test(hex)) throw new Error("directory token is not 64 hex characters");
+  const out = new Uint8Array(32);
+  for (let i = 0; i < 32; i++) out[i] = Number.parseInt(hex.slice(i * 2, i * 2 + 2), 16);
+  return out;
+}
