@@ -1,6 +1,7 @@
 import { Hono } from "hono";
 import { admin } from "./admin.ts";
 import { loginTunnel } from "./login/tunnel.ts";
+import { statusJson } from "./status.ts";
 import { requireBridgeToken, tunnelConfig } from "./tunnel-auth.ts";
 
 export { Directory } from "../durable-objects/directory.ts";
@@ -15,5 +16,6 @@ app.use("/tunnel/*", requireBridgeToken);
 app.get("/tunnel/config", tunnelConfig);
 app.get("/tunnel/login", loginTunnel);
 app.route("/admin", admin);
+app.get("/status.json", statusJson);
 
 export default app;

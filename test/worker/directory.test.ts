@@ -1,0 +1,149 @@
+import { abortAllDurableObjects, env, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
+import { describe, expect, it } from "vitest";
+import { directory, FIRST_GUEST_ID, type LoginRequest } from "../../durable-objects/directory.ts";
+
+function user(overrides: Partial<LoginRequest> = {}): LoginRequest {
+  return {
+    userId: 42,
+    userName: "alice",
+    guest: false,
+    adminLevel: 0,
+    dialect: "myth2",
+    encrypted: true,
+    build: 428,
+    appVersion: 2180,
+    playerData: new Uint8Array([1, 2, 3, 4]),
+    clientAddress: "203.0.113.5:50000",
+    ...overrides,
+  };
+}
+
+describe("Directory", () => {
+  it("issues a 32-byte hex token that a room redeems for the session user", async () => {
+    const dir = directory(env);
+    const { token, userId } = await dir.login(user());
+    expect(token).toMatch(/^[0-9a-f]{64}$/);
+    expect(userId).toBe(42);
+    const session = await dir.redeem(token, 0);
+    expect(session).toEqual({ ...user(), userId: 42 });
+    expect(session?.playerData).toBeInstanceOf(Uint8Array);
+    expect(await dir.online()).toEqual({ 0: [42] });
+    // The same token takes the user to another room (Myth reuses it on every room change).
+    expect((await dir.redeem(token, 1))?.userId).toBe(42);
+    expect(await dir.online()).toEqual({ 1: [42] });
+  });
+
+  it("refuses unknown and malformed tokens", async () => {
+    const dir = directory(env);
+    expect(await dir.redeem("00".repeat(32), 0)).toBeNull();
+    expect(await dir.redeem("not a token", 0)).toBeNull();
+    expect(await dir.redeem("", 0)).toBeNull();
+  });
+
+  it("gives guests ids from 1073741823 upward, each distinct", async () => {
+    const dir = directory(env);
+    const a = await dir.login(user({ userId: undefined, guest: true, userName: "g1" }));
+    const b = await dir.login(user({ userId: 7, guest: true, userName: "g2" })); // a guest's own id is ignored
+    expect(a.userId).toBe(FIRST_GUEST_ID);
+    expect(b.userId).toBe(FIRST_GUEST_ID + 1);
+    expect(a.token).not.toBe(b.token);
+    expect((await dir.redeem(b.token, 0))?.guest).toBe(true);
+  });
+
+  it("refuses a registered id in the guest range", async () => {
+    // Called inside the object: an error thrown across RPC is reported by the pool as unhandled.
+    await runInDurableObject(directory(env), async (dir) => {
+      await expect(dir.login(user({ userId: FIRST_GUEST_ID }))).rejects.toThrow(/registered user id/);
+      await expect(dir.login(user({ userId: undefined }))).rejects.toThrow(/registered user id/);
+    });
+  });
+
+  it("a second login of the same registered user kills the first session", async () => {
+    const dir = directory(env);
+    const first = await dir.login(user({ userId: 100 }));
+    await dir.redeem(first.token, 2);
+    const second = await dir.login(user({ userId: 100, clientAddress: "198.51.100.9:4000" }));
+    expect(second.token).not.toBe(first.token);
+    expect(await dir.redeem(first.token, 2)).toBeNull();
+    // The old room reporting the kicked connection's departure must not touch the new session.
+    await dir.left(100, 2);
+    const session = await dir.redeem(second.token, 3);
+    expect(session?.clientAddress).toBe("198.51.100.9:4000");
+    expect((await dir.online())[3]).toContain(100);
+    expect((await dir.online())[2] ?? []).not.toContain(100);
+  });
+
+  it("left from a room the user already moved out of is ignored", async () => {
+    const dir = directory(env);
+    const { token } = await dir.login(user({ userId: 200 }));
+    await dir.redeem(token, 0);
+    await dir.redeem(token, 1); // moved before room 0 noticed the old connection closing
+    await dir.left(200, 0);
+    expect((await dir.online())[1]).toContain(200);
+  });
+
+  it("a token expires a grace after its user is in no room; the alarm sweeps it", async () => {
+    const dir = directory(env);
+    const stale = await dir.login(user({ userId: 300 }));
+    await dir.redeem(stale.token, 0);
+    await dir.left(300, 0);
+    const fresh = await dir.login(user({ userId: 301 }));
+    // Let the grace of user 300 run out by moving its expiry into the past.
+    await runInDurableObject(dir, (_d, state) => {
+      state.storage.sql.exec("UPDATE sessions SET expires_at = ? WHERE user_id = 300", Date.now() - 1);
+    });
+    expect(await runDurableObjectAlarm(dir)).toBe(true);
+    const left = await runInDurableObject(dir, (_d, state) =>
+      state.storage.sql.exec<{ user_id: number }>("SELECT user_id FROM sessions ORDER BY user_id").toArray(),
+    );
+    expect(left.map((r) => r.user_id)).not.toContain(300);
+    expect(left.map((r) => r.user_id)).toContain(301);
+    expect(await dir.redeem(stale.token, 0)).toBeNull();
+    expect((await dir.redeem(fresh.token, 0))?.userId).toBe(301);
+    // The sweep re-arms itself while tokens are waiting out their grace.
+    await dir.left(301, 0);
+    expect(await runInDurableObject(dir, (_d, state) => state.storage.getAlarm())).not.toBeNull();
+  });
+
+  it("an expired token is refused even before the alarm runs", async () => {
+    const dir = directory(env);
+    const { token } = await dir.login(user({ userId: 400 }));
+    await runInDurableObject(dir, (_d, state) => {
+      state.storage.sql.exec("UPDATE sessions SET expires_at = ? WHERE user_id = 400", Date.now() - 1);
+    });
+    expect(await dir.redeem(token, 0)).toBeNull();
+  });
+
+  it("a user present in a room keeps the token however long it stays", async () => {
+    const dir = directory(env);
+    const { token } = await dir.login(user({ userId: 500 }));
+    await dir.redeem(token, 0);
+    await runDurableObjectAlarm(dir);
+    const expiry = await runInDurableObject(dir, (_d, state) =>
+      state.storage.sql.exec("SELECT expires_at FROM sessions WHERE user_id = 500").one(),
+    );
+    expect(expiry.expires_at).toBeNull();
+    expect((await dir.redeem(token, 1))?.userId).toBe(500);
+  });
+
+  it("keeps room counts, and survives eviction with tokens, presence and counts intact", async () => {
+    const dir = directory(env);
+    await dir.reportRoom(0, 3, 1);
+    await dir.reportRoom(1, 0, 0);
+    await dir.reportRoom(0, 3, 1); // unchanged: no fan-out, same counts
+    const { token } = await dir.login(user({ userId: 600 }));
+    await dir.redeem(token, 0);
+    const guest = await dir.login(user({ userId: undefined, guest: true }));
+
+    await abortAllDurableObjects();
+
+    const again = directory(env);
+    expect(await again.roomCounts()).toMatchObject({ 0: { players: 3, games: 1 }, 1: { players: 0, games: 0 } });
+    expect((await again.online())[0]).toContain(600);
+    expect((await again.redeem(token, 1))?.userId).toBe(600);
+    // The guest counter survived too: the next guest does not reuse a live guest id.
+    const next = await again.login(user({ userId: undefined, guest: true }));
+    expect(next.userId).not.toBe(guest.userId);
+    expect(next.userId).toBeGreaterThanOrEqual(FIRST_GUEST_ID);
+  });
+});

@@ -1,0 +1,38 @@
+import { env, SELF } from "cloudflare:test";
+import { describe, expect, it } from "vitest";
+import { directory } from "../../durable-objects/directory.ts";
+import type { StatusRoom } from "../../worker/status.ts";
+
+describe("GET /status.json", () => {
+  it("is public and lists every configured room", async () => {
+    const res = await SELF.fetch("http://edge/status.json");
+    expect(res.status).toBe(200);
+    const body = await res.json<{ rooms: StatusRoom[] }>();
+    expect(body.rooms).toHaveLength(9);
+    expect(body.rooms[0]).toMatchObject({ id: 0, name: "Unranked", game: "myth2", type: "unranked", players: [] });
+  });
+
+  it("asks occupied rooms for their own status", async () => {
+    const dir = directory(env);
+    const { token } = await dir.login({
+      userId: 77,
+      userName: "zed",
+      guest: false,
+      adminLevel: 0,
+      dialect: "myth2",
+      encrypted: true,
+      build: 428,
+      appVersion: 2180,
+      playerData: new Uint8Array(40),
+      clientAddress: "203.0.113.1:1",
+    });
+    await dir.redeem(token, 2);
+    await dir.reportRoom(2, 1, 0);
+    const body = await (await SELF.fetch("http://edge/status.json")).json<{ rooms: StatusRoom[] }>();
+    const ranked = body.rooms.find((r) => r.id === 2);
+    // Room 2 is occupied, so it was asked; the room's own view (nobody connected) wins over the directory's.
+    expect(ranked?.playerCount).toBe(ranked?.players.length);
+    expect(ranked?.games).toEqual([]);
+    expect(body.rooms.find((r) => r.id === 3)).toMatchObject({ playerCount: 0, players: [], games: [] });
+  });
+});
