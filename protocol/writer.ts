@@ -15,6 +15,7 @@ export class PayloadWriter {
     return this.length;
   }
 
+  /** Grows the buffer; callers must take `this.buf`/`this.view` only after calling it. */
   private reserve(n: number): number {
     const at = this.length;
     const needed = at + n;
@@ -29,32 +30,39 @@ export class PayloadWriter {
   }
 
   u8(v: number): this {
-    this.view.setUint8(this.reserve(1), v);
+    const at = this.reserve(1);
+    this.view.setUint8(at, v);
     return this;
   }
   i8(v: number): this {
-    this.view.setInt8(this.reserve(1), v);
+    const at = this.reserve(1);
+    this.view.setInt8(at, v);
     return this;
   }
   u16(v: number): this {
-    this.view.setUint16(this.reserve(2), v);
+    const at = this.reserve(2);
+    this.view.setUint16(at, v);
     return this;
   }
   i16(v: number): this {
-    this.view.setInt16(this.reserve(2), v);
+    const at = this.reserve(2);
+    this.view.setInt16(at, v);
     return this;
   }
   u32(v: number): this {
-    this.view.setUint32(this.reserve(4), v >>> 0);
+    const at = this.reserve(4);
+    this.view.setUint32(at, v >>> 0);
     return this;
   }
   i32(v: number): this {
-    this.view.setInt32(this.reserve(4), v | 0);
+    const at = this.reserve(4);
+    this.view.setInt32(at, v | 0);
     return this;
   }
 
   bytes(data: Uint8Array): this {
-    this.buf.set(data, this.reserve(data.byteLength));
+    const at = this.reserve(data.byteLength);
+    this.buf.set(data, at);
     return this;
   }
 
