@@ -1,0 +1,70 @@
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { type LocalEdge, splitSql, startLocalEdge } from "../../scripts/local-edge.ts";
+
+const tokens = { adminToken: "admin-secret", bridgeToken: "bridge-secret" };
+
+function createUser(edge: LocalEdge, body: unknown, token: string | null = tokens.adminToken) {
+  return fetch(new URL("/admin/users", edge.url), {
+    method: "POST",
+    headers: { "Content-Type": "application/json", ...(token ? { Authorization: `Bearer ${token}` } : {}) },
+    body: JSON.stringify(body),
+  });
+}
+
+describe("startLocalEdge", () => {
+  const started: LocalEdge[] = [];
+  const dirs: string[] = [];
+  afterAll(async () => {
+    await Promise.all(started.map((e) => e.stop()));
+    await Promise.all(dirs.map((d) => rm(d, { recursive: true, force: true })));
+  });
+
+  it("serves the admin API and the tunnel config from memory", async () => {
+    const edge = await startLocalEdge({
+      ...tokens,
+      roomConfig: [{ id: 3, game: "myth2", type: "unranked", name: "Test room", port: 7003 }],
+    });
+    started.push(edge);
+    expect(edge.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/$/);
+
+    expect((await createUser(edge, { username: "ann", password: "pw" })).status).toBe(201);
+    expect((await createUser(edge, { username: "ann", password: "pw" })).status).toBe(409);
+    expect((await createUser(edge, { username: "bea", password: "pw" }, null)).status).toBe(401);
+
+    const noToken = await fetch(new URL("/tunnel/config", edge.url));
+    expect(noToken.status).toBe(401);
+    const res = await fetch(new URL("/tunnel/config", edge.url), {
+      headers: { Authorization: `Bearer ${tokens.bridgeToken}` },
+    });
+    expect(res.status).toBe(200);
+    expect(await res.json()).toEqual({
+      loginPort: 6321,
+      rooms: [{ id: 3, port: 7003, game: "myth2", name: "Test room" }],
+    });
+  });
+
+  it("keeps accounts across a restart with the same persistDir", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "edge-persist-"));
+    dirs.push(dir);
+    const first = await startLocalEdge({ ...tokens, persistDir: dir });
+    started.push(first);
+    expect((await createUser(first, { username: "cat", password: "pw" })).status).toBe(201);
+    await first.stop();
+
+    const second = await startLocalEdge({ ...tokens, persistDir: dir });
+    started.push(second);
+    expect((await createUser(second, { username: "cat", password: "pw" })).status).toBe(409);
+    expect((await createUser(second, { username: "dan", password: "pw" })).status).toBe(201);
+  });
+});
+
+describe("splitSql", () => {
+  it("cuts at semicolons outside quotes and drops comments", () => {
+    expect(
+      splitSql("-- a; comment\nCREATE TABLE t (x TEXT DEFAULT ';'); -- tail\nINSERT INTO t VALUES ('a--b');\n"),
+    ).toEqual(["CREATE TABLE t (x TEXT DEFAULT ';')", "INSERT INTO t VALUES ('a--b')"]);
+  });
+});
