@@ -460,6 +460,24 @@ describe("older Myth clients (Bungie order, §7.2)", () => {
     conn.ws.close(1000, "bye");
   });
 
+  it("an encrypted Myth III session takes the Bungie path (MythDev allowed encryption for every Myth)", async () => {
+    const conn = (await connect()).encrypted();
+    conn.send(
+      mythLogin({ username: "dave", application: "MYTH3" }),
+      mythPassword("pw"),
+      versionControl(200, 1000, 3, 0),
+    );
+    const challenge = await conn.expect(6);
+    expect(challenge.payload.subarray(2).some((b) => b !== 0)).toBe(true); // Bungie: random salt
+    await conn.expect(12);
+    const { user } = await expectSuccessfulLogin(conn, 0);
+    expect(user).toMatchObject({ dialect: "myth3", encrypted: true });
+    await conn.expect(8);
+    await conn.expect(0);
+    conn.send(logout());
+    await conn.expectClose();
+  });
+
   it("an empty user name is a guest", async () => {
     const conn = await connect();
     conn.send(mythLogin({ username: "" }), mythPassword(""), versionControl(200, 2150, 3, 0));

@@ -96,6 +96,7 @@ export class LoginSession {
   private encrypted = false;
   private sessionDialect: Dialect | null = null;
   private login: LoginMessage | null = null;
+  private clientPlayer: PlayerData | null = null;
   private password = "";
   private account: Account | null = null;
   private guest = false;
@@ -207,7 +208,11 @@ export class LoginSession {
     } else {
       return this.refuse(7, "unknown application");
     }
+    // The player data is checked now, so a bad block is a syntax error at login, not later.
+    const player = decodePlayerData(msg.playerData);
+    if (!player.ok) return this.malformed(player.error);
     this.login = msg;
+    this.clientPlayer = player.value;
 
     if (this.family === "gos") {
       // GoS sends the challenge to everyone, guests included; type 0 with a zero salt
@@ -306,7 +311,6 @@ export class LoginSession {
 
     const player = await this.playerData(login);
     if (this.closedWhileBusy()) return [];
-    if (player === null) return this.refuse(0, "login player data is malformed");
 
     const account = this.account;
     const aleph = family === "aleph";
@@ -378,10 +382,8 @@ export class LoginSession {
    * or is a guest; otherwise the stored block, or the client's with the account's nick and
    * team. Registered logins are recorded (and the client's data stored when asked).
    */
-  private async playerData(login: LoginMessage): Promise<PlayerData | null> {
-    const decoded = decodePlayerData(login.playerData);
-    if (!decoded.ok) return null;
-    const fromClient = decoded.value;
+  private async playerData(login: LoginMessage): Promise<PlayerData> {
+    const fromClient = this.clientPlayer as PlayerData;
     const account = this.account;
     if (!account) return fromClient;
 

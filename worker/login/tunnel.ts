@@ -27,21 +27,33 @@ import {
 const CLOSE_NORMAL = 1000;
 const CLOSE_INTERNAL_ERROR = 1011;
 
-export function loginPolicy(config: EdgeConfig): LoginPolicy {
+export function loginPolicy(config: EdgeConfig, env: object = {}): LoginPolicy {
   return {
     allowGuests: config.allowGuests,
     minMyth2AppVersion: config.minimumVersions.myth2AppVersion,
     minMyth2Build: config.minimumVersions.myth2Build,
     minLegacyPatch: config.minimumVersions.legacyPatch,
-    loginTimeoutMs: DEFAULT_LOGIN_TIMEOUT_MS,
-    lingerTimeoutMs: DEFAULT_LINGER_TIMEOUT_MS,
+    loginTimeoutMs: secondsVar(env, "LOGIN_TIMEOUT_SECONDS", DEFAULT_LOGIN_TIMEOUT_MS),
+    lingerTimeoutMs: secondsVar(env, "LOGIN_LINGER_SECONDS", DEFAULT_LINGER_TIMEOUT_MS),
   };
+}
+
+/**
+ * Optional Worker vars LOGIN_TIMEOUT_SECONDS (whole login, default 60) and LOGIN_LINGER_SECONDS
+ * (how long a Bungie/Aleph One client may stay after the room list, default 30), 1..3600.
+ * Read here rather than in config.ts because only the login flow uses them; a bad value
+ * falls back to the default.
+ */
+function secondsVar(env: object, name: string, fallbackMs: number): number {
+  const raw = (env as Record<string, unknown>)[name];
+  const n = typeof raw === "string" && raw.trim() !== "" ? Number(raw) : Number.NaN;
+  return Number.isInteger(n) && n >= 1 && n <= 3600 ? n * 1000 : fallbackMs;
 }
 
 /** Production dependencies: D1 accounts, the global Directory, the configured rooms. */
 export function loginDeps(env: Env, config: EdgeConfig, clientAddress: string, localAddress: string): LoginDeps {
   return {
-    policy: loginPolicy(config),
+    policy: loginPolicy(config, env),
     clientAddress,
     verifyLogin: (userName, password) => verifyLogin(env.DB, userName, password),
     recordLogin: (accountId, playerData) => recordLogin(env.DB, accountId, playerData),
@@ -104,7 +116,8 @@ export function runLoginSocket(socket: WebSocket, session: LoginSession): Promis
     finished = true;
     clearTimeout(timer);
     try {
-      socket.close(code, reason.slice(0, 120));
+      // Close reasons are limited to 123 UTF-8 bytes: keep them short and ASCII.
+      socket.close(code, reason.replace(/[^\x20-\x7e]/g, "?").slice(0, 120));
     } catch {
       // Already closed by the peer.
     }
