@@ -198,7 +198,9 @@ export class LoginSession {
       } else {
         return this.refuse(1, "application not supported");
       }
-      this.sessionDialect = this.family === "gos" ? "myth2" : (dialect as Dialect);
+      // Only the GoS path gets the myth2 dialect (GoS conventions such as room host 0).
+      this.sessionDialect =
+        this.family === "gos" ? "myth2" : dialect === "myth2" ? "myth2-legacy" : (dialect as Dialect);
     } else if (msg.layout === "aleph-one" && dialect === "marathon") {
       this.family = "aleph";
       this.sessionDialect = dialect;
