@@ -1,4 +1,5 @@
 import { Hono } from "hono";
+import { roomTunnel } from "../durable-objects/room/tunnel-route.ts";
 import { admin } from "./admin.ts";
 import { loginTunnel } from "./login/tunnel.ts";
 import { statusJson } from "./status.ts";
@@ -15,6 +16,7 @@ app.get("/health", (c) => c.json({ ok: true }));
 app.use("/tunnel/*", requireBridgeToken);
 app.get("/tunnel/config", tunnelConfig);
 app.get("/tunnel/login", loginTunnel);
+app.get("/tunnel/room/:id", roomTunnel);
 app.route("/admin", admin);
 app.get("/status.json", statusJson);
 

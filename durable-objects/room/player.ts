@@ -1,0 +1,145 @@
+/**
+ * A player in a room as kept in its socket's attachment (which survives hibernation), and the
+ * player-list entry (aux + player data, §4.3/§4.5) the room shows for it.
+ */
+import type { Dialect } from "../../protocol/dialect.ts";
+import { encodePacket } from "../../protocol/header.ts";
+import { MessageType } from "../../protocol/message-types.ts";
+import { PayloadReader } from "../../protocol/reader.ts";
+import {
+  CASTE_ADMINISTRATOR,
+  CASTE_NONE,
+  PlayerAuxFlag,
+  type Verb,
+  writePlayerAux,
+} from "../../protocol/structs/player-aux.ts";
+import type { RgbColor } from "../../protocol/structs/rgb-color.ts";
+import { PayloadWriter } from "../../protocol/writer.ts";
+
+/** Everything the room knows about a socket. Only structured-cloneable fields: it is the attachment. */
+export interface SocketState {
+  /** "ipv4:port" of the player as seen by the bridge. */
+  readonly clientAddress: string;
+  /** "ipv4:port" the player connected to on the bridge. */
+  readonly localAddress: string;
+  /** The bridge finished the 203 key exchange on this connection. */
+  encrypted: boolean;
+  /** Set once room_login succeeded. */
+  player?: PlayerState;
+  /** The room already said goodbye to this socket (kicked, logged out, bad packet). */
+  closed?: boolean;
+}
+
+export interface PlayerState {
+  readonly userId: number;
+  readonly userName: string;
+  readonly guest: boolean;
+  readonly adminLevel: number;
+  readonly dialect: Dialect;
+  readonly build: number;
+  /** Encoded player data block (§4.2: 38 bytes + nick + team). */
+  playerData: Uint8Array;
+  /** Deaf clients get no room traffic (§5.12). */
+  deaf: boolean;
+  /**
+   * In the player list and receiving room traffic. Bungie-family clients get their lists only
+   * after their first set_player_data (§7.4), so they join unlisted.
+   */
+  listed: boolean;
+  /** Join order: lists show players in the order they arrived. */
+  readonly joinedAt: number;
+}
+
+export const isAdmin = (p: PlayerState): boolean => p.adminLevel > 0;
+
+/** Nick from the player data block; the chat sender name the room vouches for. */
+export function nickOf(p: PlayerState): string {
+  return readStrings(p.playerData)[0];
+}
+
+/** state (i16 at offset 2): Myth 0 idle / 1 in game; Aleph One bit0 = away. */
+export function stateOf(p: PlayerState): number {
+  return new DataView(p.playerData.buffer, p.playerData.byteOffset, p.playerData.byteLength).getInt16(2);
+}
+
+export function withState(playerData: Uint8Array, state: number): Uint8Array {
+  const copy = playerData.slice();
+  new DataView(copy.buffer).setInt16(2, state);
+  return copy;
+}
+
+export interface Appearance {
+  readonly icon: number;
+  readonly order: number;
+  readonly primary: RgbColor;
+  readonly secondary: RgbColor;
+}
+
+export function appearanceOf(p: PlayerState): Appearance {
+  const r = new PayloadReader(p.playerData);
+  const icon = r.i8();
+  r.skip(3);
+  const color = (): RgbColor => ({ red: r.u16(), green: r.u16(), blue: r.u16(), flags: r.u16() });
+  const primary = color();
+  const secondary = color();
+  const order = r.i16();
+  return { icon, order, primary, secondary };
+}
+
+function readStrings(playerData: Uint8Array): [string, string] {
+  try {
+    const r = new PayloadReader(playerData.subarray(38));
+    return [r.cStringOrEnd("nick"), r.cStringOrEnd("team")];
+  } catch {
+    return ["", ""];
+  }
+}
+
+/**
+ * Aux flags (§4.3). Myth: bit0 administrator, bit1 guest (the brief's choice; GoS sends 0).
+ * Aleph One follows A1S UserInfo.flags: bit0 registered user, bit12 moderator, bit14 not away —
+ * A1 clients sort the player list on these.
+ */
+export function auxFlags(p: PlayerState): number {
+  if (p.dialect === "marathon") {
+    let flags = 0;
+    if (!p.guest) flags |= PlayerAuxFlag.Administrator;
+    if (isAdmin(p)) flags |= PlayerAuxFlag.AlephOneModerator;
+    if ((stateOf(p) & 1) === 0) flags |= PlayerAuxFlag.AlephOneNotAway;
+    return flags;
+  }
+  let flags = 0;
+  if (isAdmin(p)) flags |= PlayerAuxFlag.Administrator;
+  if (p.guest) flags |= PlayerAuxFlag.Anonymous;
+  return flags;
+}
+
+/** One player_list entry: aux (24) + player data. */
+export function playerEntry(p: PlayerState, verb: Verb): Uint8Array {
+  const w = new PayloadWriter(24 + p.playerData.byteLength);
+  writePlayerAux(
+    w,
+    {
+      verb,
+      flags: auxFlags(p),
+      ranking: 0,
+      playerId: p.userId,
+      roomId: 0,
+      caste: isAdmin(p) ? CASTE_ADMINISTRATOR : CASTE_NONE,
+      order: appearanceOf(p).order,
+    },
+    p.playerData.byteLength,
+  );
+  w.bytes(p.playerData);
+  return w.finish();
+}
+
+/** player_list (1) with one entry, for add/change/delete broadcasts. */
+export function playerListPacket(p: PlayerState, verb: Verb): Uint8Array {
+  return encodePacket(MessageType.PlayerList, playerEntry(p, verb));
+}
+
+/** set_player_data_from_metaserver (8): Bungie sends the player its own entry with verb change (§5.7). */
+export function ownPlayerDataPacket(p: PlayerState): Uint8Array {
+  return encodePacket(MessageType.SetPlayerDataFromMetaserver, playerEntry(p, 2));
+}

@@ -1,0 +1,366 @@
+/**
+ * A scripted bridge for room tests: one tunnel WebSocket per player, opened through the real
+ * Worker route, carrying whole plaintext packets. Tokens come from the real Directory.
+ */
+import { env, SELF } from "cloudflare:test";
+import type { Dialect } from "../../protocol/dialect.ts";
+import { encodePacket, HEADER_SIZE } from "../../protocol/header.ts";
+import { PayloadReader } from "../../protocol/reader.ts";
+import { PayloadWriter } from "../../protocol/writer.ts";
+
+export interface Packet {
+  type: number;
+  payload: Uint8Array;
+}
+
+/** Safety net so a missing packet fails the test instead of hanging it; not an assertion on time. */
+const WAIT_LIMIT_MS = 8000;
+
+export class TunnelClient {
+  readonly packets: Packet[] = [];
+  readonly texts: unknown[] = [];
+  closed = false;
+  private waiters: (() => void)[] = [];
+
+  constructor(readonly ws: WebSocket) {
+    ws.addEventListener("message", (e) => {
+      if (typeof e.data === "string") this.texts.push(JSON.parse(e.data));
+      else {
+        const bytes = new Uint8Array(e.data as ArrayBuffer);
+        const type = new DataView(bytes.buffer).getInt16(2);
+        this.packets.push({ type, payload: bytes.slice(HEADER_SIZE) });
+      }
+      this.wake();
+    });
+    ws.addEventListener("close", () => {
+      this.closed = true;
+      this.wake();
+    });
+  }
+
+  private wake(): void {
+    const waiters = this.waiters;
+    this.waiters = [];
+    for (const w of waiters) w();
+  }
+
+  private async until(ready: () => boolean, what: string): Promise<void> {
+    const deadline = Date.now() + WAIT_LIMIT_MS;
+    while (!ready()) {
+      if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+      await new Promise<void>((resolve) => {
+        this.waiters.push(resolve);
+        setTimeout(resolve, 50);
+      });
+    }
+  }
+
+  /** The next packet received (in order). */
+  async next(): Promise<Packet> {
+    await this.until(() => this.packets.length > 0, "a packet");
+    return this.packets.shift() as Packet;
+  }
+
+  /** The next `n` packet types. */
+  async types(n: number): Promise<number[]> {
+    const out: number[] = [];
+    for (let i = 0; i < n; i++) out.push((await this.next()).type);
+    return out;
+  }
+
+  /** Skips packets until one of `type` arrives; returns it. */
+  async nextOfType(type: number): Promise<Packet> {
+    for (;;) {
+      const p = await this.next();
+      if (p.type === type) return p;
+    }
+  }
+
+  async waitClosed(): Promise<void> {
+    await this.until(() => this.closed, "the room to close the tunnel");
+  }
+
+  send(type: number, payload: Uint8Array = new Uint8Array(0)): void {
+    this.ws.send(encodePacket(type, payload));
+  }
+
+  sendRaw(bytes: Uint8Array): void {
+    this.ws.send(bytes);
+  }
+
+  close(): void {
+    this.ws.close(1000, "test done");
+  }
+}
+
+export async function openTunnel(roomId: number | string, clientAddress = "198.51.100.7:40000"): Promise<TunnelClient> {
+  const res = await SELF.fetch(`http://edge.test/tunnel/room/${roomId}`, {
+    headers: {
+      Upgrade: "websocket",
+      Authorization: "Bearer test-bridge",
+      "X-Client-Address": clientAddress,
+      "X-Local-Address": "127.0.0.1:6323",
+    },
+  });
+  if (res.status !== 101 || !res.webSocket) throw new Error(`tunnel refused: ${res.status}`);
+  const ws = res.webSocket;
+  ws.binaryType = "arraybuffer";
+  ws.accept();
+  return new TunnelClient(ws);
+}
+
+export function playerData(nick: string, team = "Team", state = 0): Uint8Array {
+  return new PayloadWriter(80)
+    .i8(3) // coat of arms
+    .i8(0)
+    .i16(state)
+    .u16(0xff00)
+    .u16(0)
+    .u16(0)
+    .u16(0) // primary: red
+    .u16(0)
+    .u16(0)
+    .u16(0xff00)
+    .u16(0) // secondary: blue
+    .i16(-1) // order
+    .i16(2180)
+    .i16(428)
+    .pad(12)
+    .cString(nick)
+    .cString(team)
+    .finish();
+}
+
+export interface LoginOptions {
+  userId?: number;
+  guest?: boolean;
+  adminLevel?: number;
+  dialect?: Dialect;
+  nick?: string;
+}
+
+let nextUserId = 1000;
+
+/** Logs a user in at the Directory (as the login server would) and returns the token bytes. */
+export async function directoryLogin(
+  o: LoginOptions = {},
+): Promise<{ token: Uint8Array; userId: number; nick: string }> {
+  const guest = o.guest ?? false;
+  const nick = o.nick ?? `p${nextUserId}`;
+  const dir = env.DIRECTORY.get(env.DIRECTORY.idFromName("global"));
+  const { token, userId } = await dir.login({
+    ...(guest ? {} : { userId: o.userId ?? nextUserId++ }),
+    userName: nick.toLowerCase(),
+    guest,
+    adminLevel: o.adminLevel ?? 0,
+    dialect: o.dialect ?? "myth2",
+    encrypted: (o.dialect ?? "myth2") === "myth2",
+    build: 428,
+    appVersion: 2180,
+    playerData: playerData(nick),
+    clientAddress: "198.51.100.7:40000",
+  });
+  return { token: hexToBytes(token), userId, nick };
+}
+
+export function hexToBytes(hex: string): Uint8Array {
+  const out = new Uint8Array(hex.length / 2);
+  for (let i = 0; i < out.length; i++) out[i] = Number.parseInt(hex.slice(2 * i, 2 * i + 2), 16);
+  return out;
+}
+
+export function roomLoginPayload(token: Uint8Array, name = "user"): Uint8Array {
+  return new PayloadWriter(48).bytes(token).cString(name).finish();
+}
+
+/** Opens a tunnel, sends room_login and returns the client (nothing consumed). */
+export async function join(
+  roomId: number,
+  o: LoginOptions = {},
+  clientAddress?: string,
+): Promise<{ client: TunnelClient; userId: number; nick: string }> {
+  const { token, userId, nick } = await directoryLogin(o);
+  const client = await openTunnel(roomId, clientAddress);
+  client.send(101, roomLoginPayload(token, nick));
+  return { client, userId, nick };
+}
+
+// --- decoding what the room sends -------------------------------------------------------------
+
+export function serverMessageCode(p: Packet): number {
+  return new DataView(p.payload.buffer, p.payload.byteOffset).getInt32(0);
+}
+
+export interface PlayerEntry {
+  verb: number;
+  flags: number;
+  playerId: number;
+  caste: number;
+  nick: string;
+  state: number;
+}
+
+export function playerEntries(p: Packet): PlayerEntry[] {
+  const r = new PayloadReader(p.payload);
+  const out: PlayerEntry[] = [];
+  while (r.remaining > 0) {
+    const verb = r.u16();
+    const flags = r.u16();
+    r.i32();
+    const playerId = r.u32();
+    r.i32();
+    const caste = r.i16();
+    const length = r.i16();
+    r.skip(4);
+    const data = new PayloadReader(r.bytesOf(length));
+    data.skip(2);
+    const state = data.i16();
+    data.skip(34);
+    out.push({ verb, flags, playerId, caste, nick: data.cString("nick"), state });
+  }
+  return out;
+}
+
+export interface GameEntry {
+  gameId: number;
+  host: number;
+  port: number;
+  verb: number;
+  secondsRemaining: number;
+  creatorId: number;
+  data: Uint8Array;
+}
+
+export function gameEntries(p: Packet): GameEntry[] {
+  const r = new PayloadReader(p.payload);
+  const out: GameEntry[] = [];
+  while (r.remaining > 0) {
+    const gameId = r.u32();
+    const host = r.u32();
+    const port = r.u16();
+    const verb = r.i8();
+    r.i8();
+    const secondsRemaining = r.i32();
+    const creatorId = r.u32();
+    const size = r.i16();
+    r.skip(10);
+    out.push({ gameId, host, port, verb, secondsRemaining, creatorId, data: r.bytesOf(size) });
+  }
+  return out;
+}
+
+export interface Chat {
+  target?: number;
+  echo?: number;
+  playerId: number;
+  selectedPlayerId: number;
+  name: string;
+  text: string;
+}
+
+export function chatOf(p: Packet): Chat {
+  const r = new PayloadReader(p.payload);
+  const directed = p.type === 201 ? { target: r.u32(), echo: r.i32() } : {};
+  r.skip(16);
+  const playerId = r.u32();
+  const selectedPlayerId = r.u32();
+  return { ...directed, playerId, selectedPlayerId, name: r.cString("name"), text: r.cString("text") };
+}
+
+export function textOf(p: Packet): string {
+  return new PayloadReader(p.payload).cString("text", 1024);
+}
+
+/** Chat body as a client sends it (length field 0, as the A1 client does). */
+export function chatBody(senderId: number, name: string, text: string, selected = 0): Uint8Array {
+  return new PayloadWriter(64)
+    .i16(0)
+    .u16(0)
+    .u16(0xff00)
+    .u16(0)
+    .u16(0)
+    .u16(0)
+    .u16(0)
+    .u16(0)
+    .u32(senderId)
+    .u32(selected)
+    .cString(name)
+    .cString(text)
+    .finish();
+}
+
+export function directedBody(target: number, echo: boolean, senderId: number, name: string, text: string): Uint8Array {
+  return new PayloadWriter(72)
+    .u32(target)
+    .i32(echo ? 1 : 0)
+    .bytes(chatBody(senderId, name, text))
+    .finish();
+}
+
+/** Game data: a 568-byte description with max players and player count, then name and map. */
+export function gameData(name: string, map: string, maxPlayers = 8, players = 1): Uint8Array {
+  const w = new PayloadWriter(640);
+  w.pad(18)
+    .i16(maxPlayers)
+    .pad(566 - 20)
+    .u8(players)
+    .u8(0);
+  return w.cString(name).cString(map).finish();
+}
+
+export function createGamePayload(port: number, data: Uint8Array): Uint8Array {
+  return new PayloadWriter(data.byteLength + 4).u16(port).i16(0).bytes(data).finish();
+}
+
+export function u32(value: number): Uint8Array {
+  return new PayloadWriter(4).u32(value).finish();
+}
+
+export function i16(value: number): Uint8Array {
+  return new PayloadWriter(2).i16(value).finish();
+}
+
+export function roomStub(roomId: number) {
+  return env.ROOMS.get(env.ROOMS.idFromName(`room:${roomId}`));
+}
+
+/**
+ * Closes the clients and waits until the room and the directory both show the room empty,
+ * so no late room-list fan-out leaks into the next test.
+ */
+export async function leaveAll(roomId: number, ...clients: TunnelClient[]): Promise<void> {
+  for (const c of clients) if (!c.closed) c.close();
+  const dir = env.DIRECTORY.get(env.DIRECTORY.idFromName("global"));
+  const deadline = Date.now() + WAIT_LIMIT_MS;
+  for (;;) {
+    const status = await roomStub(roomId).status();
+    const counts = await dir.roomCounts();
+    if (status.players.length === 0 && (counts[roomId]?.players ?? 0) === 0) return;
+    if (Date.now() > deadline) throw new Error(`room ${roomId} did not empty`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
+/** The attachments of every socket the room holds. */
+export async function attachments(roomId: number): Promise<SocketStateView[]> {
+  const { runInDurableObject } = await import("cloudflare:test");
+  return runInDurableObject(roomStub(roomId), (_room, state) =>
+    state.getWebSockets().map((ws) => ws.deserializeAttachment() as SocketStateView),
+  );
+}
+
+export interface SocketStateView {
+  clientAddress: string;
+  encrypted: boolean;
+  closed?: boolean;
+  player?: { userId: number; deaf: boolean; listed: boolean; playerData: Uint8Array };
+}
+
+/** Waits until some attachment satisfies `check`. */
+export async function untilAttachment(roomId: number, check: (s: SocketStateView) => boolean): Promise<void> {
+  const deadline = Date.now() + WAIT_LIMIT_MS;
+  while (!(await attachments(roomId)).some(check)) {
+    if (Date.now() > deadline) throw new Error("attachment never matched");
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
