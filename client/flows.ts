@@ -84,6 +84,9 @@ const VERSION_DEFAULTS: Record<Dialect, { platform: number; appVersion: number; 
   marathon: { platform: 1, appVersion: 2, patch: 3, build: 0 },
 };
 
+/** How long the stream must stay silent before the initial lists count as complete. */
+const INITIAL_LIST_SETTLE_MS = 50;
+
 const RED: RgbColor = { red: 0xff00, green: 0, blue: 0, flags: 0 };
 const BLUE: RgbColor = { red: 0, green: 0, blue: 0xff00, flags: 0 };
 
@@ -258,11 +261,10 @@ export async function joinRoom(host: string, port: number, options: JoinRoomOpti
   try {
     client.send({ type: MessageType.RoomLogin, token: options.token, userName: options.userName });
     if (options.sendPlayerData ?? true) client.send({ type: MessageType.SetPlayerData, player: options.playerData });
-    const ok = await expectOneOf(client, [MessageType.RoomLoginSuccessful], timeoutMs);
+    await expectOneOf(client, [MessageType.RoomLoginSuccessful], timeoutMs);
     const status = await expectOneOf(client, [MessageType.ServerMessage], timeoutMs);
     if (status.code !== ServerMessageCode.LoginSuccessful) throw new ServerRefusal(status.code, status.text);
-    session.userId = ok.userId;
-    session.maxPlayers = ok.maximumPlayersPerRoom;
+    // userId and maxPlayers are already set from 9 as it arrived (see apply).
     await session.awaitInitialLists(timeoutMs);
     return session;
   } catch (err) {
@@ -296,7 +298,8 @@ export class RoomSession {
   readonly messagesOfTheDay: string[] = [];
   /** Set when the server kicked us (message 21). */
   kickedReason: string | null = null;
-  private gameListSeen = false;
+  private ownDataSeen = false;
+  private ownEntriesSeen = 0;
   private readonly watchers = new Set<() => void>();
 
   constructor(
@@ -322,14 +325,22 @@ export class RoomSession {
 
   private apply(message: Message): void {
     switch (message.type) {
+      case MessageType.RoomLoginSuccessful:
+        // Set on arrival, before any list that follows it in the same TCP chunk is applied.
+        this.userId = message.userId;
+        this.maxPlayers = message.maximumPlayersPerRoom;
+        break;
       case MessageType.PlayerList:
         for (const entry of message.players) {
+          if (entry.aux.playerId === this.userId && entry.aux.verb === Verb.Add) this.ownEntriesSeen++;
           if (entry.aux.verb === Verb.Delete) this.players.delete(entry.aux.playerId);
           else this.players.set(entry.aux.playerId, entry);
         }
         break;
+      case MessageType.SetPlayerDataFromMetaserver:
+        this.ownDataSeen = true;
+        break;
       case MessageType.GameList:
-        this.gameListSeen = true;
         for (const entry of message.games) {
           if (entry.aux.verb === Verb.Delete) this.games.delete(entry.aux.gameId);
           else this.games.set(entry.aux.gameId, entry);
@@ -350,12 +361,38 @@ export class RoomSession {
   }
 
   /**
-   * The lists follow 9/3 directly (GoS) or our 103 (Bungie); neither marks their end. We wait
-   * for our own entry and the game list (an empty list still comes as one empty packet).
+   * Neither family marks the end of the initial lists (§7.4), so we wait for what ends them in
+   * practice: Bungie-order rooms send 8 (our own data) after the lists; GoS and Aleph One rooms
+   * send our own entry twice (the join broadcast, then the full list). Then we let the stream
+   * go quiet briefly so the game list that follows is in. Our own entry is required; the
+   * markers only shorten the wait.
    */
   async awaitInitialLists(timeoutMs: number): Promise<void> {
     await this.waitFor(() => this.players.has(this.userId), timeoutMs, "our own entry in the player list");
-    await this.waitFor(() => this.gameListSeen, timeoutMs, "the initial game list");
+    const bungieOrder = !DIALECT_TRAITS[this.dialect].gosConventions && this.dialect !== "marathon";
+    const marker = bungieOrder ? () => this.ownDataSeen : () => this.ownEntriesSeen >= 2;
+    await this.waitFor(marker, Math.min(timeoutMs, 1_000), "the end of the initial lists").catch(() => {});
+    await this.quiet(INITIAL_LIST_SETTLE_MS, Math.min(timeoutMs, 1_000));
+  }
+
+  /** Resolves once no message has arrived for `quietMs` (or after `maxMs` in any case). */
+  quiet(quietMs: number, maxMs: number): Promise<void> {
+    return new Promise((resolve) => {
+      let timer = setTimeout(finish, quietMs);
+      const deadline = setTimeout(finish, maxMs);
+      const watch = () => {
+        clearTimeout(timer);
+        timer = setTimeout(finish, quietMs);
+      };
+      this.watchers.add(watch);
+      const self = this;
+      function finish() {
+        clearTimeout(timer);
+        clearTimeout(deadline);
+        self.watchers.delete(watch);
+        resolve();
+      }
+    });
   }
 
   /** Resolves once `condition` holds (checked now and after every received message). */

@@ -253,6 +253,8 @@ describe("room session against a scripted server", () => {
     const other = { aux: { ...aux, playerId: 6 }, player: { ...player, nick: "Bob" } };
     peer.send({ type: MessageType.PlayerList, players: [{ aux, player }, other] });
     peer.send({ type: MessageType.GameList, games: [] });
+    // Bungie order ends the initial lists with our own data (8).
+    peer.send({ type: MessageType.SetPlayerDataFromMetaserver, aux, player });
     const session = await joining;
     expect(session.userId).toBe(5);
     expect(session.maxPlayers).toBe(32);
