@@ -1,0 +1,113 @@
+import { runInDurableObject } from "cloudflare:test";
+import { expect, it, vi } from "vitest";
+import {
+  chatBody,
+  createGamePayload,
+  gameData,
+  gameEntries,
+  join,
+  leaveAll,
+  playerEntries,
+  roomStub,
+  textOf,
+} from "./room-helpers.ts";
+
+vi.setConfig({ testTimeout: 30_000 });
+
+const HOST_ADDRESS = "203.0.113.9:5000";
+const HOST_IPV4 = 203 * 2 ** 24 + 0 * 2 ** 16 + 113 * 2 ** 8 + 9;
+
+function u32s(...values: number[]): Uint8Array {
+  const out = new Uint8Array(values.length * 4);
+  const view = new DataView(out.buffer);
+  values.forEach((v, i) => view.setUint32(i * 4, v));
+  return out;
+}
+
+it("create, update, start, list and remove a game: the other player sees it all with the host's address", async () => {
+  const host = await join(0, { nick: "Host" }, HOST_ADDRESS);
+  await host.client.types(5);
+  const other = await join(0, { nick: "Other" });
+  await other.client.types(5);
+  await host.client.types(2);
+
+  // First create: 2 add to everyone, then the counts change (room list).
+  const first = gameData("Fun Game", "Forest Heart", 8, 1);
+  host.client.send(104, createGamePayload(3453, first));
+  for (const c of [other.client, host.client]) {
+    const add = await c.next();
+    expect(add.type).toBe(2);
+    const [entry] = gameEntries(add);
+    expect(entry).toMatchObject({
+      gameId: host.userId,
+      creatorId: host.userId,
+      host: HOST_IPV4,
+      port: 3453,
+      verb: 0,
+      secondsRemaining: 0,
+    });
+    expect(entry?.data).toEqual(first);
+    expect((await c.next()).type).toBe(0);
+  }
+
+  // A late full update shows both players and the game.
+  other.client.send(110);
+  expect(playerEntries(await other.client.next()).map((e) => e.playerId)).toEqual([host.userId, other.userId]);
+  expect(gameEntries(await other.client.next()).map((g) => g.gameId)).toEqual([host.userId]);
+
+  // Create again = update: 2 change with the new data, no count change.
+  const second = gameData("Fun Game", "Forest Heart", 8, 2);
+  host.client.send(104, createGamePayload(3453, second));
+  const change = gameEntries(await other.client.next())[0];
+  expect(change).toMatchObject({ verb: 2, port: 3453, host: HOST_IPV4 });
+  expect(change?.data).toEqual(second);
+  await host.client.next();
+
+  // Who plays, then start with a 10-minute limit: a change shows the time remaining.
+  host.client.send(111, u32s(host.userId, host.userId, other.userId));
+  host.client.send(114, new Uint8Array([0, 0, 0x02, 0x58, 0, 0, 0, 0, 0, 0, 0, 0]));
+  const started = gameEntries(await other.client.next())[0];
+  expect(started?.verb).toBe(2);
+  expect(started?.secondsRemaining).toBeGreaterThan(590);
+  expect(started?.secondsRemaining).toBeLessThanOrEqual(600);
+  await host.client.next();
+
+  const status = await roomStub(0).status();
+  expect(status.games).toEqual([
+    { name: "Fun Game", map: "Forest Heart", players: 2, maxPlayers: 8, elapsedSeconds: expect.any(Number) },
+  ]);
+  expect(status.players.map((p) => p.nick)).toEqual(["Host", "Other"]);
+
+  // .games names the game and its host.
+  other.client.send(200, chatBody(other.userId, "Other", ".games"));
+  expect(textOf(await other.client.nextOfType(10))).toMatch(/^'Fun Game\|p', 2\/8, \|iHost:\|p 'Host\|p'/);
+
+  // A score report is accepted and kept (results go to D1 later); the room carries on.
+  const standings = new Uint8Array(24 + 16 * 12 + 2 * 28);
+  host.client.send(112, new Uint8Array([...u32s(host.userId), ...standings]));
+  host.client.send(200, chatBody(host.userId, "Host", "gg"));
+  expect(textOf({ type: 200, payload: (await other.client.nextOfType(200)).payload.subarray(24 + 5) })).toBe("gg");
+  const stored = await runInDurableObject(roomStub(0), (_room, state) =>
+    state.storage.sql
+      .exec<{ game_id: number; players: string }>("SELECT game_id, players FROM scores")
+      .toArray()
+      .map((r) => ({ ...r })),
+  );
+  expect(stored).toEqual([{ game_id: host.userId, players: JSON.stringify([host.userId, other.userId]) }]);
+
+  // Remove: 2 delete, then the counts.
+  host.client.send(105);
+  const removed = gameEntries(await other.client.nextOfType(2))[0];
+  expect(removed).toMatchObject({ gameId: host.userId, verb: 1 });
+  expect((await other.client.next()).type).toBe(0);
+  expect((await roomStub(0).status()).games).toEqual([]);
+
+  // A host that disconnects takes its game with it: 2 delete, then 1 delete.
+  host.client.send(104, createGamePayload(3453, first));
+  expect(gameEntries(await other.client.nextOfType(2))[0]?.verb).toBe(0);
+  host.client.close();
+  expect(gameEntries(await other.client.nextOfType(2))[0]).toMatchObject({ gameId: host.userId, verb: 1 });
+  expect(playerEntries(await other.client.nextOfType(1))[0]).toMatchObject({ playerId: host.userId, verb: 1 });
+  await leaveAll(0, other.client);
+  expect((await roomStub(0).status()).games).toEqual([]);
+});
