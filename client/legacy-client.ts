@@ -24,6 +24,8 @@ export interface ConnectOptions {
   readonly maxPacketSize?: number;
   /** Keep every received message in `history` (tests); off by default so long runs stay small. */
   readonly keepHistory?: boolean;
+  /** Answer each server keepalive (202) with one, as real clients do (§5.24, §7.5). Default true. */
+  readonly answerKeepalives?: boolean;
 }
 
 /** A decoded message as it arrived, with its receive time (performance.now()). */
@@ -89,6 +91,7 @@ export class LegacyClient extends EventEmitter<LegacyClientEvents> {
   /** With keepHistory: every message received so far, in order (not cleared by next/drain). */
   readonly history: Received[] = [];
   private readonly keepHistory: boolean;
+  private readonly answerKeepalives: boolean;
   private readonly queue: QueueEntry[] = [];
   private readonly waiters = new Set<Waiter>();
   private readonly splitter: PacketSplitter;
@@ -108,6 +111,7 @@ export class LegacyClient extends EventEmitter<LegacyClientEvents> {
     super();
     this.dialect = options.dialect;
     this.keepHistory = options.keepHistory ?? false;
+    this.answerKeepalives = options.answerKeepalives ?? true;
     this.splitter = new PacketSplitter({ maxPacketSize: options.maxPacketSize ?? 64 * 1024 });
     this.closed = new Promise((resolve) => {
       socket.once("close", (hadError) => {
@@ -317,6 +321,9 @@ export class LegacyClient extends EventEmitter<LegacyClientEvents> {
     if (!decoded.ok) {
       this.deliver({ kind: "error", error: new ClientDecodeError(decoded.error, type, plain) });
       return;
+    }
+    if (decoded.value.type === MessageType.Keepalive && this.answerKeepalives && !this.isClosed) {
+      this.sendPacket(encodePacket(MessageType.Keepalive, new Uint8Array(0)));
     }
     const received: Received = { message: decoded.value, receivedAt, raw: plain };
     if (this.keepHistory) this.history.push(received);

@@ -92,6 +92,21 @@ describe("LegacyClient receive queue", () => {
     await client.close();
   });
 
+  it("answers a server keepalive with a keepalive, unless told not to", async () => {
+    for (const answerKeepalives of [true, false]) {
+      const connecting = LegacyClient.connect("127.0.0.1", server.port, { dialect: "myth2", answerKeepalives });
+      const peer = await server.accept("myth2");
+      await peer.exchangeKeys(true);
+      const client = await connecting;
+      peer.send({ type: MessageType.Keepalive });
+      await client.next(MessageType.Keepalive);
+      client.send({ type: MessageType.Logout });
+      const expected = answerKeepalives ? [MessageType.Keepalive, MessageType.Logout] : [MessageType.Logout];
+      for (const type of expected) expect((await peer.nextMessage()).type).toBe(type);
+      await client.close();
+    }
+  });
+
   it("surfaces a payload it cannot decode as a ClientDecodeError naming the type", async () => {
     const connecting = LegacyClient.connect("127.0.0.1", server.port, { dialect: "myth1" });
     const peer = await server.accept("myth1");
