@@ -18,8 +18,6 @@ export interface LocalStackOptions {
   readonly loginPort?: number;
   /** Room ports by room id, or "ephemeral" to put everything on ephemeral ports (tests). */
   readonly roomPorts?: "ephemeral" | Readonly<Record<number, number>>;
-  /** Added to every port taken from the room config (several stacks on one machine). */
-  readonly portOffset?: number;
   /** Generated (random) when absent. */
   readonly adminToken?: string;
   readonly bridgeToken?: string;
@@ -58,7 +56,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     adminToken,
     bridgeToken,
     roomConfig: options.roomConfig,
-    vars: options.vars,
+    // The edge reports the login port in /tunnel/config; keep it in step with the bridge.
+    vars: options.loginPort ? { LOGIN_PORT: String(options.loginPort), ...options.vars } : options.vars,
   });
   let bridge: Bridge;
   try {
@@ -69,7 +68,6 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       loginPort: options.loginPort ?? (ephemeral ? 0 : undefined),
       roomPorts: typeof options.roomPorts === "object" ? options.roomPorts : undefined,
       ephemeralPorts: ephemeral,
-      portOffset: options.portOffset,
       // Tests open many connections from 127.0.0.1: lift the per-address cap there.
       maxConnectionsPerIp: ephemeral ? 1024 : undefined,
     });

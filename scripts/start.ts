@@ -8,9 +8,9 @@
  * Flags (env in brackets):
  *   --host H            address to listen on [HOST], default 127.0.0.1
  *   --http-port N       edge HTTP port [HTTP_PORT], default 8787
- *   --login-port N      login port [LOGIN_PORT], default 6321 (from the edge's config)
- *   --port-offset N     added to every port from the room config [PORT_OFFSET], default 0
- *   --room-config FILE  JSON array of rooms (worker/config.ts RoomConfigInput) [ROOM_CONFIG_FILE]
+ *   --login-port N      login port [LOGIN_PORT], default 6321
+ *   --room-config FILE  JSON array of rooms (worker/config.ts RoomConfigInput; each room's
+ *                       "port" is where the bridge listens for it) [ROOM_CONFIG_FILE]
  *   --state-dir DIR     where state lives [STATE_DIR], default .state
  */
 import { randomBytes } from "node:crypto";
@@ -24,7 +24,6 @@ const { values } = parseArgs({
     host: { type: "string" },
     "http-port": { type: "string" },
     "login-port": { type: "string" },
-    "port-offset": { type: "string" },
     "room-config": { type: "string" },
     "state-dir": { type: "string" },
     help: { type: "boolean", short: "h" },
@@ -32,9 +31,7 @@ const { values } = parseArgs({
 });
 
 if (values.help) {
-  console.log(
-    "usage: npm start -- [--host H] [--http-port N] [--login-port N] [--port-offset N] [--room-config FILE] [--state-dir DIR]",
-  );
+  console.log("usage: npm start -- [--host H] [--http-port N] [--login-port N] [--room-config FILE] [--state-dir DIR]");
   process.exit(0);
 }
 
@@ -54,7 +51,6 @@ const stack = await startLocalStack({
   host: values.host ?? env.HOST ?? "127.0.0.1",
   httpPort: port(values["http-port"] ?? env.HTTP_PORT, 8787),
   loginPort: optionalPort(values["login-port"] ?? env.LOGIN_PORT),
-  portOffset: port(values["port-offset"] ?? env.PORT_OFFSET, 0),
   adminToken,
   bridgeToken,
   roomConfig,
@@ -90,8 +86,12 @@ const stop = async (signal: string) => {
     process.exit(1);
   }
 };
-process.on("SIGINT", () => void stop("SIGINT"));
-process.on("SIGTERM", () => void stop("SIGTERM"));
+// Miniflare installs an exit hook that exits at once on a signal; take the signals over so the
+// bridge ends its sessions before the edge goes (Miniflare's "exit" hook still cleans up workerd).
+for (const signal of ["SIGINT", "SIGTERM"] as const) {
+  process.removeAllListeners(signal);
+  process.on(signal, () => void stop(signal));
+}
 
 /** Reads the generated tokens, creating them (random, 32 bytes hex, file mode 600) on first start. */
 function loadTokens(path: string): { adminToken: string; bridgeToken: string } {
