@@ -1,0 +1,120 @@
+import { DEFAULT_MAX_INBOUND_PACKET_SIZE } from "../protocol/header.ts";
+
+/** What the caller may set; everything but the edge and its token has a default. */
+export interface BridgeOptions {
+  /** http(s) URL of the edge Worker, e.g. `http://127.0.0.1:8787`. */
+  readonly edgeUrl: string;
+  /** Shared secret presented on /tunnel/config and every tunnel. */
+  readonly bridgeToken: string;
+  /** Address to listen on (IPv4: the protocol has 32-bit addresses only). */
+  readonly host?: string;
+  /** Login port override; 0 = ephemeral. Default: the edge's loginPort (+ portOffset). */
+  readonly loginPort?: number;
+  /** Room port overrides by room id; 0 = ephemeral. Rooms not listed use the edge's port (+ portOffset). */
+  readonly roomPorts?: Readonly<Record<number, number>>;
+  /** Added to every port taken from the edge (not to explicit overrides). */
+  readonly portOffset?: number;
+  /** Listen on ephemeral ports everywhere (tests, several bridges on one machine). */
+  readonly ephemeralPorts?: boolean;
+  /** Largest raw packet (header included) accepted from a client. */
+  readonly maxPacketSize?: number;
+  readonly maxConnectionsPerIp?: number;
+  /** TCP inactivity after which the bridge drops a client. */
+  readonly idleTimeoutMs?: number;
+  /** Bytes queued towards a client before it counts as too slow and is dropped. */
+  readonly maxOutboundQueueBytes?: number;
+  /** Bytes queued towards the edge before the bridge stops reading from the client. */
+  readonly tunnelHighWaterMark?: number;
+  /** WebSocket handshake limit, and the /tunnel/config fetch limit. */
+  readonly tunnelConnectTimeoutMs?: number;
+  /** After the bridge ends a TCP connection, how long to wait for the peer before destroying it. */
+  readonly closeLingerMs?: number;
+}
+
+export type BridgeConfig = Required<Omit<BridgeOptions, "loginPort" | "roomPorts">> &
+  Pick<BridgeOptions, "loginPort" | "roomPorts">;
+
+/** The GoS login port (PROTOCOL.md §11); used only when the edge sends none. */
+export const DEFAULT_LOGIN_PORT = 6321;
+
+export const BRIDGE_DEFAULTS = {
+  host: "127.0.0.1",
+  portOffset: 0,
+  ephemeralPorts: false,
+  maxPacketSize: DEFAULT_MAX_INBOUND_PACKET_SIZE,
+  maxConnectionsPerIp: 16,
+  // Longer than GoS's 10-minute read timeout, so the edge is the one that decides.
+  idleTimeoutMs: 11 * 60_000,
+  maxOutboundQueueBytes: 256 * 1024,
+  tunnelHighWaterMark: 64 * 1024,
+  tunnelConnectTimeoutMs: 10_000,
+  closeLingerMs: 10_000,
+} as const;
+
+/** Fills in defaults and rejects nonsense early (a bad option is a programming error, so it throws). */
+export function resolveConfig(options: BridgeOptions): BridgeConfig {
+  const config: BridgeConfig = { ...BRIDGE_DEFAULTS, ...withoutUndefined(options) };
+  const url = new URL(config.edgeUrl);
+  if (url.protocol !== "http:" && url.protocol !== "https:") {
+    throw new Error(`edgeUrl must be http(s), got ${config.edgeUrl}`);
+  }
+  if (config.bridgeToken === "") throw new Error("bridgeToken is required");
+  for (const [name, value] of Object.entries(config)) {
+    if (typeof value === "number" && (!Number.isInteger(value) || value < 0)) {
+      throw new Error(`${name} must be a non-negative integer, got ${value}`);
+    }
+  }
+  if (config.maxPacketSize < 8) throw new Error("maxPacketSize must be at least the 8-byte header");
+  if (config.maxConnectionsPerIp < 1) throw new Error("maxConnectionsPerIp must be at least 1");
+  return config;
+}
+
+/** The edge's view of the ports (GET /tunnel/config). */
+export interface EdgeTunnelConfig {
+  readonly loginPort: number;
+  readonly rooms: readonly EdgeRoom[];
+}
+
+export interface EdgeRoom {
+  readonly id: number;
+  readonly port: number;
+  readonly game: string;
+  readonly name: string;
+}
+
+/** Validates the JSON from /tunnel/config; returns an error message instead of throwing. */
+export function parseEdgeConfig(json: unknown): EdgeTunnelConfig | string {
+  if (typeof json !== "object" || json === null) return "not an object";
+  const { loginPort, rooms } = json as Record<string, unknown>;
+  if (!isPort(loginPort)) return "loginPort is not a port number";
+  if (!Array.isArray(rooms)) return "rooms is not an array";
+  const parsed: EdgeRoom[] = [];
+  for (const room of rooms as unknown[]) {
+    if (typeof room !== "object" || room === null) return "a room is not an object";
+    const { id, port, game, name } = room as Record<string, unknown>;
+    if (typeof id !== "number" || !Number.isInteger(id)) return "a room id is not an integer";
+    if (!isPort(port)) return `room ${id} has no valid port`;
+    parsed.push({ id, port, game: typeof game === "string" ? game : "", name: typeof name === "string" ? name : "" });
+  }
+  return { loginPort, rooms: parsed };
+}
+
+/** Where to listen: explicit overrides win, then ephemeral mode, then the edge's port + offset. */
+export function listenPorts(
+  config: BridgeConfig,
+  edge: EdgeTunnelConfig,
+): { loginPort: number; rooms: { id: number; port: number }[] } {
+  const fromEdge = (port: number) => (config.ephemeralPorts ? 0 : port + config.portOffset);
+  return {
+    loginPort: config.loginPort ?? fromEdge(edge.loginPort || DEFAULT_LOGIN_PORT),
+    rooms: edge.rooms.map((room) => ({ id: room.id, port: config.roomPorts?.[room.id] ?? fromEdge(room.port) })),
+  };
+}
+
+function isPort(value: unknown): value is number {
+  return typeof value === "number" && Number.isInteger(value) && value >= 0 && value <= 65535;
+}
+
+function withoutUndefined<T extends object>(value: T): T {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as T;
+}

@@ -1,0 +1,226 @@
+import type { Socket } from "node:net";
+import WebSocket from "ws";
+import { createKeyPair, deriveSessionKey, SessionCipher } from "../protocol/cipher.ts";
+import { encodePacket, HEADER_SIZE } from "../protocol/header.ts";
+import { MessageType } from "../protocol/message-types.ts";
+import { PacketSplitter } from "../protocol/splitter.ts";
+import type { BridgeConfig } from "./config.ts";
+
+/** Counters the server aggregates; a connection only ever adds to them. */
+export interface ConnectionCounters {
+  droppedSlowClients: number;
+  protocolErrors: number;
+  bytesIn: number;
+  bytesOut: number;
+}
+
+/** Text frame the bridge sends once the 203 key exchange is done (docs/architecture.md, tunnel). */
+export const ENCRYPTED_CONTROL = JSON.stringify({ t: "encrypted" });
+
+/** Close codes the bridge uses on the tunnel, so the edge can tell why a session ended. */
+export const TunnelClose = {
+  clientClosed: 1000,
+  bridgeShutdown: 1001,
+  protocolError: 1002,
+  slowClient: 1008,
+  idle: 4000,
+} as const;
+
+type CipherState =
+  | { readonly phase: "first" } // no packet yet: a 203 now turns encryption on
+  | { readonly phase: "plain" }
+  | { readonly phase: "encrypted"; readonly cipher: SessionCipher };
+
+/**
+ * One legacy TCP connection and its tunnel WebSocket. It frames, encrypts and decrypts; it
+ * never looks inside payloads other than the 203 session key.
+ */
+export class BridgeConnection {
+  /** Resolves once both the TCP socket and the WebSocket are closed. */
+  readonly closed: Promise<void>;
+  private readonly splitter: PacketSplitter;
+  private readonly ws: WebSocket;
+  private cipherState: CipherState = { phase: "first" };
+  /** Frames for the edge that arrived before the tunnel opened. */
+  private pending: (Uint8Array | string)[] = [];
+  private pendingBytes = 0;
+  /** Set once the session is being torn down: no more packets either way. */
+  private ending = false;
+  private clientEnding = false;
+  private closeOnOpen: { code: number; reason: string } | undefined;
+
+  constructor(
+    private readonly socket: Socket,
+    tunnelUrl: string,
+    headers: Record<string, string>,
+    private readonly config: BridgeConfig,
+    private readonly counters: ConnectionCounters,
+  ) {
+    this.splitter = new PacketSplitter({ maxPacketSize: config.maxPacketSize });
+    socket.setNoDelay(true);
+    socket.setTimeout(config.idleTimeoutMs);
+
+    this.ws = new WebSocket(tunnelUrl, {
+      headers,
+      handshakeTimeout: config.tunnelConnectTimeoutMs,
+      perMessageDeflate: false,
+      // The edge sends single packets; anything huge is a bug, not a reason to buffer it.
+      maxPayload: 1024 * 1024,
+    });
+
+    const socketClosed = new Promise<void>((resolve) => socket.once("close", () => resolve()));
+    const wsClosed = new Promise<void>((resolve) => this.ws.once("close", () => resolve()));
+    this.closed = Promise.all([socketClosed, wsClosed]).then(() => undefined);
+
+    socket.on("data", (chunk: Buffer) => this.onClientData(chunk));
+    socket.on("timeout", () => this.shutdown(TunnelClose.idle, "idle timeout"));
+    socket.on("error", () => {}); // a reset client; "close" follows
+    socket.on("close", () => this.onClientClosed());
+
+    this.ws.on("open", () => this.onTunnelOpen());
+    this.ws.on("message", (data, isBinary) => this.onEdgeMessage(data, isBinary));
+    this.ws.on("error", () => {}); // refused or broken tunnel (e.g. 401); "close" follows
+    this.ws.on("close", () => this.endClient());
+  }
+
+  /** Ends the session from the bridge's side (shutdown, idle, protocol error, slow client). */
+  shutdown(code: number, reason: string): void {
+    this.closeTunnel(code, reason);
+    this.endClient();
+  }
+
+  private onClientData(chunk: Buffer): void {
+    this.counters.bytesIn += chunk.byteLength;
+    if (this.ending) return;
+    const split = this.splitter.push(chunk);
+    if (!split.ok) {
+      this.protocolError(split.error.message);
+      return;
+    }
+    for (const raw of split.value) {
+      if (!this.onClientPacket(raw)) return;
+    }
+  }
+
+  /** Returns false once the connection is being torn down. */
+  private onClientPacket(raw: Uint8Array): boolean {
+    const type = new DataView(raw.buffer, raw.byteOffset, raw.byteLength).getInt16(2);
+    const state = this.cipherState;
+    if (state.phase === "first") {
+      if (type === MessageType.SessionKey) return this.startEncryption(raw);
+      this.cipherState = { phase: "plain" }; // MythDev behaviour: no key first ⇒ plaintext session
+    } else if (type === MessageType.SessionKey) {
+      return this.protocolError("session key after the first packet");
+    }
+    let plain = raw;
+    if (state.phase === "encrypted") {
+      const decrypted = state.cipher.decryptPacket(raw);
+      if (!decrypted.ok) return this.protocolError(decrypted.error.message);
+      plain = decrypted.value;
+    }
+    this.sendToEdge(plain);
+    return true;
+  }
+
+  /**
+   * PROTOCOL.md §2.1, MythDev order: the client's key comes first, we answer with ours in
+   * plaintext, and everything after that is encrypted both ways.
+   */
+  private startEncryption(raw: Uint8Array): boolean {
+    const clientKey = raw.subarray(HEADER_SIZE);
+    const keys = createKeyPair();
+    const sessionKey = deriveSessionKey(keys.privateKey, clientKey);
+    if (!sessionKey.ok) return this.protocolError(sessionKey.error.message);
+    this.writeToClient(encodePacket(MessageType.SessionKey, keys.publicKey));
+    this.cipherState = { phase: "encrypted", cipher: new SessionCipher(sessionKey.value) };
+    this.sendToEdge(ENCRYPTED_CONTROL);
+    return !this.ending;
+  }
+
+  private sendToEdge(frame: Uint8Array | string): void {
+    if (this.ws.readyState === WebSocket.CONNECTING) {
+      this.pending.push(frame);
+      this.pendingBytes += typeof frame === "string" ? frame.length : frame.byteLength;
+      // Stop reading until the tunnel opens; memory stays bounded by one TCP chunk past the mark.
+      if (this.pendingBytes > this.config.tunnelHighWaterMark) this.socket.pause();
+      return;
+    }
+    if (this.ws.readyState !== WebSocket.OPEN) return;
+    this.ws.send(frame, () => this.resumeIfDrained());
+    if (this.ws.bufferedAmount > this.config.tunnelHighWaterMark) this.socket.pause();
+  }
+
+  private resumeIfDrained(): void {
+    if (this.ending || !this.socket.isPaused()) return;
+    if (this.ws.readyState === WebSocket.OPEN && this.ws.bufferedAmount <= this.config.tunnelHighWaterMark) {
+      this.socket.resume();
+    }
+  }
+
+  private onTunnelOpen(): void {
+    const queued = this.pending;
+    this.pending = [];
+    this.pendingBytes = 0;
+    for (const frame of queued) this.sendToEdge(frame);
+    // The session ended while the tunnel was opening: deliver what the client sent, then close.
+    if (this.closeOnOpen) this.ws.close(this.closeOnOpen.code, this.closeOnOpen.reason);
+    else this.resumeIfDrained();
+  }
+
+  private onEdgeMessage(data: WebSocket.RawData, isBinary: boolean): void {
+    if (!isBinary || this.ending) return; // edge → bridge control messages: none defined yet
+    const raw = toBytes(data);
+    if (raw.byteLength < HEADER_SIZE) return; // not a packet; the edge only sends whole packets
+    const state = this.cipherState;
+    this.writeToClient(state.phase === "encrypted" ? state.cipher.encryptPacket(raw) : raw);
+  }
+
+  private writeToClient(bytes: Uint8Array): void {
+    if (this.socket.destroyed || this.socket.writableEnded) return;
+    this.counters.bytesOut += bytes.byteLength;
+    this.socket.write(bytes);
+    if (this.socket.writableLength > this.config.maxOutboundQueueBytes) {
+      // The client is not reading: drop it rather than buffer without bound.
+      this.counters.droppedSlowClients++;
+      this.closeTunnel(TunnelClose.slowClient, "client too slow");
+      this.socket.destroy();
+    }
+  }
+
+  private protocolError(reason: string): false {
+    this.counters.protocolErrors++;
+    this.shutdown(TunnelClose.protocolError, reason.slice(0, 100));
+    return false;
+  }
+
+  private onClientClosed(): void {
+    this.ending = true;
+    this.closeTunnel(TunnelClose.clientClosed, "client closed");
+  }
+
+  private closeTunnel(code: number, reason: string): void {
+    this.ending = true;
+    if (this.ws.readyState === WebSocket.OPEN) this.ws.close(code, reason);
+    // Closing a connecting socket would abort the handshake and leave the edge guessing (1006):
+    // finish opening, then close with the real reason. The handshake timeout still bounds this.
+    else if (this.ws.readyState === WebSocket.CONNECTING) this.closeOnOpen ??= { code, reason };
+  }
+
+  /** Writes what is already queued, then closes; a peer that never reads is destroyed later. */
+  private endClient(): void {
+    this.ending = true;
+    if (this.clientEnding || this.socket.destroyed) return;
+    this.clientEnding = true;
+    this.socket.resume(); // keep draining input so a half-open client can finish closing
+    if (!this.socket.writableEnded) this.socket.end();
+    const linger = setTimeout(() => this.socket.destroy(), this.config.closeLingerMs);
+    linger.unref();
+    this.socket.once("close", () => clearTimeout(linger));
+  }
+}
+
+function toBytes(data: WebSocket.RawData): Uint8Array {
+  if (Array.isArray(data)) return Buffer.concat(data);
+  if (data instanceof ArrayBuffer) return new Uint8Array(data);
+  return data;
+}

@@ -1,0 +1,173 @@
+import { createServer, type Server, type Socket } from "node:net";
+import {
+  type BridgeConfig,
+  type BridgeOptions,
+  type EdgeTunnelConfig,
+  listenPorts,
+  parseEdgeConfig,
+  resolveConfig,
+} from "./config.ts";
+import { BridgeConnection, type ConnectionCounters, TunnelClose } from "./connection.ts";
+
+export interface BridgeStats extends ConnectionCounters {
+  /** Open client connections. */
+  connections: number;
+  /** Open client connections by the local port they came in on. */
+  perPort: Record<number, number>;
+  rejectedByIpCap: number;
+}
+
+export interface Bridge {
+  readonly loginPort: number;
+  /** roomId → the port the bridge listens on for that room. */
+  readonly roomPorts: Map<number, number>;
+  /** The edge's port map as fetched at start. */
+  readonly edgeConfig: EdgeTunnelConfig;
+  stats(): BridgeStats;
+  /** Stops listening, ends every session and resolves once all sockets are closed. */
+  close(): Promise<void>;
+}
+
+/** Fetches the port map from the edge, then listens on the login port and one port per room. */
+export async function startBridge(options: BridgeOptions): Promise<Bridge> {
+  const config = resolveConfig(options);
+  const edgeConfig = await fetchEdgeConfig(config);
+  const ports = listenPorts(config, edgeConfig);
+
+  const counters: ConnectionCounters = { droppedSlowClients: 0, protocolErrors: 0, bytesIn: 0, bytesOut: 0 };
+  let rejectedByIpCap = 0;
+  const connections = new Set<BridgeConnection>();
+  const perIp = new Map<string, number>();
+  const perPort = new Map<number, number>();
+  const servers: Server[] = [];
+
+  const accept = (socket: Socket, path: string, port: number) => {
+    const client = ipv4(socket.remoteAddress);
+    if (client === undefined || socket.remotePort === undefined) return socket.destroy();
+    const count = perIp.get(client) ?? 0;
+    if (count >= config.maxConnectionsPerIp) {
+      rejectedByIpCap++;
+      return socket.destroy();
+    }
+    perIp.set(client, count + 1);
+    perPort.set(port, (perPort.get(port) ?? 0) + 1);
+    const connection = new BridgeConnection(
+      socket,
+      tunnelUrl(config.edgeUrl, path),
+      {
+        Authorization: `Bearer ${config.bridgeToken}`,
+        "X-Client-Address": `${client}:${socket.remotePort}`,
+        "X-Local-Address": `${ipv4(socket.localAddress) ?? config.host}:${socket.localPort ?? port}`,
+      },
+      config,
+      counters,
+    );
+    connections.add(connection);
+    socket.once("close", () => {
+      decrement(perIp, client);
+      decrement(perPort, port);
+    });
+    void connection.closed.then(() => connections.delete(connection));
+  };
+
+  try {
+    const loginServer = await listen(config.host, ports.loginPort, servers);
+    const loginPort = boundPort(loginServer);
+    loginServer.on("connection", (socket) => accept(socket, "/tunnel/login", loginPort));
+    const roomPorts = new Map<number, number>();
+    for (const room of ports.rooms) {
+      const server = await listen(config.host, room.port, servers);
+      const port = boundPort(server);
+      server.on("connection", (socket) => accept(socket, `/tunnel/room/${room.id}`, port));
+      roomPorts.set(room.id, port);
+    }
+
+    let closing: Promise<void> | undefined;
+    return {
+      loginPort,
+      roomPorts,
+      edgeConfig,
+      stats: () => ({
+        ...counters,
+        connections: connections.size,
+        perPort: Object.fromEntries(perPort),
+        rejectedByIpCap,
+      }),
+      close() {
+        closing ??= (async () => {
+          const stopped = Promise.all(servers.map(closeServer));
+          for (const connection of connections) connection.shutdown(TunnelClose.bridgeShutdown, "bridge shutting down");
+          await Promise.all([...connections].map((c) => c.closed));
+          await stopped;
+        })();
+        return closing;
+      },
+    };
+  } catch (error) {
+    await Promise.all(servers.map(closeServer));
+    throw error;
+  }
+}
+
+async function fetchEdgeConfig(config: BridgeConfig): Promise<EdgeTunnelConfig> {
+  const url = new URL(joinPath(new URL(config.edgeUrl).pathname, "/tunnel/config"), config.edgeUrl);
+  const response = await fetch(url, {
+    headers: { Authorization: `Bearer ${config.bridgeToken}` },
+    signal: AbortSignal.timeout(config.tunnelConnectTimeoutMs),
+  });
+  if (!response.ok) throw new Error(`edge refused ${url.pathname}: HTTP ${response.status}`);
+  const parsed = parseEdgeConfig(await response.json());
+  if (typeof parsed === "string") throw new Error(`edge sent a bad tunnel config: ${parsed}`);
+  return parsed;
+}
+
+/** http(s)://edge[/base] + path → ws(s)://edge[/base]/path */
+export function tunnelUrl(edgeUrl: string, path: string): string {
+  const url = new URL(edgeUrl);
+  url.protocol = url.protocol === "https:" ? "wss:" : "ws:";
+  url.pathname = joinPath(url.pathname, path);
+  url.search = "";
+  url.hash = "";
+  return url.toString();
+}
+
+function joinPath(base: string, path: string): string {
+  return base.replace(/\/+$/, "") + path;
+}
+
+/** The protocol carries IPv4 only; Node reports IPv4 peers on dual-stack sockets as ::ffff:a.b.c.d. */
+function ipv4(address: string | undefined): string | undefined {
+  return address?.startsWith("::ffff:") ? address.slice(7) : address;
+}
+
+function decrement<K>(map: Map<K, number>, key: K): void {
+  const next = (map.get(key) ?? 1) - 1;
+  if (next <= 0) map.delete(key);
+  else map.set(key, next);
+}
+
+function listen(host: string, port: number, servers: Server[]): Promise<Server> {
+  const server = createServer();
+  servers.push(server);
+  return new Promise((resolve, reject) => {
+    server.once("error", reject);
+    server.listen({ host, port }, () => {
+      server.off("error", reject);
+      server.on("error", () => {}); // accept errors after start do not stop the bridge
+      resolve(server);
+    });
+  });
+}
+
+function boundPort(server: Server): number {
+  const address = server.address();
+  if (address === null || typeof address === "string") throw new Error("server is not listening on TCP");
+  return address.port;
+}
+
+function closeServer(server: Server): Promise<void> {
+  return new Promise((resolve) => {
+    if (!server.listening) return resolve();
+    server.close(() => resolve());
+  });
+}

@@ -1,0 +1,454 @@
+import { createServer as createHttpServer, type Server as HttpServer, type IncomingMessage } from "node:http";
+import type { AddressInfo } from "node:net";
+import { connect, type Socket } from "node:net";
+import type { Duplex } from "node:stream";
+import { afterEach, describe, expect, it } from "vitest";
+import { type WebSocket, WebSocketServer } from "ws";
+import type { BridgeOptions } from "../../bridge/config.ts";
+import { type Bridge, startBridge } from "../../bridge/server.ts";
+import { createKeyPair, deriveSessionKey, SessionCipher } from "../../protocol/cipher.ts";
+import { encodePacket } from "../../protocol/header.ts";
+import { MessageType } from "../../protocol/message-types.ts";
+import { PacketSplitter } from "../../protocol/splitter.ts";
+
+const TOKEN = "bridge-secret";
+const ROOMS = [
+  { id: 10, port: 6323, game: "myth2", name: "Unranked" },
+  { id: 11, port: 6324, game: "myth2", name: "Ranked" },
+];
+
+/** A queue that hands values to whoever awaits next(), in order. */
+class Inbox<T> {
+  private readonly values: T[] = [];
+  private readonly waiters: ((value: T) => void)[] = [];
+  push(value: T): void {
+    const waiter = this.waiters.shift();
+    if (waiter) waiter(value);
+    else this.values.push(value);
+  }
+  next(): Promise<T> {
+    const value = this.values.shift();
+    if (value !== undefined) return Promise.resolve(value);
+    return new Promise((resolve) => this.waiters.push(resolve));
+  }
+  get size(): number {
+    return this.values.length;
+  }
+}
+
+type Frame = { binary: true; bytes: Uint8Array } | { binary: false; text: string };
+
+/** The edge's end of one tunnel. */
+class EdgeSession {
+  readonly frames = new Inbox<Frame>();
+  readonly closed: Promise<{ code: number; reason: string }>;
+  constructor(
+    readonly ws: WebSocket,
+    readonly request: IncomingMessage,
+  ) {
+    ws.on("message", (data, isBinary) => {
+      const bytes = new Uint8Array(data as Buffer);
+      this.frames.push(isBinary ? { binary: true, bytes } : { binary: false, text: Buffer.from(bytes).toString() });
+    });
+    this.closed = new Promise((resolve) => ws.on("close", (code, reason) => resolve({ code, reason: String(reason) })));
+  }
+  get path(): string | undefined {
+    return this.request.url;
+  }
+  header(name: string): string | undefined {
+    const value = this.request.headers[name.toLowerCase()];
+    return Array.isArray(value) ? value[0] : value;
+  }
+  async nextPacket(): Promise<Uint8Array> {
+    const frame = await this.frames.next();
+    if (!frame.binary) throw new Error(`expected a binary frame, got text ${frame.text}`);
+    return frame.bytes;
+  }
+  send(bytes: Uint8Array): Promise<void> {
+    return new Promise((resolve, reject) => this.ws.send(bytes, (error) => (error ? reject(error) : resolve())));
+  }
+}
+
+/** A real HTTP + WebSocket server playing the edge: /tunnel/config and the tunnel upgrades. */
+class FakeEdge {
+  readonly sessions = new Inbox<EdgeSession>();
+  /** Upgrade requests seen, accepted or not. */
+  readonly upgrades = new Inbox<IncomingMessage>();
+  refusedUpgrades = 0;
+  token = TOKEN;
+  /** When set, upgrades wait for this before completing (to test queueing before `open`). */
+  holdUpgrades: Promise<void> | undefined;
+  private readonly wss = new WebSocketServer({ noServer: true });
+  private constructor(readonly http: HttpServer) {
+    http.on("request", (req, res) => {
+      if (req.url !== "/tunnel/config") return void res.writeHead(404).end();
+      if (req.headers.authorization !== `Bearer ${this.token}`) return void res.writeHead(401).end();
+      res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify({ loginPort: 6321, rooms: ROOMS }));
+    });
+    http.on("upgrade", (req, socket, head) => void this.upgrade(req, socket, head));
+  }
+  static async start(): Promise<FakeEdge> {
+    const http = createHttpServer();
+    await new Promise<void>((resolve) => http.listen(0, "127.0.0.1", resolve));
+    return new FakeEdge(http);
+  }
+  get url(): string {
+    return `http://127.0.0.1:${(this.http.address() as AddressInfo).port}`;
+  }
+  private async upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
+    this.upgrades.push(req);
+    if (req.headers.authorization !== `Bearer ${this.token}`) {
+      this.refusedUpgrades++;
+      socket.end("HTTP/1.1 401 Unauthorized\r\nContent-Length: 0\r\nConnection: close\r\n\r\n");
+      return;
+    }
+    await this.holdUpgrades;
+    this.wss.handleUpgrade(req, socket, head, (ws) => this.sessions.push(new EdgeSession(ws, req)));
+  }
+  async close(): Promise<void> {
+    for (const ws of this.wss.clients) ws.terminate();
+    this.http.closeAllConnections();
+    await new Promise<void>((resolve) => this.http.close(() => resolve()));
+  }
+}
+
+/** A legacy client over real TCP; optionally does the §2 key exchange. */
+class LegacyClient {
+  readonly packets = new Inbox<Uint8Array>();
+  /** Raw packets as they were on the wire (before decryption). */
+  readonly wire = new Inbox<Uint8Array>();
+  readonly closed: Promise<void>;
+  private readonly splitter = new PacketSplitter({ maxPacketSize: 1 << 20 });
+  cipher: SessionCipher | undefined;
+  private constructor(readonly socket: Socket) {
+    socket.on("data", (chunk) => {
+      const split = this.splitter.push(chunk);
+      if (!split.ok) throw new Error(split.error.message);
+      for (const raw of split.value) {
+        this.wire.push(raw);
+        if (!this.cipher) {
+          this.packets.push(raw);
+          continue;
+        }
+        const plain = this.cipher.decryptPacket(raw);
+        if (!plain.ok) throw new Error(plain.error.message);
+        this.packets.push(plain.value);
+      }
+    });
+    socket.on("error", () => {});
+    this.closed = new Promise((resolve) => socket.on("close", () => resolve()));
+  }
+  static connect(port: number): Promise<LegacyClient> {
+    return new Promise((resolve, reject) => {
+      const socket = connect({ host: "127.0.0.1", port });
+      socket.once("error", reject);
+      socket.once("connect", () => resolve(new LegacyClient(socket)));
+    });
+  }
+  send(raw: Uint8Array): Promise<void> {
+    const bytes = this.cipher ? this.cipher.encryptPacket(raw) : raw;
+    return new Promise((resolve, reject) => this.socket.write(bytes, (error) => (error ? reject(error) : resolve())));
+  }
+  writeRaw(bytes: Uint8Array): Promise<void> {
+    return new Promise((resolve, reject) => this.socket.write(bytes, (error) => (error ? reject(error) : resolve())));
+  }
+  /** §2.1: send our key unprompted, take the server's, switch to encrypted. */
+  async negotiate(): Promise<void> {
+    const keys = createKeyPair();
+    await this.writeRaw(encodePacket(MessageType.SessionKey, keys.publicKey));
+    const reply = await this.packets.next();
+    await this.wire.next(); // the same packet, as it was on the wire
+    expect(typeOf(reply)).toBe(MessageType.SessionKey);
+    const key = deriveSessionKey(keys.privateKey, reply.subarray(8));
+    if (!key.ok) throw new Error(key.error.message);
+    this.cipher = new SessionCipher(key.value);
+  }
+}
+
+const typeOf = (raw: Uint8Array) => new DataView(raw.buffer, raw.byteOffset).getInt16(2);
+const lengthOf = (raw: Uint8Array) => new DataView(raw.buffer, raw.byteOffset).getInt32(4);
+const text = (s: string) => new TextEncoder().encode(s);
+
+/** Waits (without a deadline of its own) until a condition the bridge exposes holds. */
+async function until(condition: () => boolean): Promise<void> {
+  while (!condition()) await new Promise((resolve) => setTimeout(resolve, 2));
+}
+
+let edge: FakeEdge;
+let bridge: Bridge | undefined;
+const clients: LegacyClient[] = [];
+
+async function setup(options: Partial<BridgeOptions> = {}): Promise<Bridge> {
+  edge = await FakeEdge.start();
+  bridge = await startBridge({ edgeUrl: edge.url, bridgeToken: TOKEN, ephemeralPorts: true, ...options });
+  return bridge;
+}
+
+async function client(port = bridge?.loginPort ?? 0): Promise<LegacyClient> {
+  const c = await LegacyClient.connect(port);
+  clients.push(c);
+  return c;
+}
+
+afterEach(async () => {
+  for (const c of clients.splice(0)) c.socket.destroy();
+  await bridge?.close();
+  bridge = undefined;
+  await edge?.close();
+});
+
+describe("bridge tunnel", () => {
+  it("listens on the login port and one port per room from the edge's config", async () => {
+    const b = await setup();
+    expect([...b.roomPorts.keys()]).toEqual([10, 11]);
+    expect(b.loginPort).toBeGreaterThan(0);
+    expect(new Set([b.loginPort, ...b.roomPorts.values()]).size).toBe(3);
+    expect(b.edgeConfig.rooms.map((r) => r.name)).toEqual(["Unranked", "Ranked"]);
+  });
+
+  it("forwards a plaintext packet whole and re-frames the edge's reply", async () => {
+    const b = await setup();
+    const c = await client();
+    const session = await edge.sessions.next();
+    expect(session.path).toBe("/tunnel/login");
+    expect(session.header("authorization")).toBe(`Bearer ${TOKEN}`);
+    expect(session.header("x-client-address")).toBe(`127.0.0.1:${c.socket.localPort}`);
+    expect(session.header("x-local-address")).toBe(`127.0.0.1:${b.loginPort}`);
+
+    const login = encodePacket(MessageType.Login, text("hello login"));
+    await c.send(login);
+    expect(await session.nextPacket()).toEqual(login);
+
+    const reply = encodePacket(MessageType.UserSuccessfulLogin, text("welcome"));
+    await session.send(reply);
+    expect(await c.packets.next()).toEqual(reply);
+    expect(b.stats()).toMatchObject({ connections: 1, bytesIn: login.byteLength, bytesOut: reply.byteLength });
+  });
+
+  it("tunnels a room port to /tunnel/room/<id>", async () => {
+    const b = await setup();
+    const port = b.roomPorts.get(11) ?? 0;
+    await client(port);
+    const session = await edge.sessions.next();
+    expect(session.path).toBe("/tunnel/room/11");
+    expect(session.header("x-local-address")).toBe(`127.0.0.1:${port}`);
+    expect(b.stats().perPort).toEqual({ [port]: 1 });
+  });
+
+  it("runs an encrypted session: the edge sees the control frame first, then plaintext", async () => {
+    await setup();
+    const c = await client();
+    await c.negotiate();
+    const session = await edge.sessions.next();
+    expect(await session.frames.next()).toEqual({ binary: false, text: '{"t":"encrypted"}' });
+
+    const login = encodePacket(MessageType.Login, text("secret name"));
+    await c.send(login);
+    const atEdge = await session.nextPacket();
+    expect(atEdge).toEqual(login);
+    expect(lengthOf(atEdge)).toBe(atEdge.byteLength);
+
+    const reply = encodePacket(MessageType.RoomList, text("rooms"));
+    await session.send(reply);
+    const onWire = await c.wire.next();
+    expect(lengthOf(onWire)).toBe(reply.byteLength + 24); // encrypted on the wire, length rewritten
+    expect(onWire.subarray(8)).not.toEqual(reply.subarray(8));
+    expect(await c.packets.next()).toEqual(reply);
+  });
+
+  it("splits coalesced packets and joins fragmented ones", async () => {
+    const b = await setup();
+    const c = await client();
+    const session = await edge.sessions.next();
+    const packets = [1, 2, 3].map((n) => encodePacket(MessageType.RoomBroadcast, text(`chat ${n}`)));
+    await c.writeRaw(Buffer.concat(packets));
+    for (const p of packets) expect(await session.nextPacket()).toEqual(p);
+
+    const big = encodePacket(MessageType.RoomBroadcast, new Uint8Array(3000).fill(7));
+    const sent = b.stats().bytesIn;
+    // Three writes, each waited for at the bridge, so the packet really arrives in pieces.
+    for (const [from, to] of [
+      [0, 3],
+      [3, 1500],
+      [1500, big.byteLength],
+    ] as const) {
+      await c.writeRaw(big.subarray(from, to));
+      await until(() => b.stats().bytesIn === sent + to);
+    }
+    expect(await session.nextPacket()).toEqual(big);
+  });
+
+  it("queues packets that arrive before the tunnel is open, in order", async () => {
+    const b = await setup();
+    let release = () => {};
+    edge.holdUpgrades = new Promise((resolve) => {
+      release = resolve;
+    });
+    const c = await client();
+    await edge.upgrades.next();
+    const packets = [1, 2, 3].map((n) => encodePacket(MessageType.RoomBroadcast, text(`early ${n}`)));
+    for (const p of packets) await c.send(p);
+    await until(() => b.stats().bytesIn === packets.reduce((n, p) => n + p.byteLength, 0));
+    release();
+    const session = await edge.sessions.next();
+    for (const p of packets) expect(await session.nextPacket()).toEqual(p);
+  });
+
+  it("closes only the connection that sent garbage", async () => {
+    const b = await setup();
+    const bad = await client();
+    const badSession = await edge.sessions.next();
+    const good = await client();
+    const goodSession = await edge.sessions.next();
+
+    await bad.writeRaw(text("GET / HTTP/1.1\r\n\r\n"));
+    await bad.closed;
+    expect((await badSession.closed).code).toBe(1002);
+
+    const chat = encodePacket(MessageType.RoomBroadcast, text("still here"));
+    await good.send(chat);
+    expect(await goodSession.nextPacket()).toEqual(chat);
+    await goodSession.send(chat);
+    expect(await good.packets.next()).toEqual(chat);
+    expect(b.stats()).toMatchObject({ protocolErrors: 1, connections: 1 });
+  });
+
+  it("closes a connection whose header announces an oversize packet", async () => {
+    const b = await setup({ maxPacketSize: 1024 });
+    const c = await client();
+    const session = await edge.sessions.next();
+    const header = new Uint8Array(8);
+    new DataView(header.buffer).setUint16(0, 0xdead);
+    new DataView(header.buffer).setInt32(4, 1025);
+    await c.writeRaw(header);
+    await c.closed;
+    expect((await session.closed).code).toBe(1002);
+    expect(b.stats().protocolErrors).toBe(1);
+  });
+
+  it("closes an encrypted connection on a bad checksum or a second session key", async () => {
+    const b = await setup();
+    const tampered = await client();
+    await tampered.negotiate();
+    const packet = tampered.cipher?.encryptPacket(encodePacket(MessageType.Login, text("x"))) ?? new Uint8Array();
+    packet[20] = (packet[20] ?? 0) ^ 0xff;
+    await tampered.writeRaw(packet);
+    await tampered.closed;
+
+    const rekey = await client();
+    await rekey.send(encodePacket(MessageType.Keepalive, new Uint8Array()));
+    await rekey.writeRaw(encodePacket(MessageType.SessionKey, new Uint8Array(8)));
+    await rekey.closed;
+    expect(b.stats().protocolErrors).toBe(2);
+  });
+
+  it("writes what the edge sent, then closes TCP when the edge closes the tunnel", async () => {
+    await setup();
+    const c = await client();
+    const session = await edge.sessions.next();
+    const message = encodePacket(MessageType.ServerMessage, text("bye"));
+    await session.send(message);
+    session.ws.close(1000, "done");
+    expect(await c.packets.next()).toEqual(message);
+    await c.closed;
+  });
+
+  it("closes the tunnel when the client closes TCP", async () => {
+    const b = await setup();
+    const c = await client();
+    const session = await edge.sessions.next();
+    c.socket.end();
+    expect((await session.closed).code).toBe(1000);
+    await until(() => b.stats().connections === 0);
+  });
+
+  it("refuses connections over the per-IP cap and admits again once one leaves", async () => {
+    const b = await setup({ maxConnectionsPerIp: 2 });
+    const first = await client();
+    await client();
+    await edge.sessions.next();
+    await edge.sessions.next();
+    const third = await client();
+    await third.closed;
+    expect(b.stats()).toMatchObject({ rejectedByIpCap: 1, connections: 2 });
+
+    first.socket.end();
+    await until(() => b.stats().connections === 1);
+    await client();
+    await edge.sessions.next();
+    expect(b.stats().rejectedByIpCap).toBe(1);
+  });
+
+  it("closes the client when the edge refuses the token", async () => {
+    await setup();
+    edge.token = "rotated";
+    const c = await client();
+    await c.send(encodePacket(MessageType.Login, text("anyone")));
+    await c.closed;
+    expect(edge.refusedUpgrades).toBe(1);
+    expect(edge.sessions.size).toBe(0);
+  });
+
+  it("does not start when the edge refuses its token for /tunnel/config", async () => {
+    edge = await FakeEdge.start();
+    await expect(startBridge({ edgeUrl: edge.url, bridgeToken: "wrong", ephemeralPorts: true })).rejects.toThrow(/401/);
+  });
+
+  it("drops a client that stops reading, and only that one", async () => {
+    const b = await setup({ maxOutboundQueueBytes: 64 * 1024 });
+    const slow = await client();
+    slow.socket.pause();
+    const session = await edge.sessions.next();
+    const other = await client();
+    const otherSession = await edge.sessions.next();
+    const chunk = encodePacket(MessageType.PlayerList, new Uint8Array(8000));
+    // Keep sending until the bridge gives up on the client (the edge's socket stops being OPEN).
+    while (session.ws.readyState === session.ws.OPEN) {
+      await session.send(chunk).catch(() => {});
+      await new Promise((resolve) => setImmediate(resolve)); // let the bridge read
+    }
+    expect((await session.closed).code).toBe(1008);
+    slow.socket.resume(); // a paused socket never notices it was closed
+    await slow.closed;
+    expect(b.stats().droppedSlowClients).toBe(1);
+    const chat = encodePacket(MessageType.RoomBroadcast, text("unaffected"));
+    await otherSession.send(chat);
+    expect(await other.packets.next()).toEqual(chat);
+  });
+
+  it("keeps order under backpressure when the edge reads slowly", async () => {
+    const b = await setup({ tunnelHighWaterMark: 16 * 1024 });
+    const c = await client();
+    const session = await edge.sessions.next();
+    session.ws.pause();
+    const packets = Array.from({ length: 400 }, (_, i) =>
+      encodePacket(MessageType.RoomBroadcast, new Uint8Array(4000).fill(i)),
+    );
+    const written = c.writeRaw(Buffer.concat(packets));
+    // The edge reads nothing until the bridge has taken in more than its high-water mark.
+    await until(() => b.stats().bytesIn > 64 * 1024);
+    session.ws.resume();
+    let inOrder = 0;
+    for (const p of packets) if (Buffer.from(await session.nextPacket()).equals(p)) inOrder++;
+    expect(inOrder).toBe(packets.length);
+    await written;
+  });
+
+  it("drops an idle client", async () => {
+    await setup({ idleTimeoutMs: 50 });
+    const c = await client();
+    const session = await edge.sessions.next();
+    await c.closed;
+    expect((await session.closed).code).toBe(4000);
+  });
+
+  it("close() ends every session and stops listening", async () => {
+    const b = await setup();
+    const c = await client();
+    const session = await edge.sessions.next();
+    await b.close();
+    await c.closed;
+    expect((await session.closed).code).toBe(1001);
+    await expect(LegacyClient.connect(b.loginPort)).rejects.toThrow(/ECONNREFUSED/);
+  });
+});
