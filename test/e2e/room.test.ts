@@ -45,6 +45,26 @@ describe("room presence", () => {
   });
 });
 
+describe("every client family in its own rooms", () => {
+  for (const dialect of ["myth2-legacy", "myth1", "myth3", "marathon"] as const) {
+    it(`${dialect}: two players join, see each other and chat`, async () => {
+      const [first, second] = [await newUser(dialect.slice(0, 6)), await newUser(dialect.slice(0, 6))];
+      const a = await joinAs(stack, { ...first, nick: first.user, dialect });
+      const b = await joinAs(stack, { ...second, nick: second.user, dialect });
+      expect(b.session.players.has(a.userId)).toBe(true);
+      await a.session.waitForPlayer(b.userId);
+      a.session.chat(`hello ${dialect}`);
+      expect(await b.session.nextChat()).toMatchObject({ text: `hello ${dialect}`, header: { playerId: a.userId } });
+      b.session.createGame({ name: `${dialect} game`, map: "Map" });
+      await a.session.waitFor(() => a.session.games.size === 1, 5_000, "the game");
+      await b.session.leave();
+      await a.session.waitForPlayerGone(b.userId);
+      await a.session.waitFor(() => a.session.games.size === 0, 5_000, "the game to go with its host");
+      await a.session.leave();
+    });
+  }
+});
+
 describe("chat", () => {
   it("relays public chat both ways with the server-verified sender", async () => {
     const a = await member("chat");
@@ -127,6 +147,11 @@ describe("games", () => {
     expect([...late.session.games.values()].some((g) => g.aux.creatorId === host.userId)).toBe(true);
 
     host.session.startGame(600);
+    await guest.session.waitFor(
+      () => (listed()?.aux.secondsRemaining ?? 0) > 0 && (listed()?.aux.secondsRemaining ?? 0) <= 600,
+      5_000,
+      "the game's clock running",
+    );
     host.session.setPlayerData({ ...host.login.playerData, state: 1 });
     await guest.session.waitFor(
       () => guest.session.players.get(host.userId)?.player.state === 1,
