@@ -243,6 +243,8 @@ export interface JoinRoomOptions {
   readonly timeoutMs?: number;
   /** Keep every received message in client.history. */
   readonly keepHistory?: boolean;
+  /** The client answers server keepalives (202) itself unless this is false. */
+  readonly answerKeepalives?: boolean;
 }
 
 /**
@@ -256,6 +258,7 @@ export async function joinRoom(host: string, port: number, options: JoinRoomOpti
     encrypt: options.encrypt,
     timeoutMs,
     keepHistory: options.keepHistory,
+    answerKeepalives: options.answerKeepalives,
   });
   const session = new RoomSession(client, options);
   try {
