@@ -1,0 +1,52 @@
+/**
+ * Bench child: the TCP bridge in its own Node process (run with --expose-gc so memory readings
+ * are taken after a full collection). argv[2] = JSON { edgeUrl, bridgeToken, maxConnectionsPerIp }.
+ * Replies { t: "ready", loginPort, roomPorts } and answers { t: "memory" } requests.
+ */
+import { startBridge } from "../bridge/server.ts";
+import { exitWithParent } from "./child.ts";
+import type { BridgeMemory } from "./ipc.ts";
+
+interface BridgeArgs {
+  edgeUrl: string;
+  bridgeToken: string;
+  maxConnectionsPerIp: number;
+}
+
+const args = JSON.parse(process.argv[2] ?? "{}") as BridgeArgs;
+try {
+  const bridge = await startBridge({
+    edgeUrl: args.edgeUrl,
+    bridgeToken: args.bridgeToken,
+    host: "127.0.0.1",
+    loginPort: 0,
+    // Room ports come from the edge's room config (chosen free by the coordinator), so the
+    // ports in room_info are the ones we listen on.
+    maxConnectionsPerIp: args.maxConnectionsPerIp,
+  });
+  exitWithParent(() => bridge.close());
+  process.on("message", (m: { t?: string }) => {
+    if (m?.t !== "memory") return;
+    const gc = (globalThis as { gc?: () => void }).gc;
+    gc?.();
+    const mem = process.memoryUsage();
+    const stats = bridge.stats();
+    const reply: BridgeMemory = {
+      t: "memory",
+      rssBytes: mem.rss,
+      heapUsedBytes: mem.heapUsed,
+      externalBytes: mem.external,
+      connections: stats.connections,
+      bytesIn: stats.bytesIn,
+      bytesOut: stats.bytesOut,
+      droppedSlowClients: stats.droppedSlowClients,
+      protocolErrors: stats.protocolErrors,
+      rejectedByIpCap: stats.rejectedByIpCap,
+    };
+    process.send?.(reply);
+  });
+  process.send?.({ t: "ready", loginPort: bridge.loginPort, roomPorts: [...bridge.roomPorts] });
+} catch (err) {
+  process.send?.({ t: "error", error: (err as Error).message });
+  process.exit(1);
+}

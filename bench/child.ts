@@ -1,0 +1,108 @@
+/**
+ * Child processes of the bench: TypeScript modules run with tsx, talking JSON over Node IPC.
+ */
+import { type ChildProcess, fork } from "node:child_process";
+import { fileURLToPath } from "node:url";
+
+export const ROOT = fileURLToPath(new URL("..", import.meta.url));
+
+export interface SpawnOptions {
+  /** Extra Node flags, e.g. --cpu-prof. */
+  nodeArgs?: string[];
+  env?: Record<string, string>;
+  /** Prefix for the child's stdout/stderr lines; null ⇒ discard. */
+  logPrefix?: string | null;
+}
+
+export function spawnTs(module: string, args: string[], options: SpawnOptions = {}): ChildProcess {
+  const child = fork(fileURLToPath(new URL(module, import.meta.url)), args, {
+    cwd: ROOT,
+    execArgv: ["--import", "tsx", ...(options.nodeArgs ?? [])],
+    env: { ...process.env, ...options.env },
+    stdio: ["ignore", "pipe", "pipe", "ipc"],
+    serialization: "json",
+  });
+  const prefix = options.logPrefix;
+  for (const stream of [child.stdout, child.stderr]) {
+    stream?.setEncoding("utf8");
+    stream?.on("data", (text: string) => {
+      if (prefix === null || prefix === undefined) return;
+      for (const line of text.split("\n")) if (line.trim()) process.stderr.write(`${prefix} ${line}\n`);
+    });
+  }
+  return child;
+}
+
+/** The next IPC message of a type, or an error when the child exits or time runs out. */
+export function nextMessage<T extends { t: string }>(child: ChildProcess, type: T["t"], timeoutMs: number): Promise<T> {
+  return new Promise((resolve, reject) => {
+    const cleanup = () => {
+      clearTimeout(timer);
+      child.off("message", onMessage);
+      child.off("exit", onExit);
+    };
+    const onMessage = (message: unknown) => {
+      const m = message as { t?: unknown; error?: unknown };
+      if (m.t === "error") {
+        cleanup();
+        reject(new Error(`child ${child.pid}: ${String(m.error)}`));
+      } else if (m.t === type) {
+        cleanup();
+        resolve(message as T);
+      }
+    };
+    const onExit = (code: number | null, signal: string | null) => {
+      cleanup();
+      reject(new Error(`child ${child.pid} exited (${signal ?? code}) while waiting for "${type}"`));
+    };
+    const timer = setTimeout(() => {
+      cleanup();
+      reject(new Error(`child ${child.pid}: no "${type}" within ${timeoutMs} ms`));
+    }, timeoutMs);
+    child.on("message", onMessage);
+    child.once("exit", onExit);
+  });
+}
+
+/** Sends a request and waits for the reply of the given type. */
+export function request<T extends { t: string }>(
+  child: ChildProcess,
+  message: { t: string; [key: string]: unknown },
+  replyType: T["t"],
+  timeoutMs: number,
+): Promise<T> {
+  const reply = nextMessage<T>(child, replyType, timeoutMs);
+  child.send(message);
+  return reply;
+}
+
+/** Asks a child to stop, then kills it (this child only, by its pid) if it lingers. */
+export async function stopChild(child: ChildProcess, graceMs = 10_000): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
+  try {
+    if (child.connected) child.send({ t: "stop" });
+  } catch {
+    // channel already closed
+  }
+  const timer = setTimeout(() => child.kill("SIGKILL"), graceMs);
+  await exited;
+  clearTimeout(timer);
+}
+
+/** In a child: exit when the coordinator goes away, so nothing outlives a run. */
+export function exitWithParent(cleanup: () => Promise<void>): void {
+  let stopping = false;
+  const stop = () => {
+    if (stopping) return;
+    stopping = true;
+    const force = setTimeout(() => process.exit(1), 8_000);
+    force.unref();
+    cleanup().finally(() => process.exit(0));
+  };
+  process.on("disconnect", stop);
+  process.on("message", (m: { t?: string }) => {
+    if (m?.t === "stop") stop();
+  });
+  process.on("SIGTERM", stop);
+}

@@ -1,0 +1,518 @@
+/**
+ * One bench scenario end to end: servers (own processes, unless targeting a running
+ * metaserver), client processes, logins and joins, the chat phase, and the result object.
+ */
+import type { ChildProcess } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { DIALECT_TRAITS, type Dialect } from "../protocol/dialect.ts";
+import type { Game, RoomConfigInput } from "../worker/config.ts";
+import { nextMessage, request, spawnTs, stopChild } from "./child.ts";
+import { monoNow } from "./clock.ts";
+import { Histogram, type LatencySummary, summarize } from "./histogram.ts";
+import type { BridgeMemory, ClientSpec, Counts, Report, SetupDone, SetupProgress } from "./ipc.ts";
+import { type GroupSample, sampleGroup } from "./proc-stats.ts";
+import type { BenchOptions } from "./scenarios.ts";
+import { type BenchServers, createAccounts, startBenchServers } from "./servers.ts";
+
+export interface Check {
+  name: string;
+  ok: boolean;
+  detail: string;
+}
+
+export interface ScenarioResult {
+  scenario: string;
+  mode: BenchOptions["mode"];
+  clients: number;
+  rooms: number;
+  /** Members per room, by room address. */
+  roomMembers: Record<string, number>;
+  dialects: string;
+  encrypt: string;
+  guests: boolean;
+  rate: number;
+  durationS: number;
+  /** Chat messages sent. */
+  offered: number;
+  /** Deliveries every receiver should have had: Σ sent in room × members of room. */
+  expected: number;
+  /** Chat lines received, all receivers together. */
+  delivered: number;
+  lost: number;
+  /** Receptions beyond expectation (a message seen twice). */
+  extra: number;
+  latencyMs: LatencySummary;
+  loginsPerSec: number;
+  loginFailures: number;
+  joinFailures: number;
+  /** Connections that closed during the run. */
+  disconnects: number;
+  /** login + join failures + disconnects. */
+  connectionFailures: number;
+  loginMs: LatencySummary;
+  joinMs: LatencySummary;
+  setupSeconds: number;
+  /** Bridge memory per open client connection: RSS delta (after GC) / connections. */
+  bridgeBytesPerConnection: number | null;
+  /** JS heap + external delta / connections (the part the bridge's own objects take). */
+  bridgeHeapBytesPerConnection: number | null;
+  bridgeConnections: number | null;
+  edgePeakRssBytes: number | null;
+  edgeHostPeakRssBytes: number | null;
+  bridgePeakRssBytes: number | null;
+  /** CPU during the measured phase (chat, or logins), percent of one core. */
+  edgeCpuPercent: number | null;
+  edgeHostCpuPercent: number | null;
+  bridgeCpuPercent: number | null;
+  clientCpuPercent: number | null;
+  /** CPU during setup (logins and joins). */
+  setupEdgeCpuPercent: number | null;
+  setupBridgeCpuPercent: number | null;
+  bridgeSlowClientDrops: number | null;
+  bridgeProtocolErrors: number | null;
+  errors: string[];
+  checks: Check[];
+  pass: boolean;
+}
+
+const GAME_OF: Record<Dialect, Game> = {
+  myth2: "myth2",
+  "myth2-legacy": "myth2",
+  myth1: "myth1",
+  myth3: "myth3",
+  marathon: "marathon",
+};
+
+type Log = (line: string) => void;
+
+export async function runScenario(options: BenchOptions): Promise<ScenarioResult> {
+  const log: Log = options.quiet ? () => {} : (line) => process.stderr.write(`[${options.scenario}] ${line}\n`);
+  const children: ChildProcess[] = [];
+  let servers: BenchServers | null = null;
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(
+      () => reject(new Error(`scenario ${options.scenario} exceeded its ${options.timeoutS} s bound`)),
+      options.timeoutS * 1000,
+    );
+  });
+  try {
+    return await Promise.race([
+      timeout,
+      runInner(options, log, children, (s) => {
+        servers = s;
+      }),
+    ]);
+  } finally {
+    clearTimeout(timer);
+    await Promise.all(children.map((c) => stopChild(c)));
+    await (servers as BenchServers | null)?.stop();
+  }
+}
+
+async function runInner(
+  options: BenchOptions,
+  log: Log,
+  children: ChildProcess[],
+  setServers: (s: BenchServers) => void,
+): Promise<ScenarioResult> {
+  const specs = planClients(options);
+  const games = [...new Set(specs.map((s) => GAME_OF[s.dialect]))];
+
+  // ---- servers
+  let host: string;
+  let loginPort: number;
+  let admin = options.admin;
+  let servers: BenchServers | null = null;
+  if (options.target) {
+    ({ host, port: loginPort } = options.target);
+    log(`target ${host}:${loginPort}`);
+  } else {
+    const t0 = monoNow();
+    servers = await startBenchServers({
+      rooms: roomConfig(games, options),
+      maxConnectionsPerIp: options.clients * 2 + 64,
+      profileDir: options.profileDir,
+      verbose: options.verbose,
+    });
+    setServers(servers);
+    host = servers.host;
+    loginPort = servers.loginPort;
+    admin = { url: servers.httpUrl, token: servers.adminToken };
+    log(
+      `stack up in ${((monoNow() - t0) / 1000).toFixed(1)} s: login ${host}:${loginPort}, edge ${servers.httpUrl} (workerd pids ${servers.edgePids.join(",")}), bridge pid ${servers.bridgePid}`,
+    );
+  }
+  const baseline = servers ? await servers.bridgeMemory() : null;
+  const edgeGroup = () => (servers ? sampleGroup(servers.edgePids) : null);
+  const edgeHostGroup = () => (servers ? sampleGroup([servers.edgeHostPid]) : null);
+  const bridgeGroup = () => (servers ? sampleGroup([servers.bridgePid]) : null);
+
+  // ---- accounts
+  if (!options.guests) {
+    if (!admin) throw new Error("registered accounts need --admin URL --token T (or use --guests)");
+    const t0 = monoNow();
+    const created = await createAccounts(
+      admin.url,
+      admin.token,
+      specs.map((s) => ({ username: s.user, password: s.password })),
+    );
+    if (created.failed) throw new Error(`creating ${created.failed} accounts failed: ${created.errors.join("; ")}`);
+    log(`${specs.length} accounts created in ${((monoNow() - t0) / 1000).toFixed(1)} s`);
+  }
+
+  // ---- client processes
+  const workerCount = Math.max(1, Math.min(options.workers, specs.length));
+  const workers: ChildProcess[] = [];
+  for (let w = 0; w < workerCount; w++) {
+    const child = spawnTs("./client-process.ts", [], {
+      nodeArgs: options.profileDir
+        ? ["--cpu-prof", `--cpu-prof-dir=${options.profileDir}`, `--cpu-prof-name=client-${w}.cpuprofile`]
+        : [],
+      logPrefix: options.verbose ? `[client ${w}]` : null,
+    });
+    children.push(child);
+    workers.push(child);
+  }
+  await Promise.all(workers.map((c) => nextMessage(c, "ready", 60_000)));
+  const clientGroup = () => sampleGroup(workers.map((c) => c.pid as number));
+
+  // ---- logins (and joins)
+  const shares = workers.map((_, w) => specs.filter((_, i) => i % workerCount === w));
+  const progress = new Map<ChildProcess, SetupProgress>();
+  const onProgress = (child: ChildProcess) => (m: { t?: string }) => {
+    if (m.t === "setup-progress") progress.set(child, m as SetupProgress);
+  };
+  const listeners = workers.map((c) => {
+    const l = onProgress(c);
+    c.on("message", l);
+    return l;
+  });
+  const setupTicker = setInterval(() => {
+    const all = [...progress.values()];
+    const sum = (k: keyof Omit<SetupProgress, "t">) => all.reduce((a, p) => a + p[k], 0);
+    log(`setup: ${sum("loggedIn")} logged in, ${sum("joined")} joined, ${sum("failed")} failed of ${specs.length}`);
+  }, 2_000);
+  const setupStart = monoNow();
+  const cpuSetup0 = { edge: edgeGroup(), bridge: bridgeGroup() };
+  const setupTimeoutMs = options.timeoutS * 1000;
+  const perWorkerConcurrency = Math.max(1, Math.ceil(options.concurrency / workerCount));
+  let setups: SetupDone[];
+  try {
+    setups = await Promise.all(
+      workers.map((c, w) =>
+        request<SetupDone>(
+          c,
+          {
+            t: "setup",
+            host,
+            loginPort,
+            clients: shares[w],
+            concurrency: perWorkerConcurrency,
+            timeoutMs: 30_000,
+          },
+          "setup-done",
+          setupTimeoutMs,
+        ),
+      ),
+    );
+  } finally {
+    clearInterval(setupTicker);
+    workers.forEach((c, i) => {
+      c.off("message", listeners[i] as (m: unknown) => void);
+    });
+  }
+  const setupSeconds = (monoNow() - setupStart) / 1000;
+  const cpuSetup1 = { edge: edgeGroup(), bridge: bridgeGroup() };
+  const loginMs = setups.flatMap((s) => s.loginMs);
+  const joinMs = setups.flatMap((s) => s.joinMs);
+  const joined = setups.flatMap((s) => s.joined);
+  const failures = setups.flatMap((s) => s.failures);
+  const loginFailures = failures.filter((f) => f.phase === "login").length;
+  const joinFailures = failures.filter((f) => f.phase === "join").length;
+  const errors = failures.slice(0, 10).map((f) => `client ${f.index} ${f.phase}: ${f.error}`);
+  // Logins per second: for the logins scenario the whole setup is logins; with joins mixed in
+  // it is a lower bound.
+  const loginsPerSec = loginMs.length / setupSeconds;
+  log(
+    `setup done in ${setupSeconds.toFixed(1)} s: ${loginMs.length} logins (${loginsPerSec.toFixed(1)}/s), ${joined.length} joined, ${failures.length} failed`,
+  );
+  for (const e of errors.slice(0, 3)) log(`  ${e}`);
+
+  const roomMembers: Record<string, number> = {};
+  for (const j of joined) roomMembers[j.room] = (roomMembers[j.room] ?? 0) + 1;
+
+  // ---- chat
+  let offered = 0;
+  let expected = 0;
+  let delivered = 0;
+  let lost = 0;
+  let extra = 0;
+  let disconnects = 0;
+  const latency = new Histogram();
+  let cpuPhase0: Record<string, GroupSample | null> = {};
+  let cpuPhase1: Record<string, GroupSample | null> = {};
+  let phaseSeconds = setupSeconds;
+  let memory: BridgeMemory | null = null;
+  let decodeErrors = 0;
+
+  const counts = () => Promise.all(workers.map((c) => request<Counts>(c, { t: "counts" }, "counts", 30_000)));
+
+  if (options.mode === "chat") {
+    await settle(counts, log);
+    memory = servers ? await servers.bridgeMemory() : null;
+    cpuPhase0 = { edge: edgeGroup(), edgeHost: edgeHostGroup(), bridge: bridgeGroup(), client: clientGroup() };
+    const t0 = monoNow();
+    const totalJoined = joined.length;
+    const done = workers.map((c) => nextMessage(c, "chat-done", options.durationS * 1000 + 60_000));
+    workers.forEach((c, w) => {
+      const mine = setups[w]?.joined.length ?? 0;
+      c.send({
+        t: "chat",
+        rate: totalJoined ? (options.rate * mine) / totalJoined : 0,
+        durationMs: options.durationS * 1000,
+      });
+    });
+    log(`chat: ${options.rate} msgs/s for ${options.durationS} s over ${Object.keys(roomMembers).length} rooms`);
+    const chatTicker = setInterval(() => {
+      void counts()
+        .then((cs) => {
+          const { sent, received } = totals(cs, roomMembers);
+          log(
+            `chat ${((monoNow() - t0) / 1000).toFixed(0)}/${options.durationS} s: sent ${sent.offered}, delivered ${received}/${sent.expected}`,
+          );
+        })
+        .catch(() => {});
+    }, 2_000);
+    try {
+      await Promise.all(done);
+    } finally {
+      clearInterval(chatTicker);
+    }
+    // Stragglers: wait until every expected delivery is in, or the drain bound passes.
+    const drainEnd = monoNow() + options.drainS * 1000;
+    for (;;) {
+      const { sent, received } = totals(await counts(), roomMembers);
+      if (received >= sent.expected || monoNow() > drainEnd) break;
+      await sleep(100);
+    }
+    phaseSeconds = (monoNow() - t0) / 1000;
+    cpuPhase1 = { edge: edgeGroup(), edgeHost: edgeHostGroup(), bridge: bridgeGroup(), client: clientGroup() };
+
+    const reports = await Promise.all(workers.map((c) => request<Report>(c, { t: "report" }, "report", 60_000)));
+    const sentByRoom: Record<string, number> = {};
+    for (const r of reports) {
+      latency.merge(r.latency);
+      for (const [room, n] of Object.entries(r.sent)) sentByRoom[room] = (sentByRoom[room] ?? 0) + n;
+      disconnects += r.disconnects;
+      decodeErrors += r.decodeErrors;
+      for (const e of r.errors) if (errors.length < 20) errors.push(e);
+    }
+    offered = Object.values(sentByRoom).reduce((a, n) => a + n, 0);
+    for (const r of reports) {
+      for (const receiver of r.receivers) {
+        const want = sentByRoom[receiver.room] ?? 0;
+        expected += want;
+        delivered += receiver.received;
+        lost += Math.max(0, want - receiver.received);
+        extra += Math.max(0, receiver.received - want);
+      }
+    }
+  } else {
+    cpuPhase0 = { edge: cpuSetup0.edge, bridge: cpuSetup0.bridge };
+    cpuPhase1 = { edge: cpuSetup1.edge, bridge: cpuSetup1.bridge };
+    memory = servers ? await servers.bridgeMemory() : null;
+  }
+
+  const end = { edge: edgeGroup(), edgeHost: edgeHostGroup(), bridge: bridgeGroup() };
+  const cpu = (key: string) => cpuPercent(cpuPhase0[key] ?? null, cpuPhase1[key] ?? null, phaseSeconds);
+  const perConnection = (bytes: number | null) =>
+    memory && baseline && memory.connections > 0 && bytes !== null ? Math.round(bytes / memory.connections) : null;
+
+  const result: ScenarioResult = {
+    scenario: options.scenario,
+    mode: options.mode,
+    clients: specs.length,
+    rooms: options.mode === "chat" ? Object.keys(roomMembers).length : 0,
+    roomMembers,
+    dialects: options.dialects.map((d) => `${d.dialect}=${d.weight}`).join(","),
+    encrypt: options.encrypt === undefined ? "dialect default" : options.encrypt ? "on" : "off",
+    guests: options.guests,
+    rate: options.mode === "chat" ? options.rate : 0,
+    durationS: options.mode === "chat" ? options.durationS : 0,
+    offered,
+    expected,
+    delivered,
+    lost,
+    extra,
+    latencyMs: latency.summary(),
+    loginsPerSec: Math.round(loginsPerSec * 10) / 10,
+    loginFailures,
+    joinFailures,
+    disconnects,
+    connectionFailures: loginFailures + joinFailures + disconnects,
+    loginMs: summarize(loginMs),
+    joinMs: summarize(joinMs),
+    setupSeconds: Math.round(setupSeconds * 10) / 10,
+    bridgeBytesPerConnection: perConnection(memory && baseline ? memory.rssBytes - baseline.rssBytes : null),
+    bridgeHeapBytesPerConnection: perConnection(
+      memory && baseline
+        ? memory.heapUsedBytes + memory.externalBytes - baseline.heapUsedBytes - baseline.externalBytes
+        : null,
+    ),
+    bridgeConnections: memory?.connections ?? null,
+    edgePeakRssBytes: end.edge?.peakRssBytes ?? null,
+    edgeHostPeakRssBytes: end.edgeHost?.peakRssBytes ?? null,
+    bridgePeakRssBytes: end.bridge?.peakRssBytes ?? null,
+    edgeCpuPercent: cpu("edge"),
+    edgeHostCpuPercent: cpu("edgeHost"),
+    bridgeCpuPercent: cpu("bridge"),
+    clientCpuPercent: cpu("client"),
+    setupEdgeCpuPercent: cpuPercent(cpuSetup0.edge, cpuSetup1.edge, setupSeconds),
+    setupBridgeCpuPercent: cpuPercent(cpuSetup0.bridge, cpuSetup1.bridge, setupSeconds),
+    bridgeSlowClientDrops: memory?.droppedSlowClients ?? null,
+    bridgeProtocolErrors: memory?.protocolErrors ?? null,
+    errors: decodeErrors ? [`${decodeErrors} decode errors`, ...errors] : errors,
+    checks: [],
+    pass: false,
+  };
+  result.checks = checks(result, options);
+  result.pass = result.checks.every((c) => c.ok);
+  return result;
+}
+
+/** Waits until the join traffic (player lists, room lists) has died down. */
+async function settle(counts: () => Promise<Counts[]>, log: Log): Promise<void> {
+  const t0 = monoNow();
+  let last = -1;
+  let stableSince = monoNow();
+  for (;;) {
+    const total = (await counts()).reduce((a, c) => a + c.messages, 0);
+    if (total !== last) {
+      last = total;
+      stableSince = monoNow();
+    } else if (monoNow() - stableSince >= 1_000) break;
+    if (monoNow() - t0 > 120_000) {
+      log("join traffic did not settle within 120 s; chatting anyway");
+      break;
+    }
+    await sleep(200);
+  }
+  log(`join traffic settled after ${((monoNow() - t0) / 1000).toFixed(1)} s`);
+}
+
+function totals(cs: Counts[], members: Record<string, number>) {
+  let offered = 0;
+  let expected = 0;
+  const sentByRoom: Record<string, number> = {};
+  for (const c of cs) for (const [room, n] of Object.entries(c.sent)) sentByRoom[room] = (sentByRoom[room] ?? 0) + n;
+  for (const [room, n] of Object.entries(sentByRoom)) {
+    offered += n;
+    expected += n * (members[room] ?? 0);
+  }
+  return { sent: { offered, expected }, received: cs.reduce((a, c) => a + c.received, 0) };
+}
+
+function cpuPercent(a: GroupSample | null, b: GroupSample | null, seconds: number): number | null {
+  if (!a || !b || seconds <= 0) return null;
+  return Math.round(((b.cpuSeconds - a.cpuSeconds) / seconds) * 1000) / 10;
+}
+
+function checks(r: ScenarioResult, options: BenchOptions): Check[] {
+  const t = options.targets;
+  const out: Check[] = [];
+  if (t.noLoss)
+    out.push({ name: "nothing lost", ok: r.lost === 0 && r.offered > 0, detail: `lost ${r.lost} of ${r.expected}` });
+  if (t.maxP99Ms !== undefined)
+    out.push({
+      name: `p99 ≤ ${t.maxP99Ms} ms`,
+      ok: r.latencyMs.p99 <= t.maxP99Ms,
+      detail: `p99 ${r.latencyMs.p99} ms`,
+    });
+  if (t.minLoginsPerSec !== undefined)
+    out.push({
+      name: `≥ ${t.minLoginsPerSec} logins/s`,
+      ok: r.loginsPerSec >= t.minLoginsPerSec,
+      detail: `${r.loginsPerSec} logins/s`,
+    });
+  if (t.noLoginFailures)
+    out.push({
+      name: "no connection failures",
+      ok: r.connectionFailures === 0,
+      detail: `${r.loginFailures} login, ${r.joinFailures} join, ${r.disconnects} dropped`,
+    });
+  if (t.maxBridgeBytesPerConnection !== undefined && r.bridgeBytesPerConnection !== null)
+    out.push({
+      name: `bridge ≤ ${Math.round(t.maxBridgeBytesPerConnection / 1024)} KB/connection`,
+      ok: r.bridgeBytesPerConnection <= t.maxBridgeBytesPerConnection,
+      detail: `${(r.bridgeBytesPerConnection / 1024).toFixed(1)} KB`,
+    });
+  return out;
+}
+
+/** Who logs in as what and joins which room. */
+export function planClients(options: BenchOptions): ClientSpec[] {
+  const tag = randomBytes(2).toString("hex");
+  const totalWeight = options.dialects.reduce((a, d) => a + d.weight, 0);
+  const assigned = options.dialects.map(() => 0);
+  const dialects: Dialect[] = [];
+  for (let i = 0; i < options.clients; i++) {
+    // Smooth weighted round robin: the dialect furthest behind its share goes next.
+    let best = 0;
+    let bestLag = Number.NEGATIVE_INFINITY;
+    options.dialects.forEach((d, k) => {
+      const lag = (d.weight * (i + 1)) / totalWeight - (assigned[k] ?? 0);
+      if (lag > bestLag) {
+        bestLag = lag;
+        best = k;
+      }
+    });
+    assigned[best] = (assigned[best] ?? 0) + 1;
+    dialects.push((options.dialects[best] as { dialect: Dialect }).dialect);
+  }
+  const perGame = new Map<Game, number>();
+  for (const d of dialects) perGame.set(GAME_OF[d], (perGame.get(GAME_OF[d]) ?? 0) + 1);
+  const seen = new Map<Game, number>();
+  return dialects.map((dialect, index) => {
+    const game = GAME_OF[dialect];
+    const k = seen.get(game) ?? 0;
+    seen.set(game, k + 1);
+    const perRoom = Math.ceil((perGame.get(game) ?? 1) / Math.max(1, options.rooms));
+    return {
+      index,
+      user: `bn${tag}x${index}`,
+      // GoS convention: an empty password is a guest.
+      password: options.guests ? "" : `pw-${tag}-${index}`,
+      dialect,
+      encrypt: options.encrypt ?? defaultEncrypt(dialect),
+      roomSlot: options.mode === "chat" ? Math.floor(k / perRoom) : -1,
+    };
+  });
+}
+
+function defaultEncrypt(dialect: Dialect): boolean {
+  return DIALECT_TRAITS[dialect].encrypted;
+}
+
+/** `rooms` unranked rooms per game in the mix, with the scenario's capacity, guests welcome. */
+function roomConfig(games: Game[], options: BenchOptions): Omit<RoomConfigInput, "port">[] {
+  const rooms: Omit<RoomConfigInput, "port">[] = [];
+  for (const game of games) {
+    for (let i = 0; i < Math.max(1, options.rooms); i++) {
+      rooms.push({
+        id: rooms.length,
+        wireId: i,
+        name: `Bench ${game} ${i + 1}`,
+        game,
+        type: "unranked",
+        capacity: options.capacity,
+        guests: true,
+      });
+    }
+  }
+  return rooms;
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}

@@ -1,0 +1,157 @@
+/**
+ * Named bench scenarios and the options a run takes (flags override a scenario's values).
+ * Targets are the numbers a scenario must meet on the 2-core reference machine.
+ */
+import type { Dialect } from "../protocol/dialect.ts";
+
+export interface DialectShare {
+  dialect: Dialect;
+  weight: number;
+}
+
+export interface Targets {
+  /** Every receiver gets every message. */
+  noLoss?: boolean;
+  maxP99Ms?: number;
+  minLoginsPerSec?: number;
+  maxBridgeBytesPerConnection?: number;
+  noLoginFailures?: boolean;
+}
+
+export interface BenchOptions {
+  scenario: string;
+  /** "chat": log in, join, chat at `rate`; "logins": log in only, as fast as the server allows. */
+  mode: "chat" | "logins";
+  clients: number;
+  /** Rooms per game in the dialect mix (clients are spread evenly over them). */
+  rooms: number;
+  /** Room capacity configured on the self-started edge. */
+  capacity: number;
+  /** Chat messages per second, all clients together. */
+  rate: number;
+  durationS: number;
+  dialects: DialectShare[];
+  /** Session encryption; undefined ⇒ each dialect's usual (Myth II 1.8: on). */
+  encrypt?: boolean | undefined;
+  /** Log in as guests (no accounts needed: works against any metaserver). */
+  guests: boolean;
+  /** Client processes. */
+  workers: number;
+  /** Logins/joins in flight at once, all client processes together. */
+  concurrency: number;
+  /** Running metaserver's login port (HOST:PORT); absent ⇒ start our own stack. */
+  target?: { host: string; port: number } | undefined;
+  /** Admin API for account creation on a running target. */
+  admin?: { url: string; token: string } | undefined;
+  profileDir?: string | undefined;
+  /** Hard bound for the whole scenario, seconds. */
+  timeoutS: number;
+  /** How long to wait for stragglers after the last message is sent. */
+  drainS: number;
+  targets: Targets;
+  quiet?: boolean;
+  verbose?: boolean;
+}
+
+type ScenarioDefaults = Omit<BenchOptions, "target" | "admin" | "profileDir" | "quiet" | "verbose" | "encrypt">;
+
+const MYTH2: DialectShare[] = [{ dialect: "myth2", weight: 1 }];
+
+const base = {
+  dialects: MYTH2,
+  workers: 2,
+  concurrency: 32,
+  drainS: 10,
+  capacity: 32,
+} as const;
+
+export const SCENARIOS: Record<string, ScenarioDefaults> = {
+  smoke: {
+    ...base,
+    scenario: "smoke",
+    mode: "chat",
+    clients: 6,
+    rooms: 2,
+    rate: 20,
+    durationS: 3,
+    guests: false,
+    concurrency: 6,
+    drainS: 5,
+    timeoutS: 120,
+    targets: { noLoss: true, noLoginFailures: true },
+  },
+  seed: {
+    ...base,
+    scenario: "seed",
+    mode: "chat",
+    clients: 128,
+    rooms: 4,
+    capacity: 32,
+    rate: 1000,
+    durationS: 30,
+    guests: true,
+    timeoutS: 300,
+    targets: { noLoss: true, maxP99Ms: 50, noLoginFailures: true },
+  },
+  scale: {
+    ...base,
+    scenario: "scale",
+    mode: "chat",
+    clients: 2000,
+    rooms: 20,
+    capacity: 100,
+    rate: 200,
+    durationS: 30,
+    guests: true,
+    timeoutS: 900,
+    targets: { noLoss: true, maxP99Ms: 100, maxBridgeBytesPerConnection: 50 * 1024, noLoginFailures: true },
+  },
+  logins: {
+    ...base,
+    scenario: "logins",
+    mode: "logins",
+    clients: 500,
+    rooms: 1,
+    rate: 0,
+    durationS: 0,
+    guests: false,
+    concurrency: 32,
+    timeoutS: 600,
+    targets: { minLoginsPerSec: 50, noLoginFailures: true },
+  },
+  bigroom: {
+    ...base,
+    scenario: "bigroom",
+    mode: "chat",
+    clients: 999,
+    rooms: 1,
+    capacity: 999,
+    rate: 20,
+    durationS: 30,
+    guests: true,
+    timeoutS: 900,
+    targets: { noLoss: true, maxP99Ms: 200, noLoginFailures: true },
+  },
+};
+
+/** The scenarios `all` runs, in order. */
+export const ALL = ["seed", "scale", "logins", "bigroom"];
+
+export function scenarioOptions(name: string, overrides: Partial<BenchOptions> = {}): BenchOptions {
+  const defaults = SCENARIOS[name];
+  if (!defaults) throw new Error(`unknown scenario ${name} (known: ${Object.keys(SCENARIOS).join(", ")})`);
+  const defined = Object.fromEntries(Object.entries(overrides).filter(([, v]) => v !== undefined));
+  return { ...defaults, ...defined };
+}
+
+/** "myth2", "myth2=3,myth2-legacy=1" → shares. */
+export function parseDialects(spec: string): DialectShare[] {
+  const known: Dialect[] = ["myth2", "myth2-legacy", "myth1", "myth3", "marathon"];
+  return spec.split(",").map((part) => {
+    const [name, weight = "1"] = part.trim().split("=");
+    if (!known.includes(name as Dialect)) throw new Error(`unknown dialect ${name} (known: ${known.join(", ")})`);
+    const w = Number(weight);
+    if (!(w > 0)) throw new Error(`bad weight in ${part}`);
+    return { dialect: name as Dialect, weight: w };
+  });
+}

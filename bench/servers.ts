@@ -1,0 +1,146 @@
+/**
+ * The servers for one bench run, each in its own process: the edge (Miniflare → workerd) and
+ * the bridge. Fresh in-memory state every time; loopback only.
+ */
+import type { ChildProcess } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { createServer, type Server } from "node:net";
+import type { RoomConfigInput } from "../worker/config.ts";
+import { nextMessage, request, spawnTs, stopChild } from "./child.ts";
+import type { BridgeMemory, BridgeReady, EdgeReady } from "./ipc.ts";
+import { processTree, sampleProcess } from "./proc-stats.ts";
+
+export interface BenchServersOptions {
+  /** Rooms without ports: free ports are picked here. */
+  rooms: Omit<RoomConfigInput, "port">[];
+  maxConnectionsPerIp: number;
+  /** Write V8 CPU profiles of the bridge (and the edge's Node host) here. */
+  profileDir?: string | undefined;
+  vars?: Record<string, string>;
+  /** Forward server logs to stderr. */
+  verbose?: boolean;
+}
+
+export interface BenchServers {
+  host: string;
+  loginPort: number;
+  httpUrl: string;
+  adminToken: string;
+  /** The workerd processes (the edge proper). */
+  edgePids: number[];
+  /** The Node process hosting Miniflare. */
+  edgeHostPid: number;
+  bridgePid: number;
+  bridgeMemory(): Promise<BridgeMemory>;
+  stop(): Promise<void>;
+}
+
+const START_TIMEOUT_MS = 120_000;
+
+export async function startBenchServers(options: BenchServersOptions): Promise<BenchServers> {
+  const host = "127.0.0.1";
+  const adminToken = randomBytes(16).toString("hex");
+  const bridgeToken = randomBytes(16).toString("hex");
+  const ports = await freePorts(host, options.rooms.length);
+  const rooms = options.rooms.map((room, i) => ({ ...room, port: ports[i] as number }));
+  const profile = (name: string) =>
+    options.profileDir
+      ? ["--cpu-prof", `--cpu-prof-dir=${options.profileDir}`, `--cpu-prof-name=${name}.cpuprofile`]
+      : [];
+  const logPrefix = (name: string) => (options.verbose ? `[${name}]` : null);
+
+  const children: ChildProcess[] = [];
+  const stop = async () => {
+    // Bridge first so sessions end cleanly, then the edge.
+    for (const child of [...children].reverse()) await stopChild(child);
+  };
+  try {
+    const edge = spawnTs(
+      "./edge-process.ts",
+      [JSON.stringify({ adminToken, bridgeToken, roomConfig: JSON.stringify(rooms), vars: options.vars ?? {} })],
+      { nodeArgs: profile("edge-host"), logPrefix: logPrefix("edge") },
+    );
+    children.push(edge);
+    const edgeReady = await nextMessage<EdgeReady>(edge, "ready", START_TIMEOUT_MS);
+    const edgePids = processTree(edge.pid as number).filter(
+      (pid) => pid !== edge.pid && (sampleProcess(pid)?.name ?? "").includes("workerd"),
+    );
+
+    const bridge = spawnTs(
+      "./bridge-process.ts",
+      [JSON.stringify({ edgeUrl: edgeReady.url, bridgeToken, maxConnectionsPerIp: options.maxConnectionsPerIp })],
+      { nodeArgs: ["--expose-gc", ...profile("bridge")], logPrefix: logPrefix("bridge") },
+    );
+    children.push(bridge);
+    const bridgeReady = await nextMessage<BridgeReady>(bridge, "ready", START_TIMEOUT_MS);
+
+    return {
+      host,
+      loginPort: bridgeReady.loginPort,
+      httpUrl: edgeReady.url.replace(/\/$/, ""),
+      adminToken,
+      edgePids,
+      edgeHostPid: edge.pid as number,
+      bridgePid: bridge.pid as number,
+      bridgeMemory: () => request<BridgeMemory>(bridge, { t: "memory" }, "memory", 30_000),
+      stop,
+    };
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+}
+
+/** Ports free right now on host (bound to port 0, then released). */
+async function freePorts(host: string, count: number): Promise<number[]> {
+  const servers: Server[] = [];
+  try {
+    for (let i = 0; i < count; i++) {
+      const server = createServer();
+      servers.push(server);
+      await new Promise<void>((resolve, reject) => {
+        server.once("error", reject);
+        server.listen({ host, port: 0 }, () => resolve());
+      });
+    }
+    return servers.map((s) => {
+      const address = s.address();
+      if (address === null || typeof address === "string") throw new Error("no TCP address");
+      return address.port;
+    });
+  } finally {
+    await Promise.all(servers.map((s) => new Promise<void>((resolve) => s.close(() => resolve()))));
+  }
+}
+
+/** Creates accounts through the admin API, a few at a time; returns how many failed (with reasons). */
+export async function createAccounts(
+  adminUrl: string,
+  token: string,
+  accounts: readonly { username: string; password: string }[],
+  concurrency = 8,
+): Promise<{ failed: number; errors: string[] }> {
+  const queue = [...accounts];
+  const errors: string[] = [];
+  let failed = 0;
+  const lanes = Array.from({ length: concurrency }, async () => {
+    for (let a = queue.shift(); a; a = queue.shift()) {
+      try {
+        const res = await fetch(new URL("/admin/users", adminUrl), {
+          method: "POST",
+          headers: { Authorization: `Bearer ${token}`, "Content-Type": "application/json" },
+          body: JSON.stringify({ username: a.username, password: a.password }),
+          signal: AbortSignal.timeout(30_000),
+        });
+        // 409: the account exists already (a rerun against a running server): usable.
+        if (!res.ok && res.status !== 409) throw new Error(`HTTP ${res.status} ${await res.text()}`);
+        else await res.body?.cancel();
+      } catch (err) {
+        failed++;
+        if (errors.length < 5) errors.push(`${a.username}: ${(err as Error).message}`);
+      }
+    }
+  });
+  await Promise.all(lanes);
+  return { failed, errors };
+}
