@@ -1,3 +1,4 @@
+import { isIPv4 } from "node:net";
 import { DEFAULT_MAX_INBOUND_PACKET_SIZE } from "../protocol/header.ts";
 
 /** What the caller may set; everything but the edge and its token has a default. */
@@ -59,6 +60,8 @@ export function resolveConfig(options: BridgeOptions): BridgeConfig {
     throw new Error(`edgeUrl must be http(s), got ${config.edgeUrl}`);
   }
   if (config.bridgeToken === "") throw new Error("bridgeToken is required");
+  // Legacy clients carry 32-bit addresses only; an IPv6 listener would hand the edge addresses it cannot use.
+  if (!isIPv4(config.host)) throw new Error(`host must be an IPv4 address, got ${config.host}`);
   for (const [name, value] of Object.entries(config)) {
     if (typeof value === "number" && (!Number.isInteger(value) || value < 0)) {
       throw new Error(`${name} must be a non-negative integer, got ${value}`);
@@ -66,6 +69,9 @@ export function resolveConfig(options: BridgeOptions): BridgeConfig {
   }
   if (config.maxPacketSize < 8) throw new Error("maxPacketSize must be at least the 8-byte header");
   if (config.maxConnectionsPerIp < 1) throw new Error("maxConnectionsPerIp must be at least 1");
+  for (const port of [config.loginPort, ...Object.values(config.roomPorts ?? {})]) {
+    if (port !== undefined && !isPort(port)) throw new Error(`port ${port} is not a port number`);
+  }
   return config;
 }
 

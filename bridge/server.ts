@@ -1,4 +1,4 @@
-import { createServer, type Server, type Socket } from "node:net";
+import { createServer, isIPv4, type Server, type Socket } from "node:net";
 import {
   type BridgeConfig,
   type BridgeOptions,
@@ -137,7 +137,8 @@ function joinPath(base: string, path: string): string {
 
 /** The protocol carries IPv4 only; Node reports IPv4 peers on dual-stack sockets as ::ffff:a.b.c.d. */
 function ipv4(address: string | undefined): string | undefined {
-  return address?.startsWith("::ffff:") ? address.slice(7) : address;
+  const plain = address?.startsWith("::ffff:") ? address.slice(7) : address;
+  return plain !== undefined && isIPv4(plain) ? plain : undefined;
 }
 
 function decrement<K>(map: Map<K, number>, key: K): void {
