@@ -2,6 +2,8 @@
  * Login over real TCP through the bridge into local workerd, for every client family
  * (PROTOCOL.md §7.1–§7.3).
  */
+import { execFile } from "node:child_process";
+import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ServerRefusal } from "../../client/flows.ts";
 import { LegacyClient } from "../../client/legacy-client.ts";
@@ -136,5 +138,29 @@ describe("login", () => {
     await garbage.closed;
     const result = await loginAs(stack, { dialect: "myth2", user: "alice", password: "secret1" });
     expect(result.userId).toBeGreaterThan(0);
+  });
+});
+
+describe("probe CLI", () => {
+  const probe = (args: string[]) =>
+    new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
+      const script = fileURLToPath(new URL("../../scripts/probe.ts", import.meta.url));
+      const portArgs = ["--host", stack.host, "--port", String(stack.loginPort)];
+      execFile(process.execPath, ["--import", "tsx", script, ...portArgs, ...args], (error, stdout, stderr) => {
+        resolve({ code: error ? (typeof error.code === "number" ? error.code : 1) : 0, stdout, stderr });
+      });
+    });
+
+  it("logs in and prints the room list", async () => {
+    const run = await probe(["--user", "alice", "--password", "secret1", "--dialect", "myth2"]);
+    expect(run.code).toBe(0);
+    expect(run.stdout).toMatch(/logged in as alice \(user id \d+, dialect myth2\)/);
+    expect(run.stdout).toMatch(/room 0: \(metaserver\):\d+/);
+  });
+
+  it("exits non-zero with the server's code and text", async () => {
+    const run = await probe(["--user", "alice", "--password", "wrong", "--dialect", "myth2-legacy"]);
+    expect(run.code).toBe(3);
+    expect(run.stderr).toMatch(/code 3: Login failed \(Bad user or Password\)/);
   });
 });
