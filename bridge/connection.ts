@@ -12,6 +12,8 @@ export interface ConnectionCounters {
   protocolErrors: number;
   bytesIn: number;
   bytesOut: number;
+  /** Times a client was paused because its tunnel to the edge was backed up. */
+  tunnelPauses: number;
 }
 
 /** Text frame the bridge sends once the 203 key exchange is done (docs/architecture.md, tunnel). */
@@ -147,7 +149,10 @@ export class BridgeConnection {
     }
     if (this.ws.readyState !== WebSocket.OPEN) return;
     this.ws.send(frame, () => this.resumeIfDrained());
-    if (this.ws.bufferedAmount > this.config.tunnelHighWaterMark) this.socket.pause();
+    if (this.ws.bufferedAmount > this.config.tunnelHighWaterMark && !this.socket.isPaused()) {
+      this.counters.tunnelPauses++;
+      this.socket.pause();
+    }
   }
 
   private resumeIfDrained(): void {

@@ -34,7 +34,13 @@ export async function startBridge(options: BridgeOptions): Promise<Bridge> {
   const edgeConfig = await fetchEdgeConfig(config);
   const ports = listenPorts(config, edgeConfig);
 
-  const counters: ConnectionCounters = { droppedSlowClients: 0, protocolErrors: 0, bytesIn: 0, bytesOut: 0 };
+  const counters: ConnectionCounters = {
+    droppedSlowClients: 0,
+    protocolErrors: 0,
+    bytesIn: 0,
+    bytesOut: 0,
+    tunnelPauses: 0,
+  };
   let rejectedByIpCap = 0;
   const connections = new Set<BridgeConnection>();
   const perIp = new Map<string, number>();
