@@ -98,15 +98,12 @@ function watch(member: Member): void {
   const client = member.session.client;
   client.on("message", ({ message, receivedAt }) => {
     messagesTotal++;
-    if (message.type === MessageType.RoomBroadcast) {
-      if (!message.text.startsWith(PREFIX)) return;
-      const sentAt = Number(message.text.slice(message.text.lastIndexOf(" ") + 1));
-      latency.record(perfToMono(receivedAt) - sentAt);
-      member.received++;
-      receivedTotal++;
-    } else if (message.type === MessageType.Keepalive && client.isOpen) {
-      client.send({ type: MessageType.Keepalive }); // clients answer every 202 (§7.5)
-    }
+    // (LegacyClient answers keepalives (202) itself, as real clients do.)
+    if (message.type !== MessageType.RoomBroadcast || !message.text.startsWith(PREFIX)) return;
+    const sentAt = Number(message.text.slice(message.text.lastIndexOf(" ") + 1));
+    latency.record(perfToMono(receivedAt) - sentAt);
+    member.received++;
+    receivedTotal++;
   });
   client.on("close", () => {
     if (!stopping) {

@@ -106,3 +106,32 @@ export function sampleGroup(pids: readonly number[]): GroupSample {
     pids: samples.map((s) => s.pid),
   };
 }
+
+/** Whole-machine CPU from the first line of /proc/stat (all cores together, in seconds). */
+export interface MachineSample {
+  busySeconds: number;
+  totalSeconds: number;
+}
+
+export function sampleMachine(): MachineSample | null {
+  try {
+    const line = readFileSync("/proc/stat", "utf8").split("\n")[0] ?? "";
+    const [, ...rest] = line.trim().split(/\s+/);
+    const v = rest.map(Number);
+    // user nice system idle iowait irq softirq steal
+    const idle = (v[3] ?? 0) + (v[4] ?? 0);
+    const total = v.slice(0, 8).reduce((a, n) => a + n, 0);
+    return { busySeconds: (total - idle) / clockTicks(), totalSeconds: total / clockTicks() };
+  } catch {
+    return null;
+  }
+}
+
+/** 1-minute load average. */
+export function loadAverage(): number {
+  try {
+    return Number(readFileSync("/proc/loadavg", "utf8").split(" ")[0]);
+  } catch {
+    return Number.NaN;
+  }
+}

@@ -27,6 +27,10 @@ export function formatResult(r: ScenarioResult): string {
       "CPU % of a core: edge / bridge / clients",
       `${pct(r.edgeCpuPercent)} / ${pct(r.bridgeCpuPercent)} / ${pct(r.clientCpuPercent)}`,
     ],
+    [
+      "machine CPU % / others' share / load",
+      `${pct(r.machineCpuPercent)} / ${pct(r.otherCpuPercent)} / ${r.loadAverageAtStart}`,
+    ],
     ["peak RSS: edge (workerd) / bridge", `${mb(r.edgePeakRssBytes)} / ${mb(r.bridgePeakRssBytes)}`],
     [
       "bridge per connection: RSS / heap",

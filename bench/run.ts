@@ -10,7 +10,7 @@ import { nextMessage, request, spawnTs, stopChild } from "./child.ts";
 import { monoNow } from "./clock.ts";
 import { Histogram, type LatencySummary, summarize } from "./histogram.ts";
 import type { BridgeMemory, ClientSpec, Counts, Report, SetupDone, SetupProgress } from "./ipc.ts";
-import { type GroupSample, sampleGroup } from "./proc-stats.ts";
+import { type GroupSample, loadAverage, type MachineSample, sampleGroup, sampleMachine } from "./proc-stats.ts";
 import type { BenchOptions } from "./scenarios.ts";
 import { type BenchServers, createAccounts, startBenchServers } from "./servers.ts";
 
@@ -68,6 +68,12 @@ export interface ScenarioResult {
   /** CPU during setup (logins and joins). */
   setupEdgeCpuPercent: number | null;
   setupBridgeCpuPercent: number | null;
+  /** Whole machine during the measured phase, percent of one core (200 = both cores of 2 busy). */
+  machineCpuPercent: number | null;
+  /** What processes outside this run used meanwhile (others' tests…): numbers are only clean near 0. */
+  otherCpuPercent: number | null;
+  /** 1-minute load average when the measured phase began. */
+  loadAverageAtStart: number;
   bridgeSlowClientDrops: number | null;
   bridgeProtocolErrors: number | null;
   errors: string[];
@@ -166,9 +172,7 @@ async function runInner(
   const workers: ChildProcess[] = [];
   for (let w = 0; w < workerCount; w++) {
     const child = spawnTs("./client-process.ts", [], {
-      nodeArgs: options.profileDir
-        ? ["--cpu-prof", `--cpu-prof-dir=${options.profileDir}`, `--cpu-prof-name=client-${w}.cpuprofile`]
-        : [],
+      nodeArgs: options.profileDir ? ["--cpu-prof", `--cpu-prof-dir=${options.profileDir}/client-${w}`] : [],
       logPrefix: options.verbose ? `[client ${w}]` : null,
     });
     children.push(child);
@@ -193,8 +197,16 @@ async function runInner(
     const sum = (k: keyof Omit<SetupProgress, "t">) => all.reduce((a, p) => a + p[k], 0);
     log(`setup: ${sum("loggedIn")} logged in, ${sum("joined")} joined, ${sum("failed")} failed of ${specs.length}`);
   }, 2_000);
+  let machine0: MachineSample | null = null;
+  let machine1: MachineSample | null = null;
+  let self0 = process.cpuUsage();
+  let self1 = self0;
+  let loadAtStart = loadAverage();
   const setupStart = monoNow();
-  const cpuSetup0 = { edge: edgeGroup(), bridge: bridgeGroup() };
+  const cpuSetup0 = { edge: edgeGroup(), edgeHost: edgeHostGroup(), bridge: bridgeGroup(), client: clientGroup() };
+  machine0 = sampleMachine();
+  self0 = process.cpuUsage();
+  loadAtStart = loadAverage();
   const setupTimeoutMs = options.timeoutS * 1000;
   const perWorkerConcurrency = Math.max(1, Math.ceil(options.concurrency / workerCount));
   let setups: SetupDone[];
@@ -223,7 +235,9 @@ async function runInner(
     });
   }
   const setupSeconds = (monoNow() - setupStart) / 1000;
-  const cpuSetup1 = { edge: edgeGroup(), bridge: bridgeGroup() };
+  const cpuSetup1 = { edge: edgeGroup(), edgeHost: edgeHostGroup(), bridge: bridgeGroup(), client: clientGroup() };
+  const machineSetup1 = sampleMachine();
+  const selfSetup1 = process.cpuUsage();
   const loginMs = setups.flatMap((s) => s.loginMs);
   const joinMs = setups.flatMap((s) => s.joinMs);
   const joined = setups.flatMap((s) => s.joined);
@@ -262,6 +276,9 @@ async function runInner(
     await settle(counts, log);
     memory = servers ? await servers.bridgeMemory() : null;
     cpuPhase0 = { edge: edgeGroup(), edgeHost: edgeHostGroup(), bridge: bridgeGroup(), client: clientGroup() };
+    machine0 = sampleMachine();
+    self0 = process.cpuUsage();
+    loadAtStart = loadAverage();
     const t0 = monoNow();
     const totalJoined = joined.length;
     const done = workers.map((c) => nextMessage(c, "chat-done", options.durationS * 1000 + 60_000));
@@ -298,6 +315,8 @@ async function runInner(
     }
     phaseSeconds = (monoNow() - t0) / 1000;
     cpuPhase1 = { edge: edgeGroup(), edgeHost: edgeHostGroup(), bridge: bridgeGroup(), client: clientGroup() };
+    machine1 = sampleMachine();
+    self1 = process.cpuUsage();
 
     const reports = await Promise.all(workers.map((c) => request<Report>(c, { t: "report" }, "report", 60_000)));
     const sentByRoom: Record<string, number> = {};
@@ -319,13 +338,21 @@ async function runInner(
       }
     }
   } else {
-    cpuPhase0 = { edge: cpuSetup0.edge, bridge: cpuSetup0.bridge };
-    cpuPhase1 = { edge: cpuSetup1.edge, bridge: cpuSetup1.bridge };
+    cpuPhase0 = cpuSetup0;
+    cpuPhase1 = cpuSetup1;
+    machine1 = machineSetup1;
+    self1 = selfSetup1;
     memory = servers ? await servers.bridgeMemory() : null;
   }
 
   const end = { edge: edgeGroup(), edgeHost: edgeHostGroup(), bridge: bridgeGroup() };
   const cpu = (key: string) => cpuPercent(cpuPhase0[key] ?? null, cpuPhase1[key] ?? null, phaseSeconds);
+  const machineCpu =
+    machine0 && machine1 && phaseSeconds > 0
+      ? Math.round(((machine1.busySeconds - machine0.busySeconds) / phaseSeconds) * 1000) / 10
+      : null;
+  const selfCpu = ((self1.user + self1.system - self0.user - self0.system) / 1e6 / phaseSeconds) * 100;
+  const ours = ["edge", "edgeHost", "bridge", "client"].reduce((a, k) => a + (cpu(k) ?? 0), selfCpu);
   const perConnection = (bytes: number | null) =>
     memory && baseline && memory.connections > 0 && bytes !== null ? Math.round(bytes / memory.connections) : null;
 
@@ -370,6 +397,9 @@ async function runInner(
     clientCpuPercent: cpu("client"),
     setupEdgeCpuPercent: cpuPercent(cpuSetup0.edge, cpuSetup1.edge, setupSeconds),
     setupBridgeCpuPercent: cpuPercent(cpuSetup0.bridge, cpuSetup1.bridge, setupSeconds),
+    machineCpuPercent: machineCpu,
+    otherCpuPercent: machineCpu === null ? null : Math.max(0, Math.round((machineCpu - ours) * 10) / 10),
+    loadAverageAtStart: loadAtStart,
     bridgeSlowClientDrops: memory?.droppedSlowClients ?? null,
     bridgeProtocolErrors: memory?.protocolErrors ?? null,
     errors: decodeErrors ? [`${decodeErrors} decode errors`, ...errors] : errors,

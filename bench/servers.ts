@@ -45,7 +45,7 @@ export async function startBenchServers(options: BenchServersOptions): Promise<B
   const rooms = options.rooms.map((room, i) => ({ ...room, port: ports[i] as number }));
   const profile = (name: string) =>
     options.profileDir
-      ? ["--cpu-prof", `--cpu-prof-dir=${options.profileDir}`, `--cpu-prof-name=${name}.cpuprofile`]
+      ? ["--cpu-prof", `--cpu-prof-dir=${options.profileDir}/${name}`] // one folder per process: tsx's loader thread writes its own profile too
       : [];
   const logPrefix = (name: string) => (options.verbose ? `[${name}]` : null);
 
