@@ -5,6 +5,7 @@ import { encodePacket, HEADER_SIZE } from "../protocol/header.ts";
 import { MessageType } from "../protocol/message-types.ts";
 import { PacketSplitter } from "../protocol/splitter.ts";
 import type { BridgeConfig } from "./config.ts";
+import { KeepaliveTimer, parseKeepaliveControl } from "./keepalive.ts";
 
 /** Counters the server aggregates; a connection only ever adds to them. */
 export interface ConnectionCounters {
@@ -26,7 +27,10 @@ export const TunnelClose = {
   protocolError: 1002,
   slowClient: 1008,
   idle: 4000,
+  keepaliveTimeout: 4001,
 } as const;
+
+const KEEPALIVE_PACKET = encodePacket(MessageType.Keepalive, new Uint8Array());
 
 type CipherState =
   | { readonly phase: "first" } // no packet yet: a 203 now turns encryption on
@@ -50,6 +54,8 @@ export class BridgeConnection {
   private ending = false;
   private clientEnding = false;
   private closeOnOpen: { code: number; reason: string } | undefined;
+  /** Set once the edge hands keepalives to the bridge (after room login). */
+  private keepalive: KeepaliveTimer | undefined;
 
   constructor(
     private readonly socket: Socket,
@@ -94,6 +100,7 @@ export class BridgeConnection {
   private onClientData(chunk: Buffer): void {
     this.counters.bytesIn += chunk.byteLength;
     if (this.ending) return;
+    this.keepalive?.heard();
     const split = this.splitter.push(chunk);
     if (!split.ok) {
       this.protocolError(split.error.message);
@@ -114,6 +121,8 @@ export class BridgeConnection {
     } else if (type === MessageType.SessionKey) {
       return this.protocolError("session key after the first packet");
     }
+    // Keepalive replies only matter to the bridge's timer; forwarding them would wake the room.
+    if (type === MessageType.Keepalive && this.keepalive) return true;
     let plain = raw;
     if (state.phase === "encrypted") {
       const decrypted = state.cipher.decryptPacket(raw);
@@ -173,11 +182,32 @@ export class BridgeConnection {
   }
 
   private onEdgeMessage(data: WebSocket.RawData, isBinary: boolean): void {
-    if (!isBinary || this.ending) return; // edge → bridge control messages: none defined yet
+    if (this.ending) return;
+    if (!isBinary) {
+      this.onEdgeControl(toBytes(data));
+      return;
+    }
     const raw = toBytes(data);
     if (raw.byteLength < HEADER_SIZE) return; // not a packet; the edge only sends whole packets
     const state = this.cipherState;
     this.writeToClient(state.phase === "encrypted" ? state.cipher.encryptPacket(raw) : raw);
+  }
+
+  /** The only edge → bridge control frame is the keepalive hand-over; others are ignored. */
+  private onEdgeControl(bytes: Uint8Array): void {
+    const policy = parseKeepaliveControl(new TextDecoder().decode(bytes));
+    if (!policy) return;
+    this.keepalive?.stop();
+    this.keepalive = new KeepaliveTimer(
+      policy,
+      () => this.sendKeepalive(),
+      () => this.shutdown(TunnelClose.keepaliveTimeout, "no answer to keepalives"),
+    );
+  }
+
+  private sendKeepalive(): void {
+    const state = this.cipherState;
+    this.writeToClient(state.phase === "encrypted" ? state.cipher.encryptPacket(KEEPALIVE_PACKET) : KEEPALIVE_PACKET);
   }
 
   private writeToClient(bytes: Uint8Array): void {
@@ -200,6 +230,7 @@ export class BridgeConnection {
 
   private onClientClosed(): void {
     this.ending = true;
+    this.keepalive?.stop();
     this.closeTunnel(TunnelClose.clientClosed, "client closed");
   }
 
@@ -214,6 +245,7 @@ export class BridgeConnection {
   /** Writes what is already queued, then closes; a peer that never reads is destroyed later. */
   private endClient(): void {
     this.ending = true;
+    this.keepalive?.stop();
     if (this.clientEnding || this.socket.destroyed) return;
     this.clientEnding = true;
     this.socket.resume(); // keep draining input so a half-open client can finish closing

@@ -446,6 +446,45 @@ describe("bridge tunnel", () => {
     expect((await session.closed).code).toBe(4000);
   });
 
+  it("takes over keepalives when the edge asks: pings a silent client, swallows its replies, drops it when silent", async () => {
+    await setup();
+    const c = await client(bridge?.roomPorts.get(10));
+    await c.negotiate();
+    const session = await edge.sessions.next();
+    expect(await session.frames.next()).toEqual({ binary: false, text: '{"t":"encrypted"}' });
+    await new Promise<void>((resolve) =>
+      session.ws.send(JSON.stringify({ t: "keepalive", intervalMs: 1000, timeoutMs: 2500 }), () => resolve()),
+    );
+
+    // Silent for a second: the bridge pings (encrypted like everything else on this session).
+    expect(typeOf(await c.packets.next())).toBe(MessageType.Keepalive);
+    // The client's answer keeps it alive but never reaches the edge; real traffic still does.
+    await c.send(encodePacket(MessageType.Keepalive, new Uint8Array()));
+    const chat = encodePacket(MessageType.RoomBroadcast, text("still here"));
+    await c.send(chat);
+    expect(await session.nextPacket()).toEqual(chat);
+    expect(session.frames.size).toBe(0);
+
+    // Then silence past the timeout: dropped, and the edge learns why.
+    await c.closed;
+    expect((await session.closed).code).toBe(4001);
+  });
+
+  it("ignores control frames it does not understand", async () => {
+    await setup();
+    const c = await client();
+    const session = await edge.sessions.next();
+    for (const frame of ["not json", '{"t":"keepalive","intervalMs":1,"timeoutMs":2}', '{"t":"other"}']) {
+      await new Promise<void>((resolve) => session.ws.send(frame, () => resolve()));
+    }
+    const login = encodePacket(MessageType.Login, text("after control"));
+    await c.send(login);
+    expect(await session.nextPacket()).toEqual(login);
+    const reply = encodePacket(MessageType.ServerMessage, text("ok"));
+    await session.send(reply);
+    expect(await c.packets.next()).toEqual(reply);
+  });
+
   it("close() ends every session and stops listening", async () => {
     const b = await setup();
     const c = await client();
