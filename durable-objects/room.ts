@@ -12,6 +12,7 @@ import { MessageType } from "../protocol/message-types.ts";
 import { ServerMessageCode } from "../protocol/structs/constants.ts";
 import { Verb } from "../protocol/structs/player-aux.ts";
 import { type EdgeConfig, loadConfig, parseIPv4, type RoomConfig, roomById } from "../worker/config.ts";
+import { mayEnter } from "../worker/room-list.ts";
 import { directory, type SessionUser } from "./room/directory-api.ts";
 import { parseDotCommand, runDotCommand } from "./room/dot-commands.ts";
 import { elapsedSeconds, type Game, GameStore, gameEntry, gameListPacket, summarizeGame } from "./room/games.ts";
@@ -154,6 +155,11 @@ export class Room extends DurableObject<Env> {
     if (!s.player) {
       if (msg.type === MessageType.RoomLogin) return this.login(ws, s, msg.token);
       if (msg.type === MessageType.Keepalive) return;
+      if (msg.type === MessageType.SetPlayerData) {
+        // Clients send 103 right behind 101; should it arrive first, apply it after the login.
+        s.pendingPlayerData = msg.playerData;
+        return;
+      }
       return this.drop(ws, s, serverMessage(ServerMessageCode.UserNotLoggedIn, null));
     }
     return this.handle(ws, s, s.player, msg);
@@ -210,7 +216,7 @@ export class Room extends DurableObject<Env> {
     };
     // GoS refuses guests in ranked/tournament rooms with code 4 (builds ≥ 428 have 16, but the
     // room itself answers 4); a client of another game does not belong here either.
-    if (user.guest && !config.guests) return refuse(ServerMessageCode.UserNotLoggedIn);
+    if (!mayEnter(config, user)) return refuse(ServerMessageCode.UserNotLoggedIn);
     if (!ROOM_DIALECTS[config.game].includes(user.dialect)) return refuse(ServerMessageCode.UserNotLoggedIn);
 
     // A second login of the same account kicks the first (GoS kicks the earlier session).
@@ -248,12 +254,17 @@ export class Room extends DurableObject<Env> {
       // Bungie: MOTD now, lists after the client's first set_player_data.
       this.sendJoinMessages(ws, config);
       await this.reportCounts();
-      return;
+    } else {
+      this.broadcast(playerListPacket(player, Verb.Add));
+      this.sendFullUpdate(ws);
+      await this.reportCounts();
+      this.sendJoinMessages(ws, config);
     }
-    this.broadcast(playerListPacket(player, Verb.Add));
-    this.sendFullUpdate(ws);
-    await this.reportCounts();
-    this.sendJoinMessages(ws, config);
+    const pending = s.pendingPlayerData;
+    if (pending && !s.closed) {
+      delete s.pendingPlayerData;
+      this.onPlayerData(ws, s, player, pending);
+    }
   }
 
   private sendJoinMessages(ws: WebSocket, config: RoomConfig): void {

@@ -26,6 +26,8 @@ export interface SocketState {
   encrypted: boolean;
   /** Set once room_login succeeded. */
   player?: PlayerState;
+  /** A set_player_data that overtook its room_login; applied once the login is done. */
+  pendingPlayerData?: Uint8Array;
   /** The room already said goodbye to this socket (kicked, logged out, bad packet). */
   closed?: boolean;
 }

@@ -12,6 +12,14 @@ import {
   textOf,
 } from "./room-helpers.ts";
 
+async function until(check: () => Promise<boolean>): Promise<void> {
+  for (let i = 0; i < 200; i++) {
+    if (await check()) return;
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  throw new Error("condition never held");
+}
+
 vi.setConfig({ testTimeout: 30_000 });
 
 const HOST_ADDRESS = "203.0.113.9:5000";
@@ -65,6 +73,15 @@ it("create, update, start, list and remove a game: the other player sees it all 
 
   // Who plays, then start with a 10-minute limit: a change shows the time remaining.
   host.client.send(111, u32s(host.userId, host.userId, other.userId));
+  // This harness may reorder one client's frames: make sure 111 landed before going on.
+  await until(async () =>
+    runInDurableObject(roomStub(0), (_room, state) =>
+      state.storage.sql
+        .exec<{ players: string }>("SELECT players FROM games")
+        .toArray()
+        .some((r) => r.players !== "[]"),
+    ),
+  );
   host.client.send(114, new Uint8Array([0, 0, 0x02, 0x58, 0, 0, 0, 0, 0, 0, 0, 0]));
   const started = gameEntries(await other.client.next())[0];
   expect(started?.verb).toBe(2);
@@ -87,12 +104,17 @@ it("create, update, start, list and remove a game: the other player sees it all 
   host.client.send(112, new Uint8Array([...u32s(host.userId), ...standings]));
   host.client.send(200, chatBody(host.userId, "Host", "gg"));
   expect(textOf({ type: 200, payload: (await other.client.nextOfType(200)).payload.subarray(24 + 5) })).toBe("gg");
-  const stored = await runInDurableObject(roomStub(0), (_room, state) =>
-    state.storage.sql
-      .exec<{ game_id: number; players: string }>("SELECT game_id, players FROM scores")
-      .toArray()
-      .map((r) => ({ ...r })),
-  );
+  // Frames of one client may reach the room out of order in this harness: wait for the report.
+  let stored: { game_id: number; players: string }[] = [];
+  for (let i = 0; i < 100 && stored.length === 0; i++) {
+    stored = await runInDurableObject(roomStub(0), (_room, state) =>
+      state.storage.sql
+        .exec<{ game_id: number; players: string }>("SELECT game_id, players FROM scores")
+        .toArray()
+        .map((r) => ({ ...r })),
+    );
+    if (stored.length === 0) await new Promise((resolve) => setTimeout(resolve, 20));
+  }
   expect(stored).toEqual([{ game_id: host.userId, players: JSON.stringify([host.userId, other.userId]) }]);
 
   // Remove: 2 delete, then the counts.

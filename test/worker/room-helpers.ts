@@ -47,7 +47,8 @@ export class TunnelClient {
   private async until(ready: () => boolean, what: string): Promise<void> {
     const deadline = Date.now() + WAIT_LIMIT_MS;
     while (!ready()) {
-      if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+      if (Date.now() > deadline)
+        throw new Error(`timed out waiting for ${what} (texts ${JSON.stringify(this.texts)}, closed ${this.closed})`);
       await new Promise<void>((resolve) => {
         this.waiters.push(resolve);
         setTimeout(resolve, 50);

@@ -154,9 +154,10 @@ describe("chat", () => {
       });
     }
     // Without echo only the target; a target not in the room ⇒ code 10 to the sender.
+    // (Each request waits for its answer: the test harness does not keep client→room frame order.)
     a.client.send(201, directedBody(b.userId, false, a.userId, "Alice", "quiet"));
-    a.client.send(201, directedBody(424242, true, a.userId, "Alice", "anyone?"));
     expect(chatOf(await b.client.next()).text).toBe("quiet");
+    a.client.send(201, directedBody(424242, true, a.userId, "Alice", "anyone?"));
     const absent = await a.client.next();
     expect([absent.type, serverMessageCode(absent)]).toEqual([3, 10]);
 
@@ -174,13 +175,14 @@ describe("chat", () => {
     expect(chatOf(await b.client.next()).text).toBe("after");
 
     // Dot commands answer the caller with blue lines and are not relayed.
-    a.client.send(200, chatBody(a.userId, "Alice", ".frob"));
-    a.client.send(200, chatBody(a.userId, "Alice", ".help"));
-    a.client.send(200, chatBody(a.userId, "Alice", ".games"));
     const lines: string[] = [];
-    for (let i = 0; i < 4; i++) {
-      const p = await a.client.nextOfType(10);
-      lines.push(textOf(p));
+    for (const [command, answers] of [
+      [".frob", 1],
+      [".help", 2],
+      [".games", 1],
+    ] as const) {
+      a.client.send(200, chatBody(a.userId, "Alice", command));
+      for (let i = 0; i < answers; i++) lines.push(textOf(await a.client.nextOfType(10)));
     }
     expect(lines).toEqual([
       "Unknown command '.frob'.",
@@ -199,10 +201,10 @@ describe("chat", () => {
 
     // Stub queries answer empty lists.
     a.client.send(116, new Uint8Array(18));
-    a.client.send(118);
-    a.client.send(120, new Uint8Array(8));
     expect((await a.client.nextOfType(13)).payload.byteLength).toBe(0);
+    a.client.send(118);
     expect((await a.client.nextOfType(15)).payload.byteLength).toBe(0);
+    a.client.send(120, new Uint8Array(8));
     expect((await a.client.nextOfType(19)).payload.byteLength).toBe(128);
     await leaveAll(1, a.client, b.client);
   });
