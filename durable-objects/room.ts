@@ -84,6 +84,8 @@ export class Room extends DurableObject<Env> {
   /** Per-socket work queue: packets of one client are handled strictly in order, even across awaits. */
   private readonly queues = new WeakMap<WebSocket, Promise<void>>();
   private lastJoin = 0;
+  /** Sockets that have been sent a room list since this instance started. */
+  private readonly hasRoomList = new WeakSet<WebSocket>();
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -254,10 +256,12 @@ export class Room extends DurableObject<Env> {
       // Bungie: MOTD now, lists after the client's first set_player_data.
       this.sendJoinMessages(ws, config);
       await this.reportCounts();
+      await this.ensureRoomList(ws, s);
     } else {
       this.broadcast(playerListPacket(player, Verb.Add));
       this.sendFullUpdate(ws);
       await this.reportCounts();
+      await this.ensureRoomList(ws, s);
       this.sendJoinMessages(ws, config);
     }
     const pending = s.pendingPlayerData;
@@ -550,6 +554,10 @@ export class Room extends DurableObject<Env> {
 
   /** Re-sends room_list (0) to every logged-in client, built for each kind of client. */
   async roomListChanged(): Promise<void> {
+    await this.sendRoomLists([...this.sockets()]);
+  }
+
+  private async sendRoomLists(targets: [WebSocket, SocketState][]): Promise<void> {
     let counts: Record<number, { players: number; games: number }> = {};
     try {
       counts = await directory(this.env).roomCounts();
@@ -558,9 +566,9 @@ export class Room extends DurableObject<Env> {
     }
     const config: EdgeConfig = loadConfig(this.env);
     const built = new Map<string, Uint8Array[]>();
-    for (const [ws, s] of this.sockets()) {
+    for (const [ws, s] of targets) {
       const player = s.player;
-      if (!player || player.deaf) continue;
+      if (!player || player.deaf || s.closed) continue;
       const key = `${player.dialect}|${player.guest}|${s.localAddress}`;
       let packets = built.get(key);
       if (!packets) {
@@ -572,7 +580,13 @@ export class Room extends DurableObject<Env> {
         built.set(key, packets);
       }
       for (const p of packets) send(ws, p);
+      this.hasRoomList.add(ws);
     }
+  }
+
+  /** After a login: the directory re-sends lists only when counts changed; the newcomer needs one anyway. */
+  private async ensureRoomList(ws: WebSocket, s: SocketState): Promise<void> {
+    if (!this.hasRoomList.has(ws)) await this.sendRoomLists([[ws, s]]);
   }
 
   /** For /status.json. */
