@@ -28,7 +28,7 @@ const HOST_IPV4 = 203 * 2 ** 24 + 0 * 2 ** 16 + 113 * 2 ** 8 + 9;
 function u32s(...values: number[]): Uint8Array {
   const out = new Uint8Array(values.length * 4);
   const view = new DataView(out.buffer);
-  values.forEach((v, i) => view.setUint32(i * 4, v));
+  for (const [i, v] of values.entries()) view.setUint32(i * 4, v);
   return out;
 }
 
