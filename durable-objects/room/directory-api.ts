@@ -2,20 +2,9 @@
  * The Directory RPC surface the room uses (docs/architecture.md, "Edge RPC contracts").
  * Declared here so the room depends on the contract, not on the Directory class's internals.
  */
-import type { Dialect } from "../../protocol/dialect.ts";
+import type { SessionUser } from "../directory.ts";
 
-export interface SessionUser {
-  userId: number;
-  userName: string;
-  guest: boolean;
-  adminLevel: number;
-  dialect: Dialect;
-  encrypted: boolean;
-  build: number;
-  appVersion: number;
-  playerData: Uint8Array;
-  clientAddress: string;
-}
+export type { SessionUser };
 
 export interface DirectoryApi {
   redeem(token: string, roomId: number): Promise<SessionUser | null>;
