@@ -342,13 +342,13 @@ async function runInner(
     cpuPhase1 = cpuSetup1;
     machine1 = machineSetup1;
     self1 = selfSetup1;
-    memory = servers ? await servers.bridgeMemory() : null;
+    // Login connections are gone by now: a per-connection figure would be meaningless.
   }
 
   const end = { edge: edgeGroup(), edgeHost: edgeHostGroup(), bridge: bridgeGroup() };
   const cpu = (key: string) => cpuPercent(cpuPhase0[key] ?? null, cpuPhase1[key] ?? null, phaseSeconds);
   const machineCpu =
-    machine0 && machine1 && phaseSeconds > 0
+    machine0 && machine1 && phaseSeconds >= 1
       ? Math.round(((machine1.busySeconds - machine0.busySeconds) / phaseSeconds) * 1000) / 10
       : null;
   const selfCpu = ((self1.user + self1.system - self0.user - self0.system) / 1e6 / phaseSeconds) * 100;
@@ -510,14 +510,23 @@ export function planClients(options: BenchOptions): ClientSpec[] {
     const perRoom = Math.ceil((perGame.get(game) ?? 1) / Math.max(1, options.rooms));
     return {
       index,
-      user: `bn${tag}x${index}`,
-      // GoS convention: an empty password is a guest.
+      user: options.guests ? guestName(dialect, `bn${tag}x${index}`) : `bn${tag}x${index}`,
       password: options.guests ? "" : `pw-${tag}-${index}`,
       dialect,
       encrypt: options.encrypt ?? defaultEncrypt(dialect),
       roomSlot: options.mode === "chat" ? Math.floor(k / perRoom) : -1,
     };
   });
+}
+
+/**
+ * How each family logs in as a guest (§6.2): GoS (Myth II 1.8) takes any name with an empty
+ * password; Bungie/MythDev servers an empty name; Aleph One "guest" (or an empty name).
+ */
+function guestName(dialect: Dialect, name: string): string {
+  if (dialect === "myth2") return name;
+  if (dialect === "marathon") return "guest";
+  return "";
 }
 
 function defaultEncrypt(dialect: Dialect): boolean {
