@@ -28,6 +28,10 @@ export function formatResult(r: ScenarioResult): string {
       `${pct(r.edgeCpuPercent)} / ${pct(r.bridgeCpuPercent)} / ${pct(r.clientCpuPercent)}`,
     ],
     [
+      `CPU µs per ${r.mode === "chat" ? "delivery" : "login"}: edge / bridge / clients`,
+      `${r.cpuUsPerUnit.edge ?? "n/a"} / ${r.cpuUsPerUnit.bridge ?? "n/a"} / ${r.cpuUsPerUnit.clients ?? "n/a"}`,
+    ],
+    [
       "machine CPU % / others' share / load",
       `${pct(r.machineCpuPercent)} / ${pct(r.otherCpuPercent)} / ${r.loadAverageAtStart}`,
     ],

@@ -65,6 +65,13 @@ export interface ScenarioResult {
   edgeHostCpuPercent: number | null;
   bridgeCpuPercent: number | null;
   clientCpuPercent: number | null;
+  /** Seconds the measured phase lasted (chat incl. draining stragglers, or the logins). */
+  phaseSeconds: number;
+  /**
+   * CPU microseconds per delivered chat line (per login in the logins scenario), by process
+   * group: the cost of one unit of work, much less sensitive to other load than latency is.
+   */
+  cpuUsPerUnit: { edge: number | null; bridge: number | null; clients: number | null };
   /** CPU during setup (logins and joins). */
   setupEdgeCpuPercent: number | null;
   setupBridgeCpuPercent: number | null;
@@ -353,6 +360,9 @@ async function runInner(
       : null;
   const selfCpu = ((self1.user + self1.system - self0.user - self0.system) / 1e6 / phaseSeconds) * 100;
   const ours = ["edge", "edgeHost", "bridge", "client"].reduce((a, k) => a + (cpu(k) ?? 0), selfCpu);
+  const units = options.mode === "chat" ? delivered : loginMs.length;
+  const perUnit = (percent: number | null) =>
+    percent === null || units === 0 ? null : Math.round((((percent / 100) * phaseSeconds * 1e6) / units) * 10) / 10;
   const perConnection = (bytes: number | null) =>
     memory && baseline && memory.connections > 0 && bytes !== null ? Math.round(bytes / memory.connections) : null;
 
@@ -397,6 +407,12 @@ async function runInner(
     clientCpuPercent: cpu("client"),
     setupEdgeCpuPercent: cpuPercent(cpuSetup0.edge, cpuSetup1.edge, setupSeconds),
     setupBridgeCpuPercent: cpuPercent(cpuSetup0.bridge, cpuSetup1.bridge, setupSeconds),
+    phaseSeconds: Math.round(phaseSeconds * 10) / 10,
+    cpuUsPerUnit: {
+      edge: perUnit(cpu("edge")),
+      bridge: perUnit(cpu("bridge")),
+      clients: perUnit(cpu("client")),
+    },
     machineCpuPercent: machineCpu,
     otherCpuPercent: machineCpu === null ? null : Math.max(0, Math.round((machineCpu - ours) * 10) / 10),
     loadAverageAtStart: loadAtStart,
