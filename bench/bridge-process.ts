@@ -4,7 +4,7 @@
  * Replies { t: "ready", loginPort, roomPorts } and answers { t: "memory" } requests.
  */
 import { startBridge } from "../bridge/server.ts";
-import { exitWithParent } from "./child.ts";
+import { answerProfileRequests, exitWithParent } from "./child.ts";
 import type { BridgeMemory } from "./ipc.ts";
 
 interface BridgeArgs {
@@ -25,6 +25,7 @@ try {
     maxConnectionsPerIp: args.maxConnectionsPerIp,
   });
   exitWithParent(() => bridge.close());
+  answerProfileRequests();
   process.on("message", (m: { t?: string }) => {
     if (m?.t !== "memory") return;
     const gc = (globalThis as { gc?: () => void }).gc;

@@ -106,3 +106,31 @@ export function exitWithParent(cleanup: () => Promise<void>): void {
   });
   process.on("SIGTERM", stop);
 }
+
+/**
+ * In a child: CPU profiling of just the measured phase, on request ({ t: "profile-start" },
+ * then { t: "profile-stop", file }), through the inspector, written as a .cpuprofile file.
+ */
+export function answerProfileRequests(): void {
+  let session: import("node:inspector").Session | null = null;
+  process.on("message", async (m: { t?: string; file?: string }) => {
+    if (m?.t === "profile-start") {
+      const { Session } = await import("node:inspector");
+      session = new Session();
+      session.connect();
+      session.post("Profiler.enable", () => session?.post("Profiler.start", () => process.send?.({ t: "profiling" })));
+    } else if (m?.t === "profile-stop" && session && m.file) {
+      const file = m.file;
+      const active = session;
+      session = null;
+      active.post("Profiler.stop", async (err, result) => {
+        if (!err) {
+          const { writeFile } = await import("node:fs/promises");
+          await writeFile(file, JSON.stringify(result.profile));
+        }
+        active.disconnect();
+        process.send?.({ t: "profile-written", error: err?.message });
+      });
+    }
+  });
+}

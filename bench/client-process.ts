@@ -5,7 +5,7 @@
  */
 import { formatIpv4, joinRoom, login, type RoomSession } from "../client/flows.ts";
 import { MessageType } from "../protocol/message-types.ts";
-import { exitWithParent } from "./child.ts";
+import { answerProfileRequests, exitWithParent } from "./child.ts";
 import { monoNow, perfToMono } from "./clock.ts";
 import { Histogram } from "./histogram.ts";
 import type { ChatCommand, ClientSpec, Counts, Failure, Joined, Report, SetupCommand, ToClient } from "./ipc.ts";
@@ -172,6 +172,7 @@ function report(): Report {
   };
 }
 
+answerProfileRequests();
 exitWithParent(async () => {
   stopping = true;
   clearInterval(drainTimer);

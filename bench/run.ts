@@ -4,6 +4,8 @@
  */
 import type { ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
+import { mkdir } from "node:fs/promises";
+import { join } from "node:path";
 import { DIALECT_TRAITS, type Dialect } from "../protocol/dialect.ts";
 import type { Game, RoomConfigInput } from "../worker/config.ts";
 import { nextMessage, request, spawnTs, stopChild } from "./child.ts";
@@ -145,7 +147,6 @@ async function runInner(
     servers = await startBenchServers({
       rooms: roomConfig(games, options),
       maxConnectionsPerIp: options.clients * 2 + 64,
-      profileDir: options.profileDir,
       verbose: options.verbose,
     });
     setServers(servers);
@@ -187,6 +188,30 @@ async function runInner(
   }
   await Promise.all(workers.map((c) => nextMessage(c, "ready", 60_000)));
   const clientGroup = () => sampleGroup(workers.map((c) => c.pid as number));
+  const profiled: [string, ChildProcess][] = [
+    ...(servers ? [["bridge", servers.bridgeProcess] as [string, ChildProcess]] : []),
+    ...workers.map((c, w) => [`client-${w}`, c] as [string, ChildProcess]),
+  ];
+  const startProfiles = async () => {
+    if (!options.profileDir) return;
+    await Promise.all(profiled.map(([, c]) => request(c, { t: "profile-start" }, "profiling", 30_000)));
+  };
+  const stopProfiles = async () => {
+    if (!options.profileDir) return;
+    const dir = options.profileDir;
+    await mkdir(dir, { recursive: true });
+    await Promise.all(
+      profiled.map(([name, c]) =>
+        request(
+          c,
+          { t: "profile-stop", file: join(dir, `${options.scenario}-${name}.cpuprofile`) },
+          "profile-written",
+          60_000,
+        ),
+      ),
+    );
+    log(`CPU profiles of the measured phase written to ${dir}`);
+  };
 
   // ---- logins (and joins)
   const shares = workers.map((_, w) => specs.filter((_, i) => i % workerCount === w));
@@ -209,6 +234,7 @@ async function runInner(
   let self0 = process.cpuUsage();
   let self1 = self0;
   let loadAtStart = loadAverage();
+  if (options.mode === "logins") await startProfiles();
   const setupStart = monoNow();
   const cpuSetup0 = { edge: edgeGroup(), edgeHost: edgeHostGroup(), bridge: bridgeGroup(), client: clientGroup() };
   machine0 = sampleMachine();
@@ -242,6 +268,7 @@ async function runInner(
     });
   }
   const setupSeconds = (monoNow() - setupStart) / 1000;
+  if (options.mode === "logins") await stopProfiles();
   const cpuSetup1 = { edge: edgeGroup(), edgeHost: edgeHostGroup(), bridge: bridgeGroup(), client: clientGroup() };
   const machineSetup1 = sampleMachine();
   const selfSetup1 = process.cpuUsage();
@@ -282,6 +309,7 @@ async function runInner(
   if (options.mode === "chat") {
     await settle(counts, log);
     memory = servers ? await servers.bridgeMemory() : null;
+    await startProfiles();
     cpuPhase0 = { edge: edgeGroup(), edgeHost: edgeHostGroup(), bridge: bridgeGroup(), client: clientGroup() };
     machine0 = sampleMachine();
     self0 = process.cpuUsage();
@@ -324,6 +352,7 @@ async function runInner(
     cpuPhase1 = { edge: edgeGroup(), edgeHost: edgeHostGroup(), bridge: bridgeGroup(), client: clientGroup() };
     machine1 = sampleMachine();
     self1 = process.cpuUsage();
+    await stopProfiles();
 
     const reports = await Promise.all(workers.map((c) => request<Report>(c, { t: "report" }, "report", 60_000)));
     const sentByRoom: Record<string, number> = {};

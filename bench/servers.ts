@@ -14,8 +14,6 @@ export interface BenchServersOptions {
   /** Rooms without ports: free ports are picked here. */
   rooms: Omit<RoomConfigInput, "port">[];
   maxConnectionsPerIp: number;
-  /** Write V8 CPU profiles of the bridge (and the edge's Node host) here. */
-  profileDir?: string | undefined;
   vars?: Record<string, string>;
   /** Forward server logs to stderr. */
   verbose?: boolean;
@@ -31,6 +29,8 @@ export interface BenchServers {
   /** The Node process hosting Miniflare. */
   edgeHostPid: number;
   bridgePid: number;
+  /** The bridge's child process (for profiling requests). */
+  bridgeProcess: ChildProcess;
   bridgeMemory(): Promise<BridgeMemory>;
   stop(): Promise<void>;
 }
@@ -43,10 +43,6 @@ export async function startBenchServers(options: BenchServersOptions): Promise<B
   const bridgeToken = randomBytes(16).toString("hex");
   const ports = await freePorts(host, options.rooms.length);
   const rooms = options.rooms.map((room, i) => ({ ...room, port: ports[i] as number }));
-  const profile = (name: string) =>
-    options.profileDir
-      ? ["--cpu-prof", `--cpu-prof-dir=${options.profileDir}/${name}`] // one folder per process: tsx's loader thread writes its own profile too
-      : [];
   const logPrefix = (name: string) => (options.verbose ? `[${name}]` : null);
 
   const children: ChildProcess[] = [];
@@ -58,7 +54,7 @@ export async function startBenchServers(options: BenchServersOptions): Promise<B
     const edge = spawnTs(
       "./edge-process.ts",
       [JSON.stringify({ adminToken, bridgeToken, roomConfig: JSON.stringify(rooms), vars: options.vars ?? {} })],
-      { nodeArgs: profile("edge-host"), logPrefix: logPrefix("edge") },
+      { logPrefix: logPrefix("edge") },
     );
     children.push(edge);
     const edgeReady = await nextMessage<EdgeReady>(edge, "ready", START_TIMEOUT_MS);
@@ -69,7 +65,7 @@ export async function startBenchServers(options: BenchServersOptions): Promise<B
     const bridge = spawnTs(
       "./bridge-process.ts",
       [JSON.stringify({ edgeUrl: edgeReady.url, bridgeToken, maxConnectionsPerIp: options.maxConnectionsPerIp })],
-      { nodeArgs: ["--expose-gc", ...profile("bridge")], logPrefix: logPrefix("bridge") },
+      { nodeArgs: ["--expose-gc"], logPrefix: logPrefix("bridge") },
     );
     children.push(bridge);
     const bridgeReady = await nextMessage<BridgeReady>(bridge, "ready", START_TIMEOUT_MS);
@@ -82,6 +78,7 @@ export async function startBenchServers(options: BenchServersOptions): Promise<B
       edgePids,
       edgeHostPid: edge.pid as number,
       bridgePid: bridge.pid as number,
+      bridgeProcess: bridge,
       bridgeMemory: () => request<BridgeMemory>(bridge, { t: "memory" }, "memory", 30_000),
       stop,
     };
