@@ -180,7 +180,6 @@ async function runInner(
   const workers: ChildProcess[] = [];
   for (let w = 0; w < workerCount; w++) {
     const child = spawnTs("./client-process.ts", [], {
-      nodeArgs: options.profileDir ? ["--cpu-prof", `--cpu-prof-dir=${options.profileDir}/client-${w}`] : [],
       logPrefix: options.verbose ? `[client ${w}]` : null,
     });
     children.push(child);
