@@ -7,10 +7,22 @@
  * from ctx.getWebSockets() and storage.
  */
 import { DurableObject } from "cloudflare:workers";
-import { DIALECT_TRAITS, type Dialect } from "../protocol/dialect.ts";
+import type { Dialect } from "../protocol/dialect.ts";
+import { HEADER_SIZE } from "../protocol/header.ts";
 import { MessageType } from "../protocol/message-types.ts";
-import { ServerMessageCode } from "../protocol/structs/constants.ts";
-import { Verb } from "../protocol/structs/player-aux.ts";
+import {
+  type DirectedDataMessage,
+  decodeMessage,
+  decodePlayerData,
+  encodeGameList,
+  encodePlayerList,
+  type Message,
+  type PlayerData,
+  type RoomBroadcastMessage,
+  ServerMessageCode,
+  startGameSeconds,
+  Verb,
+} from "../protocol/messages.ts";
 import { type EdgeConfig, loadConfig, parseIPv4, type RoomConfig, roomById } from "../worker/config.ts";
 import { mayEnter } from "../worker/room-list.ts";
 import { directory, type SessionUser } from "./room/directory-api.ts";
@@ -18,7 +30,19 @@ import { parseDotCommand, runDotCommand } from "./room/dot-commands.ts";
 import { elapsedSeconds, type Game, GameStore, gameEntry, gameListPacket, summarizeGame } from "./room/games.ts";
 import { keepaliveFor } from "./room/keepalive.ts";
 import {
-  appearanceOf,
+  blammed,
+  blueMessage,
+  EMPTY_BUDDY_LIST,
+  EMPTY_BUDDY_QUERY_RESULT,
+  EMPTY_GAME_SEARCH_RESULT,
+  EMPTY_ORDER_QUERY_RESULT,
+  EMPTY_PLAYER_SEARCH_RESULT,
+  playerInfoPacket,
+  relayedChat,
+  roomLoginSuccessful,
+  serverMessage,
+} from "./room/packets.ts";
+import {
   isAdmin,
   nickOf,
   ownPlayerDataPacket,
@@ -27,24 +51,8 @@ import {
   playerListPacket,
   type SocketState,
   stateOf,
-  withState,
 } from "./room/player.ts";
 import { roomListPackets } from "./room/room-list.ts";
-import {
-  blammed,
-  blueMessage,
-  type ChatBody,
-  chatPacket,
-  decodeRoomRequest,
-  directedPacket,
-  emptyBuddyList,
-  emptyPacket,
-  listPackets,
-  playerInfoPacket,
-  type RoomRequest,
-  roomLoginSuccessful,
-  serverMessage,
-} from "./room/wire.ts";
 
 /** Which login order a client family expects (§7.4). */
 type Family = "gos" | "bungie" | "aleph-one";
@@ -63,7 +71,6 @@ const ROOM_DIALECTS: Record<RoomConfig["game"], readonly Dialect[]> = {
   marathon: ["marathon"],
 };
 
-const INT32_MIN = -0x80000000;
 /** A host reports at most this many players in game_player_list; more is nonsense. */
 const MAX_GAME_PLAYERS = 64;
 
@@ -149,8 +156,9 @@ export class Room extends DurableObject<Env> {
     if (!s || s.closed) return;
     if (typeof message === "string") return this.onControl(ws, s, message);
 
-    const dialect = s.player?.dialect ?? "myth2";
-    const decoded = decodeRoomRequest(new Uint8Array(message), dialect);
+    const packet = new Uint8Array(message);
+    // Before room_login the family is unknown; the layouts a room accepts then do not depend on it.
+    const decoded = decodeMessage(packet, s.player?.dialect ?? "myth2", "to-server");
     if (!decoded.ok) return this.drop(ws, s, serverMessage(ServerMessageCode.SyntaxError, s.player?.dialect ?? null));
     const msg = decoded.value;
 
@@ -159,12 +167,12 @@ export class Room extends DurableObject<Env> {
       if (msg.type === MessageType.Keepalive) return;
       if (msg.type === MessageType.SetPlayerData) {
         // Clients send 103 right behind 101; should it arrive first, apply it after the login.
-        s.pendingPlayerData = msg.playerData;
+        s.pendingPlayerData = msg.player;
         return;
       }
       return this.drop(ws, s, serverMessage(ServerMessageCode.UserNotLoggedIn, null));
     }
-    return this.handle(ws, s, s.player, msg);
+    return this.handle(ws, s, s.player, msg, packet);
   }
 
   /** Text frames are control JSON from the bridge. */
@@ -229,6 +237,10 @@ export class Room extends DurableObject<Env> {
     }
     if (this.playerCount() >= config.capacity) return refuse(ServerMessageCode.RoomFull);
 
+    // The login server stored this block with the same codec; a bad one is a bug there.
+    const decodedData = decodePlayerData(user.playerData);
+    if (!decodedData.ok) return refuse(ServerMessageCode.SyntaxError);
+    const playerData = decodedData.value;
     const family = familyOf(user.dialect);
     this.lastJoin = Math.max(Date.now(), this.lastJoin + 1, this.maxJoinedAt() + 1);
     const player: PlayerState = {
@@ -238,7 +250,7 @@ export class Room extends DurableObject<Env> {
       adminLevel: user.adminLevel,
       dialect: user.dialect,
       build: user.build,
-      playerData: new Uint8Array(user.playerData),
+      playerData,
       deaf: false,
       listed: family !== "bungie",
       joinedAt: this.lastJoin,
@@ -277,38 +289,41 @@ export class Room extends DurableObject<Env> {
     }
   }
 
-  /** 1 (all players, add) and 2 (all games, add), split so no packet passes 8096 bytes. */
+  /**
+   * 1 (all players, add) and 2 (all games, add), split so no packet passes 8096 bytes. An empty
+   * list is not sent at all, as GoS does (send_full_room_update_to_client).
+   */
   private sendFullUpdate(ws: WebSocket): void {
     const now = Date.now();
-    for (const p of listPackets(
-      MessageType.PlayerList,
-      this.roster().map(([, player]) => playerEntry(player, Verb.Add)),
-    )) {
-      send(ws, p);
+    const roster = this.roster();
+    if (roster.length > 0) {
+      for (const p of encodePlayerList(roster.map(([, player]) => playerEntry(player, Verb.Add)))) send(ws, p);
     }
-    for (const p of listPackets(
-      MessageType.GameList,
-      this.games.list().map((g) => gameEntry(g, Verb.Add, now)),
-    )) {
-      send(ws, p);
+    const games = this.games.list();
+    if (games.length > 0) {
+      for (const p of encodeGameList(games.map((g) => gameEntry(g, Verb.Add, now)))) send(ws, p);
     }
   }
 
   // -------------------------------------------------------------------------------------------
   // Main loop (§8)
 
-  private async handle(ws: WebSocket, s: SocketState, player: PlayerState, msg: RoomRequest): Promise<void> {
+  /** `packet` is the raw packet `msg` was decoded from. */
+  private async handle(
+    ws: WebSocket,
+    s: SocketState,
+    player: PlayerState,
+    msg: Message,
+    packet: Uint8Array,
+  ): Promise<void> {
     switch (msg.type) {
       case MessageType.RoomBroadcast:
-        return this.onChat(ws, player, msg.chat, null);
       case MessageType.DirectedData:
-        return this.onChat(ws, player, msg.chat, { target: msg.target, echo: msg.echo });
+        return this.onChat(ws, player, msg);
       case MessageType.SetPlayerData:
-        return this.onPlayerData(ws, s, player, msg.playerData);
+        return this.onPlayerData(ws, s, player, msg.player);
       case MessageType.SetPlayerMode:
-        if (msg.mode !== 0 && msg.mode !== 1) {
-          return this.drop(ws, s, serverMessage(ServerMessageCode.SyntaxError, player.dialect));
-        }
+        // The codec already refused modes other than 0 and 1 (GoS and Bungie drop the client).
         player.deaf = msg.mode === 1;
         this.persist(ws, s);
         this.listenerCache = null;
@@ -323,14 +338,17 @@ export class Room extends DurableObject<Env> {
         const game = this.games.byHost(player.userId);
         // Only the host's list counts (GoS).
         if (game) {
-          game.players = msg.userIds.slice(0, MAX_GAME_PLAYERS);
+          game.players = msg.playerIds.slice(0, MAX_GAME_PLAYERS);
           this.games.save(game);
         }
         return;
       }
-      case MessageType.GameScore:
-        this.games.storeScore(msg.gameId, player.userId, this.games.byHost(player.userId), msg.report, Date.now());
+      case MessageType.GameScore: {
+        // Kept as the client sent it (the standings after the game id), for the results pipeline.
+        const report = packet.slice(HEADER_SIZE + 4);
+        this.games.storeScore(msg.gameId, player.userId, this.games.byHost(player.userId), report, Date.now());
         return;
+      }
       case MessageType.RequestFullUpdate:
         if (!player.deaf) this.sendFullUpdate(ws);
         return;
@@ -344,15 +362,15 @@ export class Room extends DurableObject<Env> {
       case MessageType.PlayerInfoQuery:
         return this.onPlayerInfo(ws, player, msg.userId);
       case MessageType.GameSearchQuery:
-        return this.reply(ws, player, emptyPacket(MessageType.GameListPref));
+        return this.reply(ws, player, EMPTY_GAME_SEARCH_RESULT);
       case MessageType.PlayerSearchQuery:
-        return this.reply(ws, player, emptyPacket(MessageType.PlayerSearchList));
+        return this.reply(ws, player, EMPTY_PLAYER_SEARCH_RESULT);
       case MessageType.BuddyQuery:
-        return this.reply(ws, player, emptyPacket(MessageType.BuddyList));
+        return this.reply(ws, player, EMPTY_BUDDY_QUERY_RESULT);
       case MessageType.OrderQuery:
-        return this.reply(ws, player, emptyPacket(MessageType.OrderList));
+        return this.reply(ws, player, EMPTY_ORDER_QUERY_RESULT);
       case MessageType.UpdateBuddy:
-        return this.reply(ws, player, emptyBuddyList());
+        return this.reply(ws, player, EMPTY_BUDDY_LIST);
       case MessageType.RoomLogin:
         // Already logged in on this connection.
         return this.drop(ws, s, serverMessage(ServerMessageCode.UserAlreadyLoggedIn, player.dialect));
@@ -363,16 +381,14 @@ export class Room extends DurableObject<Env> {
       case MessageType.RecordingStreamCommand:
       case MessageType.RecordingStreamEnd:
         return;
+      default:
+        // Login-server messages (100, 106, 108, 109, 115) and 203 have no place in a room.
+        return this.drop(ws, s, serverMessage(ServerMessageCode.SyntaxError, player.dialect));
     }
   }
 
-  private onChat(
-    ws: WebSocket,
-    player: PlayerState,
-    chat: ChatBody,
-    directed: { target: number; echo: boolean } | null,
-  ): void {
-    const command = parseDotCommand(chat.text);
+  private onChat(ws: WebSocket, player: PlayerState, msg: RoomBroadcastMessage | DirectedDataMessage): void {
+    const command = parseDotCommand(msg.text);
     if (command) {
       const lines = runDotCommand(command.name, {
         games: this.games.list(),
@@ -386,23 +402,21 @@ export class Room extends DurableObject<Env> {
       return;
     }
     // Never relay a forged sender: id and name are the ones the room vouches for (GoS).
-    const header = { ...chat.header, playerId: player.userId };
-    const name = nickOf(player);
-    if (!directed) {
-      this.broadcast(chatPacket(header, name, chat.text));
+    const packet = relayedChat(msg, player.userId, nickOf(player));
+    if (msg.type === MessageType.RoomBroadcast) {
+      this.broadcast(packet);
       return;
     }
-    const target = this.findPlayer(directed.target);
+    const target = this.findPlayer(msg.targetPlayerId);
     if (!target) {
       this.reply(ws, player, serverMessage(ServerMessageCode.PlayerNotInRoom, player.dialect));
       return;
     }
-    const packet = directedPacket(directed.target, directed.echo, header, name, chat.text);
     this.reply(target[0], target[1], packet);
-    if (directed.echo && directed.target !== player.userId) this.reply(ws, player, packet);
+    if (msg.echo && msg.targetPlayerId !== player.userId) this.reply(ws, player, packet);
   }
 
-  private onPlayerData(ws: WebSocket, s: SocketState, player: PlayerState, data: Uint8Array): void {
+  private onPlayerData(ws: WebSocket, s: SocketState, player: PlayerState, data: PlayerData): void {
     if (!player.listed) {
       // Bungie: the first set_player_data brings the newcomer into the lists (§7.4).
       player.playerData = data;
@@ -416,7 +430,7 @@ export class Room extends DurableObject<Env> {
     }
     // GoS takes only the in-game state and keeps the login-time data (no spoofing in the room);
     // Bungie and A1S store the whole block.
-    player.playerData = player.dialect === "myth2" ? withState(player.playerData, stateOfData(data)) : data;
+    player.playerData = player.dialect === "myth2" ? { ...player.playerData, state: data.state } : data;
     this.persist(ws, s);
     this.rosterCache = null;
     this.broadcast(playerListPacket(player, Verb.Change));
@@ -443,13 +457,10 @@ export class Room extends DurableObject<Env> {
     const game = this.games.byHost(player.userId);
     // GoS drops a non-host that sends start_game; ignoring it harms no one.
     if (!game) return;
-    let seconds = gameTime;
-    if (DIALECT_TRAITS[player.dialect].startGameUnit === "ticks") {
-      seconds = gameTime === INT32_MIN ? 0 : Math.floor(gameTime / 30);
-    }
     const now = Date.now();
     game.startedAt = now;
-    game.timeLimit = Math.max(0, seconds);
+    // Untimed (null) is stored as 0.
+    game.timeLimit = startGameSeconds(gameTime, player.dialect) ?? 0;
     this.games.save(game);
     // A1S sends a change so elapsed/remaining time shows; harmless for Myth.
     this.broadcast(gameListPacket(game, Verb.Change, now));
@@ -459,16 +470,16 @@ export class Room extends DurableObject<Env> {
     const found = this.findPlayer(userId);
     if (!found) return; // GoS answers only for players in the same room
     const target = found[1];
-    const look = appearanceOf(target);
+    const data = target.playerData;
     this.reply(
       ws,
       player,
       playerInfoPacket({
-        admin: isAdmin(target),
-        order: look.order,
-        icon: look.icon,
-        primary: look.primary,
-        secondary: look.secondary,
+        administrator: isAdmin(target),
+        orderIndex: data.orderIndex,
+        iconIndex: data.coatOfArms,
+        primaryColor: data.primaryColor,
+        secondaryColor: data.secondaryColor,
         login: target.guest ? "Guest" : String(target.userId),
         name: nickOf(target),
       }),
@@ -726,10 +737,6 @@ function send(ws: WebSocket, data: Uint8Array | string): void {
   } catch {
     // The socket is closing; its close handler cleans up.
   }
-}
-
-function stateOfData(data: Uint8Array): number {
-  return new DataView(data.buffer, data.byteOffset, data.byteLength).getInt16(2);
 }
 
 function toHex(bytes: Uint8Array): string {

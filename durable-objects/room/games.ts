@@ -3,11 +3,9 @@
  * eviction; an in-memory map is only a cache of the table. GoS uses the host's user id as the
  * game id, so one host has at most one game.
  */
-import { encodePacket } from "../../protocol/header.ts";
 import { decodeMacRoman } from "../../protocol/macroman.ts";
-import { MessageType } from "../../protocol/message-types.ts";
-import type { Verb } from "../../protocol/structs/player-aux.ts";
-import { PayloadWriter } from "../../protocol/writer.ts";
+import { encodeMessage, type GameListEntry, type Verb } from "../../protocol/messages.ts";
+import { BROADCAST_DIALECT } from "./packets.ts";
 
 export interface Game {
   /** Host user id = game id. */
@@ -162,17 +160,25 @@ export function secondsRemaining(game: Game, now: number): number {
   return Math.max(0, game.timeLimit - elapsedSeconds(game, now));
 }
 
-/** One game_list entry: game aux (32, §4.6) + the host's game data. */
-export function gameEntry(game: Game, verb: Verb, now: number): Uint8Array {
-  const w = new PayloadWriter(32 + game.data.byteLength);
-  w.u32(game.hostId).u32(game.host).u16(game.port).i8(verb).i8(0);
-  w.i32(secondsRemaining(game, now)).u32(game.hostId).i16(game.data.byteLength).pad(10);
-  w.bytes(game.data);
-  return w.finish();
+/** One game_list entry: game aux (§4.6) + the host's game data. */
+export function gameEntry(game: Game, verb: Verb, now: number): GameListEntry {
+  return {
+    aux: {
+      gameId: game.hostId,
+      host: game.host,
+      port: game.port,
+      verb,
+      version: 0,
+      secondsRemaining: secondsRemaining(game, now),
+      creatorId: game.hostId,
+    },
+    gameData: game.data,
+  };
 }
 
+/** game_list (2) with one entry, for add/change/delete broadcasts. */
 export function gameListPacket(game: Game, verb: Verb, now: number): Uint8Array {
-  return encodePacket(MessageType.GameList, gameEntry(game, verb, now));
+  return encodeMessage({ type: 2, games: [gameEntry(game, verb, now)] }, BROADCAST_DIALECT);
 }
 
 /** What /status.json shows of a game: read from the opaque data at the §4.7 offsets, tolerating short data. */

@@ -3,18 +3,16 @@
  * player-list entry (aux + player data, §4.3/§4.5) the room shows for it.
  */
 import type { Dialect } from "../../protocol/dialect.ts";
-import { encodePacket } from "../../protocol/header.ts";
-import { MessageType } from "../../protocol/message-types.ts";
-import { PayloadReader } from "../../protocol/reader.ts";
 import {
   CASTE_ADMINISTRATOR,
   CASTE_NONE,
+  encodeMessage,
   PlayerAuxFlag,
-  type Verb,
-  writePlayerAux,
-} from "../../protocol/structs/player-aux.ts";
-import type { RgbColor } from "../../protocol/structs/rgb-color.ts";
-import { PayloadWriter } from "../../protocol/writer.ts";
+  type PlayerData,
+  type PlayerListEntry,
+  Verb,
+} from "../../protocol/messages.ts";
+import { BROADCAST_DIALECT } from "./packets.ts";
 
 /** Everything the room knows about a socket. Only structured-cloneable fields: it is the attachment. */
 export interface SocketState {
@@ -27,7 +25,7 @@ export interface SocketState {
   /** Set once room_login succeeded. */
   player?: PlayerState;
   /** A set_player_data that overtook its room_login; applied once the login is done. */
-  pendingPlayerData?: Uint8Array;
+  pendingPlayerData?: PlayerData;
   /** The room already said goodbye to this socket (kicked, logged out, bad packet). */
   closed?: boolean;
 }
@@ -39,8 +37,8 @@ export interface PlayerState {
   readonly adminLevel: number;
   readonly dialect: Dialect;
   readonly build: number;
-  /** Encoded player data block (§4.2: 38 bytes + nick + team). */
-  playerData: Uint8Array;
+  /** Player data (§4.2: icon, state, colours, order, nick, team). */
+  playerData: PlayerData;
   /** Deaf clients get no room traffic (§5.12). */
   deaf: boolean;
   /**
@@ -54,48 +52,11 @@ export interface PlayerState {
 
 export const isAdmin = (p: PlayerState): boolean => p.adminLevel > 0;
 
-/** Nick from the player data block; the chat sender name the room vouches for. */
-export function nickOf(p: PlayerState): string {
-  return readStrings(p.playerData)[0];
-}
+/** Nick from the player data; the chat sender name the room vouches for. */
+export const nickOf = (p: PlayerState): string => p.playerData.nick;
 
-/** state (i16 at offset 2): Myth 0 idle / 1 in game; Aleph One bit0 = away. */
-export function stateOf(p: PlayerState): number {
-  return new DataView(p.playerData.buffer, p.playerData.byteOffset, p.playerData.byteLength).getInt16(2);
-}
-
-export function withState(playerData: Uint8Array, state: number): Uint8Array {
-  const copy = playerData.slice();
-  new DataView(copy.buffer).setInt16(2, state);
-  return copy;
-}
-
-export interface Appearance {
-  readonly icon: number;
-  readonly order: number;
-  readonly primary: RgbColor;
-  readonly secondary: RgbColor;
-}
-
-export function appearanceOf(p: PlayerState): Appearance {
-  const r = new PayloadReader(p.playerData);
-  const icon = r.i8();
-  r.skip(3);
-  const color = (): RgbColor => ({ red: r.u16(), green: r.u16(), blue: r.u16(), flags: r.u16() });
-  const primary = color();
-  const secondary = color();
-  const order = r.i16();
-  return { icon, order, primary, secondary };
-}
-
-function readStrings(playerData: Uint8Array): [string, string] {
-  try {
-    const r = new PayloadReader(playerData.subarray(38));
-    return [r.cStringOrEnd("nick"), r.cStringOrEnd("team")];
-  } catch {
-    return ["", ""];
-  }
-}
+/** state: Myth 0 idle / 1 in game; Aleph One bit0 = away. */
+export const stateOf = (p: PlayerState): number => p.playerData.state;
 
 /**
  * Aux flags (§4.3). Myth: bit0 administrator, bit1 guest (the brief's choice; GoS sends 0).
@@ -116,32 +77,28 @@ export function auxFlags(p: PlayerState): number {
   return flags;
 }
 
-/** One player_list entry: aux (24) + player data. */
-export function playerEntry(p: PlayerState, verb: Verb): Uint8Array {
-  const w = new PayloadWriter(24 + p.playerData.byteLength);
-  writePlayerAux(
-    w,
-    {
+/** One player_list entry: aux + player data. */
+export function playerEntry(p: PlayerState, verb: Verb): PlayerListEntry {
+  return {
+    aux: {
       verb,
       flags: auxFlags(p),
       ranking: 0,
       playerId: p.userId,
       roomId: 0,
       caste: isAdmin(p) ? CASTE_ADMINISTRATOR : CASTE_NONE,
-      order: appearanceOf(p).order,
+      order: p.playerData.orderIndex,
     },
-    p.playerData.byteLength,
-  );
-  w.bytes(p.playerData);
-  return w.finish();
+    player: p.playerData,
+  };
 }
 
 /** player_list (1) with one entry, for add/change/delete broadcasts. */
 export function playerListPacket(p: PlayerState, verb: Verb): Uint8Array {
-  return encodePacket(MessageType.PlayerList, playerEntry(p, verb));
+  return encodeMessage({ type: 1, players: [playerEntry(p, verb)] }, BROADCAST_DIALECT);
 }
 
 /** set_player_data_from_metaserver (8): Bungie sends the player its own entry with verb change (§5.7). */
 export function ownPlayerDataPacket(p: PlayerState): Uint8Array {
-  return encodePacket(MessageType.SetPlayerDataFromMetaserver, playerEntry(p, 2));
+  return encodeMessage({ type: 8, ...playerEntry(p, Verb.Change) }, p.dialect);
 }

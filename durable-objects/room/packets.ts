@@ -1,0 +1,120 @@
+/**
+ * What the room sends (PROTOCOL.md §5, §9), built as Message objects and encoded by
+ * protocol/messages.ts. Each function returns one whole raw packet, so a broadcast is encoded
+ * once and the same bytes go to every recipient; replies that never change are encoded once.
+ */
+import type { Dialect } from "../../protocol/dialect.ts";
+import {
+  type DirectedDataMessage,
+  EMPTY_GAME_RANK_DATA,
+  EMPTY_SCORE_DATUM,
+  encodeMessage,
+  GOS_SERVER_MESSAGE_FIELD,
+  MAX_BUDDIES,
+  MAX_TEXT_LENGTH,
+  type PlayerInfo,
+  type RoomBroadcastMessage,
+  SERVER_MESSAGE_TEXT,
+  type ServerMessageCode,
+} from "../../protocol/messages.ts";
+
+/**
+ * The dialect for messages every client family reads the same way (lists, chat, blue
+ * messages): one encoding serves a whole room, whatever mix of families is in it.
+ */
+export const BROADCAST_DIALECT: Dialect = "myth2";
+
+/** Before room_login the family is unknown: Bungie's style (code + C string), which every client reads. */
+const UNKNOWN_CLIENT: Dialect = "myth2-legacy";
+
+/**
+ * server_message (3): GoS style (fixed 128-byte field) for Myth II 1.8, Bungie style for the
+ * others. Text that does not fit the field is cut, as GoS's fixed field does.
+ */
+export function serverMessage(
+  code: ServerMessageCode,
+  dialect: Dialect | null,
+  text: string = SERVER_MESSAGE_TEXT[code],
+): Uint8Array {
+  const d = dialect ?? UNKNOWN_CLIENT;
+  const limit = d === "myth2" ? GOS_SERVER_MESSAGE_FIELD - 1 : MAX_TEXT_LENGTH;
+  return encodeMessage({ type: 3, code, text: clip(text, limit) }, d);
+}
+
+export function roomLoginSuccessful(userId: number, capacity: number): Uint8Array {
+  return encodeMessage({ type: 9, userId, maximumPlayersPerRoom: capacity }, BROADCAST_DIALECT);
+}
+
+/** message_of_the_day (10): one blue-bar line. */
+export function blueMessage(text: string): Uint8Array {
+  return encodeMessage({ type: 10, text: clip(text, MAX_TEXT_LENGTH) }, BROADCAST_DIALECT);
+}
+
+/** you_just_got_blammed_sucka (21): the kick reason; the room closes the connection after it. */
+export function blammed(reason: string): Uint8Array {
+  return encodeMessage({ type: 21, reason: clip(reason, MAX_TEXT_LENGTH) }, BROADCAST_DIALECT);
+}
+
+/** A chat (200) or private message (201) as relayed: sender id and name are the ones the room vouches for (GoS). */
+export function relayedChat(
+  msg: RoomBroadcastMessage | DirectedDataMessage,
+  senderId: number,
+  senderName: string,
+): Uint8Array {
+  return encodeMessage({ ...msg, header: { ...msg.header, playerId: senderId }, senderName }, BROADCAST_DIALECT);
+}
+
+/** Answers to queries the room does not implement (GoS answers them empty, §5.20, §5.22). */
+export const EMPTY_GAME_SEARCH_RESULT = encodeMessage({ type: 13, games: [] }, BROADCAST_DIALECT);
+export const EMPTY_PLAYER_SEARCH_RESULT = encodeMessage({ type: 14, results: [] }, BROADCAST_DIALECT);
+export const EMPTY_BUDDY_QUERY_RESULT = encodeMessage({ type: 15, results: [] }, BROADCAST_DIALECT);
+export const EMPTY_ORDER_QUERY_RESULT = encodeMessage({ type: 16, results: [] }, BROADCAST_DIALECT);
+/** update_player_buddy_list (19): every buddy slot empty (no buddy system yet). */
+export const EMPTY_BUDDY_LIST = encodeMessage(
+  { type: 19, buddies: Array.from({ length: MAX_BUDDIES }, () => ({ playerId: 0, active: 0 })) },
+  BROADCAST_DIALECT,
+);
+
+export type PlayerInfoShown = Pick<
+  PlayerInfo,
+  "administrator" | "orderIndex" | "iconIndex" | "primaryColor" | "secondaryColor" | "login" | "name"
+>;
+
+/** player_info (17) with zero scores and empty profile strings (no score keeping yet, §5.13). */
+export function playerInfoPacket(shown: PlayerInfoShown): Uint8Array {
+  return encodeMessage(
+    {
+      type: 17,
+      ...shown,
+      bungieEmployee: false,
+      unrankedScore: EMPTY_SCORE_DATUM,
+      rankedScore: EMPTY_SCORE_DATUM,
+      rankedScoreByGameType: [],
+      orderUnrankedScore: EMPTY_SCORE_DATUM,
+      orderRankedScore: EMPTY_SCORE_DATUM,
+      orderRankedScoreByGameType: [],
+      overallRankData: {
+        totalUsers: 0,
+        totalOrders: 0,
+        unranked: EMPTY_GAME_RANK_DATA,
+        ranked: EMPTY_GAME_RANK_DATA,
+        rankedByGameType: [],
+        orderUnranked: EMPTY_GAME_RANK_DATA,
+        orderRanked: EMPTY_GAME_RANK_DATA,
+        orderRankedByGameType: [],
+      },
+      orderName: "",
+      city: "",
+      state: "",
+      country: "",
+      quote: "",
+    },
+    BROADCAST_DIALECT,
+  );
+}
+
+/** Text we send must fit its field (the encoder refuses more): cut at a NUL and at the limit. */
+function clip(text: string, limit: number): string {
+  const nul = text.indexOf("\0");
+  return (nul < 0 ? text : text.slice(0, nul)).slice(0, limit);
+}
