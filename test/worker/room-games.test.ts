@@ -1,5 +1,6 @@
 import { runInDurableObject } from "cloudflare:test";
 import { expect, it, vi } from "vitest";
+import { u32s } from "../support/bytes.ts";
 import {
   chatBody,
   createGamePayload,
@@ -24,13 +25,6 @@ vi.setConfig({ testTimeout: 30_000 });
 
 const HOST_ADDRESS = "203.0.113.9:5000";
 const HOST_IPV4 = 203 * 2 ** 24 + 0 * 2 ** 16 + 113 * 2 ** 8 + 9;
-
-function u32s(...values: number[]): Uint8Array {
-  const out = new Uint8Array(values.length * 4);
-  const view = new DataView(out.buffer);
-  for (const [i, v] of values.entries()) view.setUint32(i * 4, v);
-  return out;
-}
 
 it("create, update, start, list and remove a game: the other player sees it all with the host's address", async () => {
   const host = await join(0, { nick: "Host" }, HOST_ADDRESS);

@@ -5,8 +5,10 @@
 import { env, SELF } from "cloudflare:test";
 import type { Dialect } from "../../protocol/dialect.ts";
 import { encodePacket, HEADER_SIZE } from "../../protocol/header.ts";
+import type { PlayerData } from "../../protocol/messages.ts";
 import { PayloadReader } from "../../protocol/reader.ts";
 import { PayloadWriter } from "../../protocol/writer.ts";
+import { hex } from "../support/bytes.ts";
 
 export interface Packet {
   type: number;
@@ -161,13 +163,7 @@ export async function directoryLogin(
     playerData: playerData(nick),
     clientAddress: "198.51.100.7:40000",
   });
-  return { token: hexToBytes(token), userId, nick };
-}
-
-export function hexToBytes(hex: string): Uint8Array {
-  const out = new Uint8Array(hex.length / 2);
-  for (let i = 0; i < out.length; i++) out[i] = Number.parseInt(hex.slice(2 * i, 2 * i + 2), 16);
-  return out;
+  return { token: hex(token), userId, nick };
 }
 
 export function roomLoginPayload(token: Uint8Array, name = "user"): Uint8Array {
@@ -313,14 +309,6 @@ export function createGamePayload(port: number, data: Uint8Array): Uint8Array {
   return new PayloadWriter(data.byteLength + 4).u16(port).i16(0).bytes(data).finish();
 }
 
-export function u32(value: number): Uint8Array {
-  return new PayloadWriter(4).u32(value).finish();
-}
-
-export function i16(value: number): Uint8Array {
-  return new PayloadWriter(2).i16(value).finish();
-}
-
 export function roomStub(roomId: number) {
   return env.ROOMS.get(env.ROOMS.idFromName(`room:${roomId}`));
 }
@@ -354,7 +342,7 @@ export interface SocketStateView {
   clientAddress: string;
   encrypted: boolean;
   closed?: boolean;
-  player?: { userId: number; deaf: boolean; listed: boolean; playerData: Uint8Array };
+  player?: { userId: number; deaf: boolean; listed: boolean; playerData: PlayerData };
 }
 
 /** Waits until some attachment satisfies `check`. */

@@ -1,10 +1,10 @@
 import { describe, expect, it, vi } from "vitest";
+import { i16s } from "../support/bytes.ts";
 import {
   attachments,
   chatBody,
   chatOf,
   directoryLogin,
-  i16,
   join,
   leaveAll,
   openTunnel,
@@ -84,7 +84,7 @@ describe("bad input ends one client only", () => {
 
     const deafish = await join(0, { nick: "Mode" });
     await deafish.client.types(5);
-    deafish.client.send(107, i16(2));
+    deafish.client.send(107, i16s(2));
     await expectRefused(deafish.client, 0);
     await leaveAll(0, good.client);
   });

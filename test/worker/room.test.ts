@@ -1,17 +1,16 @@
 import { SELF } from "cloudflare:test";
 import { describe, expect, it, vi } from "vitest";
+import { i16s, u32s } from "../support/bytes.ts";
 import {
   chatBody,
   chatOf,
   directedBody,
-  i16,
   join,
   leaveAll,
   playerData,
   playerEntries,
   serverMessageCode,
   textOf,
-  u32,
   untilAttachment,
 } from "./room-helpers.ts";
 
@@ -162,11 +161,11 @@ describe("chat", () => {
     expect([absent.type, serverMessageCode(absent)]).toEqual([3, 10]);
 
     // Deaf clients get no room traffic; listening again brings it back.
-    b.client.send(107, i16(1));
+    b.client.send(107, i16s(1));
     await untilAttachment(1, (s) => s.player?.userId === b.userId && s.player.deaf);
     a.client.send(200, chatBody(a.userId, "Alice", "while deaf"));
     expect(chatOf(await a.client.next()).text).toBe("while deaf");
-    b.client.send(107, i16(0));
+    b.client.send(107, i16s(0));
     // Bob's own queue handles the mode change before his chat: "back" is his next packet,
     // so "while deaf" never reached him.
     b.client.send(200, chatBody(b.userId, "Bob", "back"));
@@ -194,7 +193,7 @@ describe("chat", () => {
     expect(chatOf(await b.client.next()).text).toBe("plain");
 
     // player_info_query for someone in the room ⇒ 17 with login = user id and the nick.
-    a.client.send(121, u32(b.userId));
+    a.client.send(121, u32s(b.userId));
     const info = await a.client.nextOfType(17);
     const strings = new TextDecoder().decode(info.payload.subarray(4356)).split("\0");
     expect(strings.slice(0, 2)).toEqual([String(b.userId), "Bob"]);
