@@ -13,8 +13,7 @@ import {
   SessionCipher,
 } from "../../protocol/cipher.ts";
 import { encodePacket } from "../../protocol/header.ts";
-
-const hex = (s: string) => Uint8Array.from(s.split(/\s+/).filter(Boolean), (b) => Number.parseInt(b, 16));
+import { hex } from "../support/bytes.ts";
 
 // §12.2: r0 = 0x01020304 and r1 = 0xA0B0C0D0, each written little-endian.
 const vectorRandom: RandomSource = (n) => {

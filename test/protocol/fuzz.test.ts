@@ -9,8 +9,8 @@ import { DIALECTS, type Dialect } from "../../protocol/dialect.ts";
 import { encodePacket, HEADER_SIZE } from "../../protocol/header.ts";
 import { MessageType } from "../../protocol/message-types.ts";
 import { type Direction, decodeMessage } from "../../protocol/messages.ts";
+import { hex } from "../support/bytes.ts";
 
-const hex = (s: string) => Uint8Array.from(s.split(/\s+/).filter(Boolean), (b) => Number.parseInt(b, 16));
 const DIRECTIONS: readonly Direction[] = ["to-server", "to-client"];
 const KNOWN_TYPES: readonly number[] = Object.values(MessageType);
 

@@ -1,7 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { decodeHeader, encodePacket } from "../../protocol/header.ts";
-
-const hex = (s: string) => Uint8Array.from(s.split(/\s+/).filter(Boolean), (b) => Number.parseInt(b, 16));
+import { hex } from "../support/bytes.ts";
 
 describe("header", () => {
   it("frames an empty keepalive as in PROTOCOL.md §12.2", () => {

@@ -19,9 +19,9 @@ import {
   ServerMessageCode,
   startGameSeconds,
 } from "../../protocol/messages.ts";
+import { hex } from "../support/bytes.ts";
 
 /** Hex with "a0 ... bf"-style ranges allowed, as PROTOCOL.md §12.2 writes the token. */
-const hex = (s: string) => Uint8Array.from(s.split(/\s+/).filter(Boolean), (b) => Number.parseInt(b, 16));
 const range = (from: number, to: number) => Uint8Array.from({ length: to - from + 1 }, (_, i) => from + i);
 const concat = (...parts: Uint8Array[]) => {
   const out = new Uint8Array(parts.reduce((n, p) => n + p.byteLength, 0));

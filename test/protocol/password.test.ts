@@ -5,8 +5,8 @@ import {
   plaintextPasswordBytes,
   readPlaintextPassword,
 } from "../../protocol/password.ts";
+import { hex } from "../support/bytes.ts";
 
-const hex = (s: string) => Uint8Array.from(s.split(/\s+/).filter(Boolean), (b) => Number.parseInt(b, 16));
 const salt = Uint8Array.from({ length: 16 }, (_, i) => 0x10 + i);
 
 describe("braindead simple password transform (§6.1, §12.2 vectors)", () => {

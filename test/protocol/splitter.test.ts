@@ -2,8 +2,8 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { DEFAULT_MAX_INBOUND_PACKET_SIZE, encodePacket } from "../../protocol/header.ts";
 import { PacketSplitter } from "../../protocol/splitter.ts";
+import { hex } from "../support/bytes.ts";
 
-const hex = (s: string) => Uint8Array.from(s.split(/\s+/).filter(Boolean), (b) => Number.parseInt(b, 16));
 const concat = (parts: Uint8Array[]) => {
   const out = new Uint8Array(parts.reduce((n, p) => n + p.byteLength, 0));
   let at = 0;

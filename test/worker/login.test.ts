@@ -8,6 +8,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { directory, FIRST_GUEST_ID } from "../../durable-objects/directory.ts";
 import { createAccount } from "../../worker/accounts.ts";
 import worker from "../../worker/index.ts";
+import { toHex as hex } from "../support/bytes.ts";
 
 // ------------------------------------------------------------------ packets, by hand
 
@@ -149,8 +150,6 @@ function roomInfos(p: Received) {
   }
   return rooms;
 }
-
-const hex = (bytes: Uint8Array) => [...bytes].map((b) => b.toString(16).padStart(2, "0")).join("");
 
 const TUNNEL_HEADERS = {
   Upgrade: "websocket",
