@@ -1,4 +1,5 @@
 import { fail, ok, type Result } from "./result.ts";
+import type { PayloadWriter } from "./writer.ts";
 
 /** Every packet starts with this 8-byte header (PROTOCOL.md §1.1). */
 export const PACKET_IDENTIFIER = 0xdead;
@@ -30,6 +31,19 @@ export function decodeHeader(bytes: Uint8Array, maxLength = DEFAULT_MAX_INBOUND_
   if (length < HEADER_SIZE) return fail("bad-length", `length ${length} is shorter than the header`);
   if (length > maxLength) return fail("bad-length", `length ${length} exceeds the limit of ${maxLength}`);
   return ok({ type, length });
+}
+
+/**
+ * Starts a packet at the beginning of an empty writer: the header, its length filled in by
+ * finishPacket. Writing the payload straight after it saves copying the payload into a frame.
+ */
+export function beginPacket(w: PayloadWriter, type: number): void {
+  w.u16(PACKET_IDENTIFIER).i16(type).i32(0);
+}
+
+/** Fills in the length of the packet begun with beginPacket and returns its bytes. */
+export function finishPacket(w: PayloadWriter): Uint8Array {
+  return w.setI32(4, w.size).finish();
 }
 
 /** Frames a payload: header + payload in one new buffer. */

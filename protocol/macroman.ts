@@ -38,7 +38,8 @@ export function encodeMacRoman(text: string): Uint8Array {
   let n = 0;
   for (const ch of text) {
     const code = ch.codePointAt(0) as number;
-    out[n++] = ENCODE.get(code) ?? QUESTION_MARK;
+    // ASCII maps to itself; only the upper half needs the table.
+    out[n++] = code < 0x80 ? code : (ENCODE.get(code) ?? QUESTION_MARK);
   }
   return out.subarray(0, n);
 }

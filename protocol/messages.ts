@@ -4,7 +4,7 @@
  * type → codec), shared structures in structs/. Decoders never throw on bad input.
  */
 import { DIALECT_TRAITS, type Dialect } from "./dialect.ts";
-import { decodeHeader, encodePacket, HEADER_SIZE, MAX_OUTBOUND_PACKET_SIZE } from "./header.ts";
+import { beginPacket, decodeHeader, finishPacket, HEADER_SIZE, MAX_OUTBOUND_PACKET_SIZE } from "./header.ts";
 import * as lists from "./messages/lists.ts";
 import { codecFor } from "./messages/table.ts";
 import type { Direction, Message } from "./messages/types.ts";
@@ -43,13 +43,16 @@ export function encodePayload(msg: Message, dialect: Dialect): Uint8Array {
 
 /** One whole raw packet (header + payload). Throws RangeError over 8096 bytes (a programming error). */
 export function encodeMessage(msg: Message, dialect: Dialect): Uint8Array {
-  const payload = encodePayload(msg, dialect);
-  if (HEADER_SIZE + payload.byteLength > MAX_OUTBOUND_PACKET_SIZE) {
-    throw new RangeError(
-      `message ${msg.type} would be ${HEADER_SIZE + payload.byteLength} bytes, limit ${MAX_OUTBOUND_PACKET_SIZE}`,
-    );
+  const codec = codecFor(msg.type);
+  if (!codec) throw new RangeError(`no codec for message type ${msg.type}`);
+  // The payload is written right after the header: one buffer, one copy (broadcasts are hot).
+  const w = new PayloadWriter();
+  beginPacket(w, msg.type);
+  codec.encode(w, msg, dialect);
+  if (w.size > MAX_OUTBOUND_PACKET_SIZE) {
+    throw new RangeError(`message ${msg.type} would be ${w.size} bytes, limit ${MAX_OUTBOUND_PACKET_SIZE}`);
   }
-  return encodePacket(msg.type, payload);
+  return finishPacket(w);
 }
 
 /** Decodes one payload of the given type. Unknown types (for this direction) give "unknown-type". */

@@ -89,6 +89,27 @@ export class PayloadWriter {
     return this.pad(size - encoded.byteLength - 1, fill);
   }
 
+  /** Overwrites an i16 written earlier at `at` (a length known only once what follows is written). */
+  setI16(at: number, v: number): this {
+    this.view.setInt16(at, v);
+    return this;
+  }
+  setI32(at: number, v: number): this {
+    this.view.setInt32(at, v | 0);
+    return this;
+  }
+
+  /** Forgets what was written, keeping the buffer, so one writer can serve many short encodes. */
+  reset(): this {
+    this.length = 0;
+    return this;
+  }
+
+  /** The bytes written so far, not copied: valid only until the next write or reset. */
+  written(): Uint8Array {
+    return this.buf.subarray(0, this.length);
+  }
+
   finish(): Uint8Array {
     return this.buf.slice(0, this.length);
   }

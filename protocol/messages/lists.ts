@@ -1,4 +1,4 @@
-import { encodePacket, HEADER_SIZE, MAX_OUTBOUND_PACKET_SIZE } from "../header.ts";
+import { beginPacket, finishPacket, HEADER_SIZE, MAX_OUTBOUND_PACKET_SIZE } from "../header.ts";
 import { MessageType } from "../message-types.ts";
 import { type GameListEntry, writeGameListEntry } from "../structs/game-aux.ts";
 import {
@@ -23,30 +23,25 @@ export function splitList<T>(
   write: (w: PayloadWriter, entry: T) => void,
 ): Uint8Array[] {
   const packets: Uint8Array[] = [];
-  let chunks: Uint8Array[] = [];
-  let size = 0;
+  // Each entry is written to a scratch writer first (to know its size), then appended to the
+  // packet being built, which is framed in place: no per-entry or per-packet copies beyond these.
+  const entry = new PayloadWriter();
+  const packet = new PayloadWriter(MAX_OUTBOUND_PACKET_SIZE);
+  beginPacket(packet, type);
+  const payloadSize = () => packet.size - HEADER_SIZE;
   const flush = () => {
-    const payload = new Uint8Array(size);
-    let at = 0;
-    for (const c of chunks) {
-      payload.set(c, at);
-      at += c.byteLength;
-    }
-    packets.push(encodePacket(type, payload));
-    chunks = [];
-    size = 0;
+    packets.push(finishPacket(packet));
+    beginPacket(packet.reset(), type);
   };
-  for (const entry of entries) {
-    const w = new PayloadWriter();
-    write(w, entry);
-    const bytes = w.finish();
+  for (const e of entries) {
+    write(entry.reset(), e);
+    const bytes = entry.written();
     if (HEADER_SIZE + bytes.byteLength > MAX_OUTBOUND_PACKET_SIZE)
       throw new RangeError("one list entry exceeds a packet");
-    if (chunks.length > 0 && size + bytes.byteLength > LIST_PAYLOAD_LIMIT) flush();
-    chunks.push(bytes);
-    size += bytes.byteLength;
+    if (payloadSize() > 0 && payloadSize() + bytes.byteLength > LIST_PAYLOAD_LIMIT) flush();
+    packet.bytes(bytes);
   }
-  if (chunks.length > 0 || packets.length === 0) flush();
+  if (payloadSize() > 0 || packets.length === 0) flush();
   return packets;
 }
 

@@ -1,6 +1,6 @@
 import type { PayloadReader } from "../reader.ts";
 import type { PayloadWriter } from "../writer.ts";
-import { encodePlayerData, type PlayerData, readPlayerData } from "./player-data.ts";
+import { checkPlayerData, type PlayerData, readPlayerData, writePlayerData } from "./player-data.ts";
 
 /** List verbs shared by player aux (u16) and game aux (i8). */
 export const Verb = { Add: 0, Delete: 1, Change: 2 } as const;
@@ -44,6 +44,8 @@ export interface PlayerAux {
 }
 
 export const PLAYER_AUX_SIZE = 24;
+/** Offset of player_data_length inside the aux block. */
+const PLAYER_DATA_LENGTH_OFFSET = 18;
 
 export function readPlayerAux(r: PayloadReader, what = "player aux"): { aux: PlayerAux; playerDataLength: number } {
   const verb = readVerb(r, r.u16(what), what);
@@ -74,11 +76,14 @@ export function readPlayerListEntry(r: PayloadReader, what = "player entry"): Pl
   return { aux, player: readPlayerData(r, playerDataLength, what) };
 }
 
-/** Writes aux + player data, filling in player_data_length. */
+/** Writes aux + player data, filling in player_data_length once the data is written. */
 export function writePlayerListEntry(w: PayloadWriter, e: PlayerListEntry): void {
-  const player = encodePlayerData(e.player);
-  writePlayerAux(w, e.aux, player.byteLength);
-  w.bytes(player);
+  checkPlayerData(e.player);
+  const lengthAt = w.size + PLAYER_DATA_LENGTH_OFFSET;
+  writePlayerAux(w, e.aux, 0);
+  const start = w.size;
+  writePlayerData(w, e.player);
+  w.setI16(lengthAt, w.size - start);
 }
 
 /** One entry of player_search_list / buddy_list / order_list (14/15/16). */

@@ -68,11 +68,16 @@ export function writePlayerData(w: PayloadWriter, p: PlayerData): void {
   w.cString(p.nick).cString(p.team);
 }
 
-/** The encoded block (38 bytes + nick + team), as stored and echoed in player lists. */
-export function encodePlayerData(p: PlayerData): Uint8Array {
+/** Throws RangeError for a nick or team the block cannot hold (our own data: a programming error). */
+export function checkPlayerData(p: PlayerData): void {
   if (p.nick.length > MAX_NICK_LENGTH || p.team.length > MAX_TEAM_LENGTH) {
     throw new RangeError(`player data: nick/team over ${MAX_NICK_LENGTH} characters`);
   }
+}
+
+/** The encoded block (38 bytes + nick + team), as stored and echoed in player lists. */
+export function encodePlayerData(p: PlayerData): Uint8Array {
+  checkPlayerData(p);
   const w = new PayloadWriter(PLAYER_DATA_FIXED_SIZE + 64);
   writePlayerData(w, p);
   return w.finish();
