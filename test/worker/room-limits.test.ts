@@ -1,4 +1,5 @@
 import { describe, expect, it, vi } from "vitest";
+import { encodePacket } from "../../protocol/header.ts";
 import { i16s } from "../support/bytes.ts";
 import {
   attachments,
@@ -8,6 +9,7 @@ import {
   join,
   leaveAll,
   openTunnel,
+  playerData,
   playerEntries,
   roomLoginPayload,
   roomStub,
@@ -40,6 +42,13 @@ describe("refusals", () => {
     await leaveAll(2, member.client);
   });
 
+  it("a room_login whose name has no NUL is a syntax error (§5.9: a C string)", async () => {
+    const { token } = await directoryLogin({ nick: "NoNul" });
+    const client = await openTunnel(0);
+    client.send(101, new Uint8Array([...token, 0x6e, 0x6f]));
+    await expectRefused(client, 0);
+  });
+
   it("anything but room_login before logging in gets code 4", async () => {
     const client = await openTunnel(0);
     client.send(200, chatBody(1, "x", "hi"));
@@ -70,6 +79,11 @@ describe("bad input ends one client only", () => {
       ["truncated chat", new Uint8Array([0xde, 0xad, 0, 200, 0, 0, 0, 12, 0, 0, 0, 0])],
       ["unknown type", new Uint8Array([0xde, 0xad, 0, 150, 0, 0, 0, 8])],
       ["length mismatch", new Uint8Array([0xde, 0xad, 0, 202, 0, 0, 0, 20])],
+      // The layouts are the shared codec's (PROTOCOL.md §5): no leniency beyond them.
+      ["start_game without its two unused words (§5.16: 12 bytes)", encodePacket(114, new Uint8Array(4))],
+      ["remove_game with a stray byte (empty message)", encodePacket(105, new Uint8Array(1))],
+      ["change_room, a login-server message", encodePacket(106, i16s(1))],
+      ["chat text over 1023 characters", encodePacket(200, chatBody(1, "Bad", "x".repeat(1024)))],
     ];
     for (const [what, bytes] of badPackets) {
       const bad = await join(0, { nick: "Bad" });
@@ -155,5 +169,23 @@ describe("sessions", () => {
     expect(rooms[0]).toEqual({ id: 0, players: 1, host: 0 });
     expect((await attachments(0)).filter((s) => s.player && !s.closed)).toHaveLength(1);
     await leaveAll(0, a.client);
+  });
+});
+
+describe("player data", () => {
+  it("is echoed as the shared codec writes it: the 12 unused bytes (§4.2) go out as zeros", async () => {
+    const a = await join(6, { dialect: "myth1", nick: "Pad" });
+    expect(await a.client.types(3)).toEqual([9, 3, 0]);
+    const data = playerData("Pad", "Team");
+    data.fill(0x5a, 26, 38);
+    a.client.send(103, data);
+    const full = await a.client.next();
+    expect(full.type).toBe(1);
+    expect(playerEntries(full)).toMatchObject([{ playerId: a.userId, nick: "Pad" }]);
+    const echoed = full.payload.subarray(24, 24 + data.byteLength);
+    expect(echoed.subarray(0, 26)).toEqual(data.subarray(0, 26));
+    expect(echoed.subarray(26, 38)).toEqual(new Uint8Array(12));
+    expect(echoed.subarray(38)).toEqual(data.subarray(38));
+    await leaveAll(6, a.client);
   });
 });
