@@ -19,7 +19,25 @@ const CHECK2 = Uint8Array.of(0x28, 0x5c, 0x22, 0xea, 0x04, 0x52, 0x08, 0x2a);
 /** Returns n random bytes. Injectable so tests can reproduce the §12.2 vectors. */
 export type RandomSource = (n: number) => Uint8Array;
 
-export const cryptoRandom: RandomSource = (n) => crypto.getRandomValues(new Uint8Array(n));
+/**
+ * CSPRNG bytes handed out from a pool refilled 4 KiB at a time. The bridge encrypts one packet
+ * per delivery and each needs 8 random bytes: one getRandomValues call per packet cost about 9%
+ * of the bridge's CPU in the load tests (docs/performance.md); the pool makes it one per 512.
+ */
+const RANDOM_POOL = new Uint8Array(4096);
+let randomPoolAt = RANDOM_POOL.length;
+
+export const cryptoRandom: RandomSource = (n) => {
+  if (n > RANDOM_POOL.length) return crypto.getRandomValues(new Uint8Array(n));
+  if (randomPoolAt + n > RANDOM_POOL.length) {
+    crypto.getRandomValues(RANDOM_POOL);
+    randomPoolAt = 0;
+  }
+  // A copy, and every pool byte is handed out once.
+  const out = RANDOM_POOL.slice(randomPoolAt, randomPoolAt + n);
+  randomPoolAt += n;
+  return out;
+};
 
 export interface KeyPair {
   /** The four secret exponents. */

@@ -3,6 +3,7 @@ import { describe, expect, it } from "vitest";
 import {
   CIPHER_OVERHEAD,
   createKeyPair,
+  cryptoRandom,
   DH_GENERATOR,
   DH_PRIME,
   decryptPayload,
@@ -125,6 +126,17 @@ describe("payload cipher (§2.2, §12.2 vectors)", () => {
   it("uses fresh random bytes for each packet by default", () => {
     const cipher = new SessionCipher(sessionKey);
     expect(cipher.encryptPacket(keepalive)).not.toEqual(cipher.encryptPacket(keepalive));
+  });
+
+  it("hands out random bytes once each, across pool refills, as independent copies", () => {
+    // 8 bytes per packet, 2,000 packets: several refills of the 4 KiB pool.
+    const draws = Array.from({ length: 2000 }, () => cryptoRandom(8));
+    expect(new Set(draws.map((d) => d.join(","))).size).toBe(draws.length);
+    const first = draws[0] as Uint8Array;
+    const copy = first.slice();
+    cryptoRandom(8);
+    expect(first).toEqual(copy);
+    expect(cryptoRandom(10_000)).toHaveLength(10_000);
   });
 
   const keyArb = fc.uint8Array({ minLength: 8, maxLength: 8 });
