@@ -88,23 +88,29 @@ export async function startBenchServers(options: BenchServersOptions): Promise<B
   }
 }
 
-/** Ports free right now on host (bound to port 0, then released). */
+/**
+ * Ports free right now on host, taken below Linux's ephemeral range (32768+) so that nothing
+ * else (workerd's own sockets, the bridge's tunnel connections) can grab one before the bridge
+ * binds it.
+ */
 async function freePorts(host: string, count: number): Promise<number[]> {
   const servers: Server[] = [];
+  const ports: number[] = [];
   try {
-    for (let i = 0; i < count; i++) {
+    for (let attempt = 0; ports.length < count && attempt < count * 50; attempt++) {
+      const port = 20_000 + Math.floor(Math.random() * 12_000);
+      if (ports.includes(port)) continue;
       const server = createServer();
-      servers.push(server);
-      await new Promise<void>((resolve, reject) => {
-        server.once("error", reject);
-        server.listen({ host, port: 0 }, () => resolve());
+      const bound = await new Promise<boolean>((resolve) => {
+        server.once("error", () => resolve(false));
+        server.listen({ host, port }, () => resolve(true));
       });
+      if (!bound) continue;
+      servers.push(server);
+      ports.push(port);
     }
-    return servers.map((s) => {
-      const address = s.address();
-      if (address === null || typeof address === "string") throw new Error("no TCP address");
-      return address.port;
-    });
+    if (ports.length < count) throw new Error(`found only ${ports.length} of ${count} free ports`);
+    return ports;
   } finally {
     await Promise.all(servers.map((s) => new Promise<void>((resolve) => s.close(() => resolve()))));
   }
