@@ -53,6 +53,8 @@ export class BridgeConnection {
   /** Set once the session is being torn down: no more packets either way. */
   private ending = false;
   private clientEnding = false;
+  /** Writes to the client are corked until the end of the current tick. */
+  private corked = false;
   private closeOnOpen: { code: number; reason: string } | undefined;
   /** Set once the edge hands keepalives to the bridge (after room login). */
   private keepalive: KeepaliveTimer | undefined;
@@ -213,7 +215,21 @@ export class BridgeConnection {
   private writeToClient(bytes: Uint8Array): void {
     if (this.socket.destroyed || this.socket.writableEnded) return;
     this.counters.bytesOut += bytes.byteLength;
+    // Everything written to this client in one tick leaves in one writev: under load several
+    // packets arrive per tick, and a write syscall per packet was the bridge's largest cost
+    // (docs/performance.md). end() flushes a corked socket, so nothing is lost on close.
+    if (!this.corked) {
+      this.corked = true;
+      this.socket.cork();
+      process.nextTick(() => this.flushToClient());
+    }
     this.socket.write(bytes);
+  }
+
+  private flushToClient(): void {
+    this.corked = false;
+    if (this.socket.destroyed) return;
+    this.socket.uncork();
     if (this.socket.writableLength > this.config.maxOutboundQueueBytes) {
       // The client is not reading: drop it rather than buffer without bound.
       this.counters.droppedSlowClients++;
