@@ -24,6 +24,7 @@ import {
   Verb,
 } from "../protocol/messages.ts";
 import { type EdgeConfig, loadConfig, parseIPv4, type RoomConfig, roomById } from "../worker/config.ts";
+import type { RoomStatus } from "../worker/room-control.ts";
 import { mayEnter } from "../worker/room-list.ts";
 import { directory, type SessionUser } from "./room/directory-api.ts";
 import { parseDotCommand, runDotCommand } from "./room/dot-commands.ts";
@@ -74,11 +75,6 @@ const ROOM_DIALECTS: Record<RoomConfig["game"], readonly Dialect[]> = {
 /** A host reports at most this many players in game_player_list; more is nonsense. */
 const MAX_GAME_PLAYERS = 64;
 
-export interface RoomStatus {
-  players: { userId: number; nick: string; inGame: boolean; guest: boolean }[];
-  games: { name: string; map: string; players: number; maxPlayers: number; elapsedSeconds: number }[];
-}
-
 export class Room extends DurableObject<Env> {
   private readonly games: GameStore;
   private roomConfig: RoomConfig | null = null;
@@ -93,6 +89,8 @@ export class Room extends DurableObject<Env> {
   private lastJoin = 0;
   /** Sockets that have been sent a room list since this instance started. */
   private readonly hasRoomList = new WeakSet<WebSocket>();
+  /** When this instance was constructed: it changes after hibernation or eviction (diagnostics). */
+  private readonly instanceStartedAt = Date.now();
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -600,7 +598,7 @@ export class Room extends DurableObject<Env> {
     if (!this.hasRoomList.has(ws)) await this.sendRoomLists([[ws, s]]);
   }
 
-  /** For /status.json. */
+  /** For /status.json and the admin room view. */
   async status(): Promise<RoomStatus> {
     const now = Date.now();
     const players = [...this.sockets().values()]
@@ -617,7 +615,7 @@ export class Room extends DurableObject<Env> {
         elapsedSeconds: elapsedSeconds(g, now),
       };
     });
-    return { players, games };
+    return { players, games, instanceStartedAt: this.instanceStartedAt };
   }
 
   // -------------------------------------------------------------------------------------------

@@ -5,6 +5,8 @@
 import { Hono } from "hono";
 import { createAccount, getAccount, type NewAccount } from "./accounts.ts";
 import { requireBearer } from "./bearer.ts";
+import { ConfigError, loadConfig, roomById } from "./config.ts";
+import { roomControl } from "./room-control.ts";
 
 /** Mount with `app.route("/admin", admin)`. */
 export const admin = new Hono<{ Bindings: Env }>();
@@ -38,4 +40,19 @@ admin.get("/users/:id", async (c) => {
   if (!account) return c.json({ error: "no such user" }, 404);
   const { playerData, ...rest } = account;
   return c.json({ ...rest, hasPlayerData: playerData !== null });
+});
+
+/** One room as its Durable Object sees it right now (this wakes the room if it was asleep). */
+admin.get("/rooms/:id", async (c) => {
+  const id = Number(c.req.param("id"));
+  let room: ReturnType<typeof roomById>;
+  try {
+    room = Number.isInteger(id) ? roomById(loadConfig(c.env), id) : undefined;
+  } catch (e) {
+    if (e instanceof ConfigError) return c.json({ error: `server misconfigured: ${e.message}` }, 500);
+    throw e;
+  }
+  if (!room) return c.json({ error: "no such room" }, 404);
+  const status = await roomControl(c.env, id).status();
+  return c.json({ room, ...status });
 });

@@ -22,6 +22,8 @@ export interface RoomStatusGame {
 export interface RoomStatus {
   players: RoomStatusPlayer[];
   games: RoomStatusGame[];
+  /** When the room object's current instance started (epoch ms): it moves after hibernation. */
+  instanceStartedAt: number;
 }
 
 export interface RoomControl {

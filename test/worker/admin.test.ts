@@ -91,3 +91,20 @@ describe("secure by default", () => {
     expect(tunnel.status).toBe(503);
   });
 });
+
+describe("admin room view", () => {
+  it("shows a configured room as its object sees it, 404 for an unknown one, 401 without the token", async () => {
+    const res = await SELF.fetch("http://edge/admin/rooms/0", { headers: ADMIN });
+    expect(res.status).toBe(200);
+    const body = await res.json<{
+      room: { id: number; game: string };
+      players: unknown[];
+      instanceStartedAt: number;
+    }>();
+    expect(body.room).toMatchObject({ id: 0, game: "myth2" });
+    expect(body.players).toEqual([]);
+    expect(body.instanceStartedAt).toBeGreaterThan(0);
+    expect((await SELF.fetch("http://edge/admin/rooms/999", { headers: ADMIN })).status).toBe(404);
+    expect((await SELF.fetch("http://edge/admin/rooms/0")).status).toBe(401);
+  });
+});
