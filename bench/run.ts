@@ -147,6 +147,7 @@ async function runInner(
     servers = await startBenchServers({
       rooms: roomConfig(games, options),
       maxConnectionsPerIp: options.clients * 2 + 64,
+      inspect: options.profileDir !== undefined,
       verbose: options.verbose,
     });
     setServers(servers);
@@ -188,7 +189,12 @@ async function runInner(
   await Promise.all(workers.map((c) => nextMessage(c, "ready", 60_000)));
   const clientGroup = () => sampleGroup(workers.map((c) => c.pid as number));
   const profiled: [string, ChildProcess][] = [
-    ...(servers ? [["bridge", servers.bridgeProcess] as [string, ChildProcess]] : []),
+    ...(servers
+      ? [
+          ["edge", servers.edgeProcess] as [string, ChildProcess],
+          ["bridge", servers.bridgeProcess] as [string, ChildProcess],
+        ]
+      : []),
     ...workers.map((c, w) => [`client-${w}`, c] as [string, ChildProcess]),
   ];
   const startProfiles = async () => {

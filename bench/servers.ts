@@ -14,6 +14,8 @@ export interface BenchServersOptions {
   /** Rooms without ports: free ports are picked here. */
   rooms: Omit<RoomConfigInput, "port">[];
   maxConnectionsPerIp: number;
+  /** Open workerd's inspector so the edge can be CPU-profiled (bench --profile). */
+  inspect?: boolean;
   vars?: Record<string, string>;
   /** Forward server logs to stderr. */
   verbose?: boolean;
@@ -31,6 +33,8 @@ export interface BenchServers {
   bridgePid: number;
   /** The bridge's child process (for profiling requests). */
   bridgeProcess: ChildProcess;
+  /** The edge's child process (profiling requests, when started with inspect). */
+  edgeProcess: ChildProcess;
   bridgeMemory(): Promise<BridgeMemory>;
   stop(): Promise<void>;
 }
@@ -53,7 +57,15 @@ export async function startBenchServers(options: BenchServersOptions): Promise<B
   try {
     const edge = spawnTs(
       "./edge-process.ts",
-      [JSON.stringify({ adminToken, bridgeToken, roomConfig: JSON.stringify(rooms), vars: options.vars ?? {} })],
+      [
+        JSON.stringify({
+          adminToken,
+          bridgeToken,
+          roomConfig: JSON.stringify(rooms),
+          vars: options.vars ?? {},
+          inspect: options.inspect ?? false,
+        }),
+      ],
       { logPrefix: logPrefix("edge") },
     );
     children.push(edge);
@@ -79,6 +91,7 @@ export async function startBenchServers(options: BenchServersOptions): Promise<B
       edgeHostPid: edge.pid as number,
       bridgePid: bridge.pid as number,
       bridgeProcess: bridge,
+      edgeProcess: edge,
       bridgeMemory: () => request<BridgeMemory>(bridge, { t: "memory" }, "memory", 30_000),
       stop,
     };

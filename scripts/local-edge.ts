@@ -28,6 +28,8 @@ export interface LocalEdgeOptions {
   roomConfig?: RoomConfigInput[] | string | undefined;
   /** Further Worker vars (worker/config.ts lists them), e.g. { ALLOW_GUESTS: "false" }. */
   vars?: Readonly<Record<string, string>> | undefined;
+  /** Open workerd's V8 inspector on this port (0 ⇒ ephemeral; see mf.getInspectorURL()), e.g. for CPU profiles. */
+  inspectorPort?: number | undefined;
 }
 
 export interface LocalEdge {
@@ -86,6 +88,7 @@ export async function startLocalEdge(options: LocalEdgeOptions): Promise<LocalEd
       },
       host: options.host ?? "127.0.0.1",
       port: options.port ?? 0,
+      ...(options.inspectorPort === undefined ? {} : { inspectorPort: options.inspectorPort }),
       cf: false,
     });
     let url: URL;
