@@ -16,6 +16,8 @@ const USAGE = `usage: bridge --edge <http(s)://edge> --token <bridge token> [opt
   --idle-timeout <seconds>   drop a silent client after this long (default 660)
   --max-queue <bytes>        outbound queue per client before it is dropped (default 262144)
   --max-packet <bytes>       largest inbound packet (default 8192)
+  --max-packet-rate <n>      packets per second a client may send before reading pauses (default 100)
+  --packet-burst <n>         packets a client may send in one burst (default 200)
 environment: EDGE_URL, BRIDGE_TOKEN`;
 
 function integer(name: string, value: string | undefined): number | undefined {
@@ -39,6 +41,8 @@ function parseOptions(argv: string[]): BridgeOptions {
       "idle-timeout": { type: "string" },
       "max-queue": { type: "string" },
       "max-packet": { type: "string" },
+      "max-packet-rate": { type: "string" },
+      "packet-burst": { type: "string" },
       help: { type: "boolean", short: "h" },
     },
   });
@@ -61,6 +65,8 @@ function parseOptions(argv: string[]): BridgeOptions {
     idleTimeoutMs: idleSeconds === undefined ? undefined : idleSeconds * 1000,
     maxOutboundQueueBytes: integer("max-queue", values["max-queue"]),
     maxPacketSize: integer("max-packet", values["max-packet"]),
+    maxPacketsPerSecond: integer("max-packet-rate", values["max-packet-rate"]),
+    packetBurst: integer("packet-burst", values["packet-burst"]),
   };
 }
 

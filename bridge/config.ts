@@ -20,6 +20,10 @@ export interface BridgeOptions {
   /** Largest raw packet (header included) accepted from a client. */
   readonly maxPacketSize?: number;
   readonly maxConnectionsPerIp?: number;
+  /** Sustained packets per second a client may send; above it the bridge stops reading for a while. */
+  readonly maxPacketsPerSecond?: number;
+  /** Packets a client may send in one burst above the sustained rate. */
+  readonly packetBurst?: number;
   /** TCP inactivity after which the bridge drops a client. */
   readonly idleTimeoutMs?: number;
   /** Bytes queued towards a client before it counts as too slow and is dropped. */
@@ -44,6 +48,10 @@ export const BRIDGE_DEFAULTS = {
   ephemeralPorts: false,
   maxPacketSize: DEFAULT_MAX_INBOUND_PACKET_SIZE,
   maxConnectionsPerIp: 16,
+  // Far above what a client sends (chat, game updates, film commands from a host), low enough
+  // that one client cannot flood a room.
+  maxPacketsPerSecond: 100,
+  packetBurst: 200,
   // Longer than GoS's 10-minute read timeout, so the edge is the one that decides.
   idleTimeoutMs: 11 * 60_000,
   maxOutboundQueueBytes: 256 * 1024,
@@ -69,6 +77,8 @@ export function resolveConfig(options: BridgeOptions): BridgeConfig {
   }
   if (config.maxPacketSize < 8) throw new Error("maxPacketSize must be at least the 8-byte header");
   if (config.maxConnectionsPerIp < 1) throw new Error("maxConnectionsPerIp must be at least 1");
+  if (config.maxPacketsPerSecond < 1) throw new Error("maxPacketsPerSecond must be at least 1");
+  if (config.packetBurst < 1) throw new Error("packetBurst must be at least 1");
   for (const port of [config.loginPort, ...Object.values(config.roomPorts ?? {})]) {
     if (port !== undefined && !isPort(port)) throw new Error(`port ${port} is not a port number`);
   }

@@ -6,6 +6,7 @@ import { MessageType } from "../protocol/message-types.ts";
 import { PacketSplitter } from "../protocol/splitter.ts";
 import type { BridgeConfig } from "./config.ts";
 import { KeepaliveTimer, parseKeepaliveControl } from "./keepalive.ts";
+import { PacketRateLimit } from "./rate-limit.ts";
 
 /** Counters the server aggregates; a connection only ever adds to them. */
 export interface ConnectionCounters {
@@ -15,6 +16,8 @@ export interface ConnectionCounters {
   bytesOut: number;
   /** Times a client was paused because its tunnel to the edge was backed up. */
   tunnelPauses: number;
+  /** Times a client was paused for sending packets faster than the rate limit. */
+  rateLimited: number;
 }
 
 /** Text frame the bridge sends once the 203 key exchange is done (docs/architecture.md, tunnel). */
@@ -58,6 +61,9 @@ export class BridgeConnection {
   private closeOnOpen: { code: number; reason: string } | undefined;
   /** Set once the edge hands keepalives to the bridge (after room login). */
   private keepalive: KeepaliveTimer | undefined;
+  private readonly rateLimit: PacketRateLimit;
+  /** True while reading is paused for the rate limit (the tunnel must not resume it early). */
+  private throttled = false;
 
   constructor(
     private readonly socket: Socket,
@@ -67,6 +73,7 @@ export class BridgeConnection {
     private readonly counters: ConnectionCounters,
   ) {
     this.splitter = new PacketSplitter({ maxPacketSize: config.maxPacketSize });
+    this.rateLimit = new PacketRateLimit(config.maxPacketsPerSecond, config.packetBurst);
     socket.setNoDelay(true);
     socket.setTimeout(config.idleTimeoutMs);
 
@@ -111,6 +118,18 @@ export class BridgeConnection {
     for (const raw of split.value) {
       if (!this.onClientPacket(raw)) return;
     }
+    const waitMs = split.value.length > 0 ? this.rateLimit.take(split.value.length) : 0;
+    if (waitMs > 0 && !this.throttled) this.throttle(waitMs);
+  }
+
+  private throttle(waitMs: number): void {
+    this.counters.rateLimited++;
+    this.throttled = true;
+    this.socket.pause();
+    setTimeout(() => {
+      this.throttled = false;
+      this.resumeIfDrained();
+    }, waitMs).unref();
   }
 
   /** Returns false once the connection is being torn down. */
@@ -167,7 +186,7 @@ export class BridgeConnection {
   }
 
   private resumeIfDrained(): void {
-    if (this.ending || !this.socket.isPaused()) return;
+    if (this.ending || this.throttled || !this.socket.isPaused()) return;
     if (this.ws.readyState === WebSocket.OPEN && this.ws.bufferedAmount <= this.config.tunnelHighWaterMark) {
       this.socket.resume();
     }

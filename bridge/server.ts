@@ -40,6 +40,7 @@ export async function startBridge(options: BridgeOptions): Promise<Bridge> {
     bytesIn: 0,
     bytesOut: 0,
     tunnelPauses: 0,
+    rateLimited: 0,
   };
   let rejectedByIpCap = 0;
   const connections = new Set<BridgeConnection>();

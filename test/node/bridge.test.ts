@@ -485,6 +485,28 @@ describe("bridge tunnel", () => {
     expect(await c.packets.next()).toEqual(reply);
   });
 
+  it("stops reading a client that floods packets, then delivers everything once the bucket refills", async () => {
+    const b = await setup({ maxPacketsPerSecond: 20, packetBurst: 5 });
+    const flooder = await client();
+    const floodSession = await edge.sessions.next();
+    const calm = await client();
+    const calmSession = await edge.sessions.next();
+
+    // 30 packets in one write: 5 may pass at once, the debt of 25 pauses reading for ~1.25 s.
+    const burst = Array.from({ length: 30 }, (_, n) => encodePacket(MessageType.RoomBroadcast, text(`flood ${n}`)));
+    await flooder.writeRaw(Buffer.concat(burst));
+    await flooder.send(encodePacket(MessageType.RoomBroadcast, text("after the flood")));
+    // The other client is not held up by it.
+    const hello = encodePacket(MessageType.RoomBroadcast, text("calm"));
+    await calm.send(hello);
+    expect(await calmSession.nextPacket()).toEqual(hello);
+
+    for (const packet of burst) expect(await floodSession.nextPacket()).toEqual(packet);
+    expect(await floodSession.nextPacket()).toEqual(encodePacket(MessageType.RoomBroadcast, text("after the flood")));
+    expect(b.stats().rateLimited).toBeGreaterThanOrEqual(1);
+    expect(b.stats().protocolErrors).toBe(0);
+  });
+
   it("close() ends every session and stops listening", async () => {
     const b = await setup();
     const c = await client();
