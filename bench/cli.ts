@@ -12,7 +12,7 @@
  *   --target HOST:PORT     a running metaserver's login port instead of starting our own stack
  *   --admin URL --token T  its admin API, for account creation
  *   --json FILE            write the results (one object per scenario, a JSON array)
- *   --profile DIR          V8 CPU profiles of the bridge and the client processes, measured phase only
+ *   --profile DIR          CPU profiles of the measured phase: workerd (via its inspector), bridge, clients
  *   --timeout S            hard bound per scenario
  *   --verbose              forward server and client logs
  */
