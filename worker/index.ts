@@ -6,6 +6,7 @@ import { statusJson } from "./status.ts";
 import { requireBridgeToken, tunnelConfig } from "./tunnel-auth.ts";
 
 export { Directory } from "../durable-objects/directory.ts";
+export { LoginLimiter } from "../durable-objects/login-limiter.ts";
 export { Room } from "../durable-objects/room.ts";
 
 const app = new Hono<{ Bindings: Env }>();

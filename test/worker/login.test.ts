@@ -219,8 +219,8 @@ async function connect(): Promise<Conn> {
 }
 
 /** Same route with extra Worker vars (e.g. guests off), through the real app and middleware. */
-async function connectWith(vars: Record<string, string>): Promise<Conn> {
-  const req = new Request("http://edge/tunnel/login", { headers: TUNNEL_HEADERS });
+async function connectWith(vars: Record<string, string>, headers: Record<string, string> = {}): Promise<Conn> {
+  const req = new Request("http://edge/tunnel/login", { headers: { ...TUNNEL_HEADERS, ...headers } });
   const res = await worker.fetch(req, { ...env, ...vars }, createExecutionContext());
   expect(res.status).toBe(101);
   if (!res.webSocket) throw new Error("no WebSocket in the response");
@@ -346,6 +346,28 @@ describe("Myth II 1.8, encrypted session (GoS order, §7.1)", () => {
     expect(refusal.code).toBe(3);
     expect(refusal.text).not.toContain("wrong");
     await conn.expectClose();
+  });
+
+  it("refuses logins from an address after too many wrong passwords, even with the right one", async () => {
+    const from = { "X-Client-Address": "10.1.2.3:4000" };
+    const attempt = async (password: string) => {
+      const conn = (await connectWith({ LOGIN_MAX_FAILURES: "2" }, from)).encrypted();
+      conn.send(mythLogin({ username: "alice" }), mythPassword(password), versionControl(201, 2180, 0, 428));
+      await conn.expect(6);
+      await conn.expect(12);
+      return conn;
+    };
+    for (let n = 0; n < 2; n++) await (await attempt("wrong")).expectRefusal(3);
+    const blocked = await attempt("secret");
+    const refusal = serverMessage(await blocked.expect(3));
+    expect(refusal).toMatchObject({ code: 3, text: expect.stringContaining("too many failed attempts") });
+    await blocked.expectClose();
+    // Another address is not affected.
+    const other = (await connectWith({ LOGIN_MAX_FAILURES: "2" }, { "X-Client-Address": "10.1.2.4:4000" })).encrypted();
+    other.send(mythLogin({ username: "alice" }), mythPassword("secret"), versionControl(201, 2180, 0, 428));
+    await other.expect(6);
+    await other.expect(12);
+    await other.expect(7);
   });
 
   it("banned account ⇒ 14", async () => {

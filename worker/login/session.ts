@@ -55,14 +55,19 @@ export interface LoginPolicy {
 }
 
 export const DEFAULT_LOGIN_TIMEOUT_MS = 60_000;
+/** Code 3 with our own words: the client may show its own text for 3, A1 shows ours. */
+const THROTTLED_TEXT = "Login failed (too many failed attempts; try again later).";
 export const DEFAULT_LINGER_TIMEOUT_MS = 30_000;
 
 export interface LoginDeps {
   policy: LoginPolicy;
   /** The player's address as the bridge saw it ("ipv4:port"). */
   clientAddress: string;
-  /** Account for a user name and password, or null for an unknown user or a wrong password. */
-  verifyLogin(userName: string, password: string): Promise<Account | null>;
+  /**
+   * Account for a user name and password, null for an unknown user or a wrong password, or
+   * "throttled" when this address has failed too often lately.
+   */
+  verifyLogin(userName: string, password: string): Promise<Account | null | "throttled">;
   /** Notes a successful registered login, storing the client's player data when given. */
   recordLogin(accountId: number, playerData: Uint8Array | null): Promise<void>;
   /** Directory.login: a handoff token (64 hex characters) and the user id. */
@@ -295,6 +300,9 @@ export class LoginSession {
     this.step = "busy";
     const account = await this.deps.verifyLogin(login.username, password);
     if (this.closedWhileBusy()) return [];
+    if (account === "throttled") {
+      return this.refuse(3, "too many failed logins from this address", THROTTLED_TEXT);
+    }
     if (!account) return this.refuse(3, "bad user name or password");
     if (account.bannedUntil !== null && account.bannedUntil > this.deps.now()) {
       const reason = account.bannedReason ? `${SERVER_MESSAGE_TEXT[14]}: ${account.bannedReason}` : undefined;

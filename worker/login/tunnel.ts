@@ -9,6 +9,7 @@
  */
 import type { Context } from "hono";
 import { directory } from "../../durable-objects/directory.ts";
+import { loginLimiter, loginLimits } from "../../durable-objects/login-limiter.ts";
 import { decodeHeader } from "../../protocol/header.ts";
 import { encodeMessage, encodeRoomList } from "../../protocol/messages.ts";
 import { recordLogin, verifyLogin } from "../accounts.ts";
@@ -55,7 +56,15 @@ export function loginDeps(env: Env, config: EdgeConfig, clientAddress: string, l
   return {
     policy: loginPolicy(config, env),
     clientAddress,
-    verifyLogin: (userName, password) => verifyLogin(env.DB, userName, password),
+    verifyLogin: async (userName, password) => {
+      // The limiter is asked alongside the hash check, so it adds no latency to a login.
+      const limiter = loginLimiter(env, clientAddress);
+      const limits = loginLimits(env);
+      const [allowed, account] = await Promise.all([limiter.allowed(limits), verifyLogin(env.DB, userName, password)]);
+      if (!allowed) return "throttled";
+      if (!account) await limiter.failed(limits);
+      return account;
+    },
     recordLogin: (accountId, playerData) => recordLogin(env.DB, accountId, playerData),
     directoryLogin: (user) => directory(env).login(user),
     roomList: async (user) => {
