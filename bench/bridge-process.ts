@@ -11,6 +11,8 @@ interface BridgeArgs {
   edgeUrl: string;
   bridgeToken: string;
   maxConnectionsPerIp: number;
+  /** Raised only when a scenario's clients chat faster than the bridge's default allows. */
+  maxPacketsPerSecond?: number;
 }
 
 const args = JSON.parse(process.argv[2] ?? "{}") as BridgeArgs;
@@ -23,6 +25,9 @@ try {
     // Room ports come from the edge's room config (chosen free by the coordinator), so the
     // ports in room_info are the ones we listen on.
     maxConnectionsPerIp: args.maxConnectionsPerIp,
+    ...(args.maxPacketsPerSecond
+      ? { maxPacketsPerSecond: args.maxPacketsPerSecond, packetBurst: args.maxPacketsPerSecond * 2 }
+      : {}),
   });
   exitWithParent(() => bridge.close());
   answerProfileRequests();
@@ -43,6 +48,7 @@ try {
       droppedSlowClients: stats.droppedSlowClients,
       protocolErrors: stats.protocolErrors,
       rejectedByIpCap: stats.rejectedByIpCap,
+      rateLimited: stats.rateLimited ?? 0,
     };
     process.send?.(reply);
   });

@@ -29,6 +29,8 @@ export interface BridgeMemory {
   droppedSlowClients: number;
   protocolErrors: number;
   rejectedByIpCap: number;
+  /** Times a client was paused by the bridge's packet rate limit. */
+  rateLimited: number;
 }
 
 // ------------------------------------------------------------------------------- clients

@@ -24,6 +24,10 @@ export function formatResult(r: ScenarioResult): string {
   rows.push(
     ["failures: login / join / dropped", `${r.loginFailures} / ${r.joinFailures} / ${r.disconnects}`],
     [
+      "bridge: slow-client drops / rate-limit pauses",
+      `${r.bridgeSlowClientDrops ?? "n/a"} / ${r.bridgeRateLimited ?? "n/a"}`,
+    ],
+    [
       "CPU % of a core: edge / bridge / clients",
       `${pct(r.edgeCpuPercent)} / ${pct(r.bridgeCpuPercent)} / ${pct(r.clientCpuPercent)}`,
     ],

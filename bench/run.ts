@@ -84,6 +84,8 @@ export interface ScenarioResult {
   /** 1-minute load average when the measured phase began. */
   loadAverageAtStart: number;
   bridgeSlowClientDrops: number | null;
+  /** Times the bridge paused a client for its packet rate limit (should be 0). */
+  bridgeRateLimited: number | null;
   bridgeProtocolErrors: number | null;
   errors: string[];
   checks: Check[];
@@ -147,6 +149,9 @@ async function runInner(
     servers = await startBenchServers({
       rooms: roomConfig(games, options),
       maxConnectionsPerIp: options.clients * 2 + 64,
+      // The bridge's per-client packet limit (100/s by default) must not shape the load: it
+      // is raised only when a client would chat faster than a quarter of it.
+      maxPacketsPerSecond: perClientRate(options) > 25 ? Math.ceil(perClientRate(options) * 4) : undefined,
       inspect: options.profileDir !== undefined,
       verbose: options.verbose,
     });
@@ -386,7 +391,12 @@ async function runInner(
     // Login connections are gone by now: a per-connection figure would be meaningless.
   }
 
-  const end = { edge: edgeGroup(), edgeHost: edgeHostGroup(), bridge: bridgeGroup() };
+  const end = {
+    edge: edgeGroup(),
+    edgeHost: edgeHostGroup(),
+    bridge: bridgeGroup(),
+    bridgeStats: servers ? await servers.bridgeMemory() : null,
+  };
   const cpu = (key: string) => cpuPercent(cpuPhase0[key] ?? null, cpuPhase1[key] ?? null, phaseSeconds);
   const machineCpu =
     machine0 && machine1 && phaseSeconds >= 1
@@ -451,6 +461,7 @@ async function runInner(
     otherCpuPercent: machineCpu === null ? null : Math.max(0, Math.round((machineCpu - ours) * 10) / 10),
     loadAverageAtStart: loadAtStart,
     bridgeSlowClientDrops: memory?.droppedSlowClients ?? null,
+    bridgeRateLimited: end.bridgeStats?.rateLimited ?? null,
     bridgeProtocolErrors: memory?.protocolErrors ?? null,
     errors: decodeErrors ? [`${decodeErrors} decode errors`, ...errors] : errors,
     checks: [],
@@ -600,6 +611,11 @@ function roomConfig(games: Game[], options: BenchOptions): Omit<RoomConfigInput,
     }
   }
   return rooms;
+}
+
+/** Chat messages per second one client sends. */
+function perClientRate(options: BenchOptions): number {
+  return options.mode === "chat" && options.clients > 0 ? options.rate / options.clients : 0;
 }
 
 function sleep(ms: number): Promise<void> {

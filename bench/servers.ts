@@ -14,6 +14,8 @@ export interface BenchServersOptions {
   /** Rooms without ports: free ports are picked here. */
   rooms: Omit<RoomConfigInput, "port">[];
   maxConnectionsPerIp: number;
+  /** Bridge packet rate limit per client; absent ⇒ the bridge's default. */
+  maxPacketsPerSecond?: number | undefined;
   /** Open workerd's inspector so the edge can be CPU-profiled (bench --profile). */
   inspect?: boolean;
   vars?: Record<string, string>;
@@ -76,7 +78,14 @@ export async function startBenchServers(options: BenchServersOptions): Promise<B
 
     const bridge = spawnTs(
       "./bridge-process.ts",
-      [JSON.stringify({ edgeUrl: edgeReady.url, bridgeToken, maxConnectionsPerIp: options.maxConnectionsPerIp })],
+      [
+        JSON.stringify({
+          edgeUrl: edgeReady.url,
+          bridgeToken,
+          maxConnectionsPerIp: options.maxConnectionsPerIp,
+          maxPacketsPerSecond: options.maxPacketsPerSecond,
+        }),
+      ],
       { nodeArgs: ["--expose-gc"], logPrefix: logPrefix("bridge") },
     );
     children.push(bridge);
