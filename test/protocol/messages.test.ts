@@ -19,19 +19,10 @@ import {
   ServerMessageCode,
   startGameSeconds,
 } from "../../protocol/messages.ts";
-import { hex } from "../support/bytes.ts";
+import { concat, hex } from "../support/bytes.ts";
 
 /** Hex with "a0 ... bf"-style ranges allowed, as PROTOCOL.md §12.2 writes the token. */
 const range = (from: number, to: number) => Uint8Array.from({ length: to - from + 1 }, (_, i) => from + i);
-const concat = (...parts: Uint8Array[]) => {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.byteLength, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.byteLength;
-  }
-  return out;
-};
 
 const TOKEN = range(0xa0, 0xbf);
 const RED = { red: 0xff00, green: 0, blue: 0, flags: 0 };

@@ -2,17 +2,7 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { DEFAULT_MAX_INBOUND_PACKET_SIZE, encodePacket } from "../../protocol/header.ts";
 import { PacketSplitter } from "../../protocol/splitter.ts";
-import { hex } from "../support/bytes.ts";
-
-const concat = (parts: Uint8Array[]) => {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.byteLength, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.byteLength;
-  }
-  return out;
-};
+import { concat, hex } from "../support/bytes.ts";
 
 const keepalive = hex("de ad 00 ca 00 00 00 08");
 const serverMessage = hex("de ad 00 03 00 00 00 1c 00 00 00 08 55 73 65 72 20 6c 6f 67 67 65 64 20 69 6e 2e 00");
@@ -32,7 +22,7 @@ function splitAll(splitter: PacketSplitter, chunks: Uint8Array[]): Uint8Array[] 
 describe("PacketSplitter", () => {
   it("splits several packets coalesced into one chunk", () => {
     const s = new PacketSplitter();
-    const r = s.push(concat([keepalive, serverMessage, passwordResponse]));
+    const r = s.push(concat(keepalive, serverMessage, passwordResponse));
     expect(r).toEqual({ ok: true, value: [keepalive, serverMessage, passwordResponse] });
     expect(s.buffered).toBe(0);
   });
@@ -42,7 +32,7 @@ describe("PacketSplitter", () => {
     expect(s.push(serverMessage.subarray(0, 3))).toEqual({ ok: true, value: [] });
     expect(s.push(serverMessage.subarray(3, 10))).toEqual({ ok: true, value: [] });
     expect(s.buffered).toBe(10);
-    expect(s.push(concat([serverMessage.subarray(10), keepalive.subarray(0, 5)]))).toEqual({
+    expect(s.push(concat(serverMessage.subarray(10), keepalive.subarray(0, 5)))).toEqual({
       ok: true,
       value: [serverMessage],
     });
@@ -50,14 +40,14 @@ describe("PacketSplitter", () => {
   });
 
   it("handles a stream delivered one byte at a time", () => {
-    const stream = concat([passwordResponse, keepalive, serverMessage]);
+    const stream = concat(passwordResponse, keepalive, serverMessage);
     const s = new PacketSplitter();
     const chunks = Array.from(stream, (b) => Uint8Array.of(b));
     expect(splitAll(s, chunks)).toEqual([passwordResponse, keepalive, serverMessage]);
   });
 
   it("returns copies that do not alias the caller's chunk", () => {
-    const chunk = concat([keepalive, keepalive]);
+    const chunk = concat(keepalive, keepalive);
     const r = new PacketSplitter().push(chunk);
     chunk.fill(0);
     expect(r).toEqual({ ok: true, value: [keepalive, keepalive] });
@@ -98,7 +88,7 @@ describe("PacketSplitter", () => {
 
   it("fails on a bad identifier, also after good packets, and stays failed", () => {
     const s = new PacketSplitter();
-    const r = s.push(concat([keepalive, hex("be ef 00 ca 00 00 00 08")]));
+    const r = s.push(concat(keepalive, hex("be ef 00 ca 00 00 00 08")));
     expect(r).toMatchObject({ ok: false, error: { kind: "bad-magic" } });
     expect(s.failed).toBe(true);
     // A perfectly good packet afterwards is still refused: the stream cannot be resynchronised.
@@ -110,7 +100,7 @@ describe("PacketSplitter", () => {
     const big = encodePacket(200, new Uint8Array(56).fill(7));
     expect(splitAll(s, [big.subarray(0, 63)])).toEqual([]);
     expect(s.buffered).toBe(63);
-    expect(splitAll(s, [concat([big.subarray(63), big.subarray(0, 4)])])).toEqual([big]);
+    expect(splitAll(s, [concat(big.subarray(63), big.subarray(0, 4))])).toEqual([big]);
     expect(s.buffered).toBe(4);
   });
 
@@ -128,7 +118,7 @@ describe("PacketSplitter", () => {
   it("yields exactly the packets of any concatenation, however it is cut", () => {
     fc.assert(
       fc.property(fc.array(packetArb, { maxLength: 12 }), fc.array(fc.nat(), { maxLength: 20 }), (packets, cuts) => {
-        const stream = concat(packets);
+        const stream = concat(...packets);
         const points = [...new Set(cuts.map((c) => c % (stream.byteLength + 1)))].sort((a, b) => a - b);
         const chunks: Uint8Array[] = [];
         let prev = 0;

@@ -31,3 +31,14 @@ export function i16s(...values: number[]): Uint8Array {
   for (const [i, v] of values.entries()) view.setInt16(i * 2, v);
   return out;
 }
+
+/** The parts back to back in one new array. */
+export function concat(...parts: Uint8Array[]): Uint8Array {
+  const out = new Uint8Array(parts.reduce((n, p) => n + p.byteLength, 0));
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.byteLength;
+  }
+  return out;
+}

@@ -8,7 +8,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { directory, FIRST_GUEST_ID } from "../../durable-objects/directory.ts";
 import { createAccount } from "../../worker/accounts.ts";
 import worker from "../../worker/index.ts";
-import { toHex as hex } from "../support/bytes.ts";
+import { concat, toHex as hex } from "../support/bytes.ts";
 
 // ------------------------------------------------------------------ packets, by hand
 
@@ -23,16 +23,6 @@ function packet(type: number, payload: Uint8Array = new Uint8Array(0)): Uint8Arr
 }
 
 const ascii = (s: string) => new TextEncoder().encode(s);
-
-function cat(...parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.byteLength, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.byteLength;
-  }
-  return out;
-}
 
 function fixed(text: string, size: number): Uint8Array {
   const out = new Uint8Array(size);
@@ -49,7 +39,7 @@ function playerData(nick: string, team = "", gameVersion = 2180, build = 428): U
   v.setUint16(16, 0xff00); // secondary blue
   v.setInt16(22, gameVersion);
   v.setInt16(24, build);
-  return cat(fixedPart, ascii(nick), new Uint8Array(1), ascii(team), new Uint8Array(1));
+  return concat(fixedPart, ascii(nick), new Uint8Array(1), ascii(team), new Uint8Array(1));
 }
 
 /** §5.2 Myth layout, 276 bytes. */
@@ -67,7 +57,7 @@ function mythLogin(o: { application?: string; username: string; flags?: number; 
   padded.set(player);
   return packet(
     100,
-    cat(
+    concat(
       head,
       fixed(o.application ?? "MYTH2", 32),
       fixed("Jan  1 2020", 32),
@@ -91,11 +81,11 @@ function alephLogin(username: string, nick = "Bob"): Uint8Array {
   v.setInt16(14, player.byteLength);
   return packet(
     100,
-    cat(head, fixed("MARATHON", 32), fixed("Jan  1 2025", 32), fixed("12:00:00", 32), fixed(username, 32), player),
+    concat(head, fixed("MARATHON", 32), fixed("Jan  1 2025", 32), fixed("12:00:00", 32), fixed(username, 32), player),
   );
 }
 
-const mythPassword = (pw: string) => packet(109, cat(ascii(pw), new Uint8Array(1)));
+const mythPassword = (pw: string) => packet(109, concat(ascii(pw), new Uint8Array(1)));
 const alephPassword = (pw: string) => packet(109, fixed(pw, 16));
 
 function versionControl(platform: number, appVersion: number, patch: number, build: number): Uint8Array {
@@ -564,7 +554,7 @@ describe("Aleph One (§7.3)", () => {
     // Nothing between 7 and the room list.
     const rooms = roomInfos(await conn.expect(0));
     expect(rooms).toEqual([{ roomId: 0, host: 0x7f000001, port: 6331, roomType: 0, flags: 0 }]);
-    conn.send(packet(122, cat(ascii("1"), new Uint8Array(1))));
+    conn.send(packet(122, concat(ascii("1"), new Uint8Array(1))));
     expect((await conn.expect(18)).payload.byteLength).toBe(0);
     conn.ws.close(1000, "done");
   });
