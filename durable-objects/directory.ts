@@ -32,6 +32,8 @@ const LAST_GUEST_ID = 0x7fffffff;
 /** server_message code 6, "User already logged in!" (§9), as GoS kicks duplicates. */
 const KICK_DUPLICATE = 6;
 const TOKEN_BYTES = 32;
+/** At most one room-list fan-out per this window (join storms; see roomListsChanged). */
+export const ROOM_LIST_WINDOW_MS = 1_000;
 
 interface SessionRow extends Record<string, SqlStorageValue> {
   user_id: number;
@@ -181,6 +183,35 @@ export class Directory extends DurableObject<Env> {
       players,
       games,
     );
+    await this.roomListsChanged();
+  }
+
+  /**
+   * Tells the occupied rooms to re-send room_list: at once if the last fan-out is a window ago,
+   * else once when the window ends (a durable alarm), with the counts as they are then. One
+   * fan-out per join would send every client a list per join — N²/2 lists to fill rooms with N
+   * players (docs/performance.md, join storm). A newcomer gets its own list from its room at
+   * once, so only the others wait, at most ROOM_LIST_WINDOW_MS.
+   */
+  private async roomListsChanged(): Promise<void> {
+    const due = this.roomListsDue();
+    if (Date.now() >= due) return this.fanOutRoomLists();
+    this.setMeta("room_lists_pending", 1);
+    await this.scheduleSweep(due);
+  }
+
+  /** When the current window ends (kept in SQLite, so an eviction keeps a pending fan-out). */
+  private roomListsDue(): number {
+    return this.metaValue("room_lists_sent_at") + ROOM_LIST_WINDOW_MS;
+  }
+
+  private roomListsPending(): boolean {
+    return this.metaValue("room_lists_pending") === 1;
+  }
+
+  private async fanOutRoomLists(): Promise<void> {
+    this.setMeta("room_lists_sent_at", Date.now());
+    this.setMeta("room_lists_pending", 0);
     // Empty rooms are skipped so they are not woken for nothing; they send a fresh list on join.
     const occupied = this.sql
       .exec<{ room_id: number }>("SELECT room_id FROM rooms WHERE players > 0")
@@ -189,6 +220,14 @@ export class Directory extends DurableObject<Env> {
     await Promise.all(
       occupied.map((id) => tryRoomCall("roomListChanged", id, () => roomControl(this.env, id).roomListChanged())),
     );
+  }
+
+  private metaValue(key: string): number {
+    return this.sql.exec<{ v: number }>("SELECT v FROM meta WHERE k = ?", key).toArray()[0]?.v ?? 0;
+  }
+
+  private setMeta(key: string, value: number): void {
+    this.sql.exec("INSERT INTO meta (k, v) VALUES (?, ?) ON CONFLICT (k) DO UPDATE SET v = excluded.v", key, value);
   }
 
   async roomCounts(): Promise<Record<number, RoomCounts>> {
@@ -213,13 +252,22 @@ export class Directory extends DurableObject<Env> {
     return rooms;
   }
 
-  /** Drops tokens whose grace ran out, then waits for the next one to run out. */
+  /**
+   * One alarm serves two timers: a room-list fan-out held back by the window, and tokens whose
+   * grace ran out (dropped here). It then re-arms for whichever of the two comes next.
+   */
   override async alarm(): Promise<void> {
-    this.sql.exec("DELETE FROM sessions WHERE room_id IS NULL AND expires_at <= ?", Date.now());
-    const next = this.sql
+    const now = Date.now();
+    if (this.roomListsPending() && now >= this.roomListsDue()) await this.fanOutRoomLists();
+    this.sql.exec("DELETE FROM sessions WHERE room_id IS NULL AND expires_at <= ?", now);
+    const nextExpiry = this.sql
       .exec<{ at: number | null }>("SELECT min(expires_at) AS at FROM sessions WHERE room_id IS NULL")
       .one().at;
-    if (next !== null) await this.ctx.storage.setAlarm(next);
+    // Read after the fan-out: a change during it (the input gate opens on the room calls) may
+    // have opened a new window.
+    const listsDue = this.roomListsPending() ? this.roomListsDue() : null;
+    const next = Math.min(nextExpiry ?? Number.POSITIVE_INFINITY, listsDue ?? Number.POSITIVE_INFINITY);
+    if (next !== Number.POSITIVE_INFINITY) await this.ctx.storage.setAlarm(next);
   }
 
   private session(userId: number): SessionRow | undefined {
@@ -251,6 +299,7 @@ export class Directory extends DurableObject<Env> {
     }
   }
 
+  /** Arms the alarm for `at` unless it is already due earlier (token sweep or room-list fan-out). */
   private async scheduleSweep(at: number): Promise<void> {
     const current = await this.ctx.storage.getAlarm();
     if (current === null || current > at) await this.ctx.storage.setAlarm(at);

@@ -1,6 +1,16 @@
 import { abortAllDurableObjects, env, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
-import { describe, expect, it } from "vitest";
-import { directory, FIRST_GUEST_ID, type LoginRequest } from "../../durable-objects/directory.ts";
+import { describe, expect, it, vi } from "vitest";
+import {
+  type Directory,
+  directory,
+  FIRST_GUEST_ID,
+  type LoginRequest,
+  ROOM_LIST_WINDOW_MS,
+} from "../../durable-objects/directory.ts";
+import { countsIn, join, leaveAll, roomListOf, type TunnelClient } from "./room-helpers.ts";
+
+// The room-list tests wait out real windows (about a second each).
+vi.setConfig({ testTimeout: 30_000 });
 
 function user(overrides: Partial<LoginRequest> = {}): LoginRequest {
   return {
@@ -145,5 +155,138 @@ describe("Directory", () => {
     const next = await again.login(user({ userId: undefined, guest: true }));
     expect(next.userId).not.toBe(guest.userId);
     expect(next.userId).toBeGreaterThanOrEqual(FIRST_GUEST_ID);
+  });
+});
+
+/** Resolves after `ms`; used only to let a window or an alarm go by, never to assert on time. */
+function pause(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/**
+ * Everything the room has sent `client` so far has arrived: the room answers 118 (buddy query)
+ * with 15 on the same socket, behind anything it sent before.
+ */
+async function roomCaughtUp(client: TunnelClient): Promise<void> {
+  client.send(118);
+  await client.nextOfType(15);
+}
+
+/** A watcher in room 1 whose login fan-out has settled, so the next change opens a fresh window. */
+async function settledWatcher(dir: DurableObjectStub<Directory>): Promise<TunnelClient> {
+  const watcher = await join(1, { nick: "Watcher" });
+  expect(await watcher.client.types(5)).toEqual([9, 3, 1, 1, 0]);
+  // Its own join may have left a trailing fan-out pending: let it go out and its window pass.
+  await pause(ROOM_LIST_WINDOW_MS + 100);
+  await runDurableObjectAlarm(dir);
+  await pause(ROOM_LIST_WINDOW_MS + 100);
+  await roomCaughtUp(watcher.client);
+  return watcher.client;
+}
+
+/** Room 5 (Tournament 2, wire id 5) in the watcher's latest room list. */
+function room5(client: TunnelClient): { players: number; games: number } | undefined {
+  const last = client.laterRoomLists[client.laterRoomLists.length - 1];
+  if (!last) return undefined;
+  return countsIn(roomListOf(last), 5);
+}
+
+describe("Directory room-list fan-out (join storms)", () => {
+  it("several changes in one window: one fan-out at once, exactly one more after the window with the final counts", async () => {
+    const dir = directory(env);
+    const watcher = await settledWatcher(dir);
+    const before = watcher.laterRoomLists.length;
+
+    await dir.reportRoom(5, 1, 0); // the window has passed: at once
+    await dir.reportRoom(5, 2, 0); // within the window: held back
+    await dir.reportRoom(5, 3, 1);
+    await roomCaughtUp(watcher);
+    expect(watcher.laterRoomLists.length).toBe(before + 1);
+    expect(room5(watcher)).toEqual({ players: 1, games: 0 });
+
+    // The alarm at the end of the window sends the counts as they are then.
+    const rooms = await watcher.laterRoomListWhere((r) => countsIn(r, 5)?.players === 3);
+    expect(countsIn(rooms, 5)).toEqual({ players: 3, games: 1 });
+    // And nothing more: no change since, so a further window brings no list.
+    await pause(ROOM_LIST_WINDOW_MS + 200);
+    await roomCaughtUp(watcher);
+    expect(watcher.laterRoomLists.length).toBe(before + 2);
+
+    await dir.reportRoom(5, 0, 0);
+    await leaveAll(1, watcher);
+  });
+
+  it("an unchanged report sends nothing; a change after a quiet window goes out at once", async () => {
+    const dir = directory(env);
+    const watcher = await settledWatcher(dir);
+    const before = watcher.laterRoomLists.length;
+    const counts = (await dir.roomCounts())[1];
+    expect(counts).toEqual({ players: 1, games: 0 });
+    await dir.reportRoom(1, 1, 0);
+    await roomCaughtUp(watcher);
+    expect(watcher.laterRoomLists.length).toBe(before);
+
+    await dir.reportRoom(5, 4, 2);
+    await roomCaughtUp(watcher);
+    expect(watcher.laterRoomLists.length).toBe(before + 1);
+    expect(room5(watcher)).toEqual({ players: 4, games: 2 });
+
+    await dir.reportRoom(5, 0, 0);
+    await leaveAll(1, watcher);
+  });
+
+  it("the shared alarm still sweeps expired tokens, before or after a held-back fan-out", async () => {
+    const dir = directory(env);
+    const watcher = await settledWatcher(dir);
+    const before = watcher.laterRoomLists.length;
+    const expire = (userId: number) =>
+      runInDurableObject(dir, (_d, state) => {
+        state.storage.sql.exec("UPDATE sessions SET expires_at = ? WHERE user_id = ?", Date.now() - 1, userId);
+      });
+    const sessionIds = () =>
+      runInDurableObject(dir, (_d, state) =>
+        state.storage.sql
+          .exec<{ user_id: number }>("SELECT user_id FROM sessions")
+          .toArray()
+          .map((r) => r.user_id),
+      );
+
+    // A fan-out held back, and a token whose grace has run out: the alarm fires early for the
+    // token (as it would for a grace shorter than the window), sweeps it, holds the list back
+    // and re-arms for the end of the window.
+    const early = await dir.login(user({ userId: 700 }));
+    await dir.reportRoom(5, 1, 0);
+    await dir.reportRoom(5, 2, 0);
+    await expire(700);
+    expect(await runDurableObjectAlarm(dir)).toBe(true);
+    expect(await sessionIds()).not.toContain(700);
+    expect(await dir.redeem(early.token, 0)).toBeNull();
+    await roomCaughtUp(watcher);
+    expect(watcher.laterRoomLists.length).toBe(before + 1);
+    const rearmed = await runInDurableObject(dir, (_d, state) => state.storage.getAlarm());
+    expect(rearmed).not.toBeNull();
+    await watcher.laterRoomListWhere((r) => countsIn(r, 5)?.players === 2);
+    expect(watcher.laterRoomLists.length).toBe(before + 2);
+
+    // After the fan-out the alarm re-arms for the next token to run out (earlier tests left
+    // some in their grace too), and sweeps it then.
+    const late = await dir.login(user({ userId: 701 }));
+    await dir.reportRoom(5, 3, 0); // within the window again: held back
+    await watcher.laterRoomListWhere((r) => countsIn(r, 5)?.players === 3);
+    const next = await runInDurableObject(dir, (_d, state) => state.storage.getAlarm());
+    const firstExpiry = await runInDurableObject(
+      dir,
+      (_d, state) =>
+        state.storage.sql.exec<{ at: number }>("SELECT min(expires_at) AS at FROM sessions WHERE room_id IS NULL").one()
+          .at,
+    );
+    expect(next).toBe(firstExpiry);
+    await expire(701);
+    expect(await runDurableObjectAlarm(dir)).toBe(true);
+    expect(await sessionIds()).not.toContain(701);
+    expect(await dir.redeem(late.token, 0)).toBeNull();
+
+    await dir.reportRoom(5, 0, 0);
+    await leaveAll(1, watcher);
   });
 });

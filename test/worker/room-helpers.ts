@@ -7,6 +7,7 @@ import type { Dialect } from "../../protocol/dialect.ts";
 import { encodePacket, HEADER_SIZE } from "../../protocol/header.ts";
 import type { PlayerData } from "../../protocol/messages.ts";
 import { PayloadReader } from "../../protocol/reader.ts";
+import { type RoomInfo, readRoomInfo } from "../../protocol/structs/room-info.ts";
 import { PayloadWriter } from "../../protocol/writer.ts";
 import { hex } from "../support/bytes.ts";
 
@@ -18,10 +19,20 @@ export interface Packet {
 /** Safety net so a missing packet fails the test instead of hanging it; not an assertion on time. */
 const WAIT_LIMIT_MS = 8000;
 
+/**
+ * One client's tunnel as the room's peer. Packets queue in arrival order for `next()`, except
+ * room lists (0) after the socket's first one: the directory re-sends them at any moment after a
+ * login (coalesced, up to ROOM_LIST_WINDOW_MS late), and a real client takes one at any time in
+ * a room. Those are set aside in `laterRoomLists` for the tests that are about counts. The first
+ * list stays in the queue, where the login sequence puts it (a newcomer gets one at once).
+ */
 export class TunnelClient {
   readonly packets: Packet[] = [];
   readonly texts: unknown[] = [];
+  /** Room lists after the first, oldest first. */
+  readonly laterRoomLists: Packet[] = [];
   closed = false;
+  private firstRoomListSeen = false;
   private waiters: (() => void)[] = [];
 
   constructor(readonly ws: WebSocket) {
@@ -30,7 +41,10 @@ export class TunnelClient {
       else {
         const bytes = new Uint8Array(e.data as ArrayBuffer);
         const type = new DataView(bytes.buffer).getInt16(2);
-        this.packets.push({ type, payload: bytes.slice(HEADER_SIZE) });
+        const packet = { type, payload: bytes.slice(HEADER_SIZE) };
+        if (type !== 0 || !this.firstRoomListSeen) this.packets.push(packet);
+        else this.laterRoomLists.push(packet);
+        if (type === 0) this.firstRoomListSeen = true;
       }
       this.wake();
     });
@@ -77,6 +91,27 @@ export class TunnelClient {
       const p = await this.next();
       if (p.type === type) return p;
     }
+  }
+
+  /**
+   * Waits until the latest room list set aside after login passes `check` (a client shows the
+   * last list it got) and returns its rooms.
+   */
+  async laterRoomListWhere(check: (rooms: RoomInfo[]) => boolean, what = "a room list"): Promise<RoomInfo[]> {
+    let rooms: RoomInfo[] = [];
+    await this.until(() => {
+      const last = this.laterRoomLists[this.laterRoomLists.length - 1];
+      if (!last) return false;
+      rooms = roomListOf(last);
+      return check(rooms);
+    }, what);
+    return rooms;
+  }
+
+  /** Waits until more than `count` room lists were set aside; returns the latest. */
+  async laterRoomListAfter(count: number): Promise<Packet> {
+    await this.until(() => this.laterRoomLists.length > count, `room list #${count + 1} after login`);
+    return this.laterRoomLists[this.laterRoomLists.length - 1] as Packet;
   }
 
   async waitClosed(): Promise<void> {
@@ -186,6 +221,20 @@ export async function join(
 
 export function serverMessageCode(p: Packet): number {
   return new DataView(p.payload.buffer, p.payload.byteOffset).getInt32(0);
+}
+
+/** The room_info entries of a room_list (0) packet. */
+export function roomListOf(p: Packet): RoomInfo[] {
+  const r = new PayloadReader(p.payload);
+  const rooms: RoomInfo[] = [];
+  while (r.remaining > 0) rooms.push(readRoomInfo(r));
+  return rooms;
+}
+
+/** The player and game counts a room list shows for one wire room id. */
+export function countsIn(rooms: readonly RoomInfo[], wireId: number): { players: number; games: number } | undefined {
+  const room = rooms.find((r) => r.roomId === wireId);
+  return room && { players: room.playerCount, games: room.gameCount };
 }
 
 export interface PlayerEntry {
@@ -314,8 +363,9 @@ export function roomStub(roomId: number) {
 }
 
 /**
- * Closes the clients and waits until the room and the directory both show the room empty,
- * so no late room-list fan-out leaks into the next test.
+ * Closes the clients and waits until the room and the directory both show the room empty, so
+ * the next test starts from zero counts. (A late room-list fan-out may still reach the next
+ * test's clients; TunnelClient sets those aside.)
  */
 export async function leaveAll(roomId: number, ...clients: TunnelClient[]): Promise<void> {
   for (const c of clients) if (!c.closed) c.close();
