@@ -27,7 +27,7 @@ it("a fresh Room instance restores players from attachments and games from stora
   await a.client.types(5);
   const b = await join(0, { nick: "Bob" });
   await b.client.types(5);
-  await a.client.types(2);
+  expect(playerEntries(await a.client.next())).toMatchObject([{ verb: 0, playerId: b.userId }]);
   a.client.send(104, createGamePayload(2000, gameData("Survivor", "Bridge", 4, 1)));
   expect(gameEntries(await b.client.nextOfType(2))[0]?.verb).toBe(0);
   await a.client.nextOfType(2);
