@@ -158,11 +158,6 @@ describe("Directory", () => {
   });
 });
 
-/** Resolves after `ms`; used only to let a window or an alarm go by, never to assert on time. */
-function pause(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
-}
-
 /**
  * Everything the room has sent `client` so far has arrived: the room answers 118 (buddy query)
  * with 15 on the same socket, behind anything it sent before.
@@ -172,14 +167,41 @@ async function roomCaughtUp(client: TunnelClient): Promise<void> {
   await client.nextOfType(15);
 }
 
-/** A watcher in room 1 whose login fan-out has settled, so the next change opens a fresh window. */
-async function settledWatcher(dir: DurableObjectStub<Directory>): Promise<TunnelClient> {
+type DirectoryStub = DurableObjectStub<Directory>;
+
+/**
+ * Moves the start of the current room-list window (when the last fan-out went out), as the
+ * token tests move expiries: the window then stays open, or is over, however slow the machine.
+ */
+async function windowStartsAt(dir: DirectoryStub, at: number): Promise<void> {
+  await runInDurableObject(dir, (_d, state) => {
+    state.storage.sql.exec(
+      "INSERT INTO meta (k, v) VALUES ('room_lists_sent_at', ?) ON CONFLICT (k) DO UPDATE SET v = excluded.v",
+      at,
+    );
+  });
+}
+const HOUR_MS = 3_600_000;
+const holdWindowOpen = (dir: DirectoryStub) => windowStartsAt(dir, Date.now() + HOUR_MS);
+const endWindow = (dir: DirectoryStub) => windowStartsAt(dir, Date.now() - HOUR_MS);
+
+/** The alarm as scheduled, and the first token expiry (earlier tests leave tokens in their grace). */
+async function alarmAndFirstExpiry(dir: DirectoryStub): Promise<{ alarm: number | null; firstExpiry: number | null }> {
+  return runInDurableObject(dir, async (_d, state) => ({
+    alarm: await state.storage.getAlarm(),
+    firstExpiry: state.storage.sql
+      .exec<{ at: number | null }>("SELECT min(expires_at) AS at FROM sessions WHERE room_id IS NULL")
+      .one().at,
+  }));
+}
+
+/** A watcher in room 1 with its join's fan-out sent and the window over: the next change goes out at once. */
+async function settledWatcher(dir: DirectoryStub): Promise<TunnelClient> {
   const watcher = await join(1, { nick: "Watcher" });
   expect(await watcher.client.types(5)).toEqual([9, 3, 1, 1, 0]);
-  // Its own join may have left a trailing fan-out pending: let it go out and its window pass.
-  await pause(ROOM_LIST_WINDOW_MS + 100);
-  await runDurableObjectAlarm(dir);
-  await pause(ROOM_LIST_WINDOW_MS + 100);
+  await endWindow(dir);
+  await runDurableObjectAlarm(dir); // sends a fan-out the join may have left pending
+  await endWindow(dir);
   await roomCaughtUp(watcher.client);
   return watcher.client;
 }
@@ -192,23 +214,33 @@ function room5(client: TunnelClient): { players: number; games: number } | undef
 }
 
 describe("Directory room-list fan-out (join storms)", () => {
-  it("several changes in one window: one fan-out at once, exactly one more after the window with the final counts", async () => {
+  it("several changes in one window: one fan-out at once, exactly one more at the window's end with the final counts", async () => {
     const dir = directory(env);
     const watcher = await settledWatcher(dir);
     const before = watcher.laterRoomLists.length;
 
-    await dir.reportRoom(5, 1, 0); // the window has passed: at once
-    await dir.reportRoom(5, 2, 0); // within the window: held back
-    await dir.reportRoom(5, 3, 1);
+    await dir.reportRoom(5, 1, 0); // the window is over: at once
     await roomCaughtUp(watcher);
     expect(watcher.laterRoomLists.length).toBe(before + 1);
     expect(room5(watcher)).toEqual({ players: 1, games: 0 });
 
-    // The alarm at the end of the window sends the counts as they are then.
-    const rooms = await watcher.laterRoomListWhere((r) => countsIn(r, 5)?.players === 3);
-    expect(countsIn(rooms, 5)).toEqual({ players: 3, games: 1 });
-    // And nothing more: no change since, so a further window brings no list.
-    await pause(ROOM_LIST_WINDOW_MS + 200);
+    await holdWindowOpen(dir);
+    await dir.reportRoom(5, 2, 0); // within the window: held back
+    await dir.reportRoom(5, 3, 1);
+    await roomCaughtUp(watcher);
+    expect(watcher.laterRoomLists.length).toBe(before + 1);
+    const { alarm } = await alarmAndFirstExpiry(dir);
+    expect(alarm).not.toBeNull();
+
+    // The alarm at the end of the window sends the counts as they are then, once.
+    await endWindow(dir);
+    expect(await runDurableObjectAlarm(dir)).toBe(true);
+    await roomCaughtUp(watcher);
+    expect(watcher.laterRoomLists.length).toBe(before + 2);
+    expect(room5(watcher)).toEqual({ players: 3, games: 1 });
+    // Nothing is pending any more: a later alarm (a token sweep) sends no list.
+    await endWindow(dir);
+    await runDurableObjectAlarm(dir);
     await roomCaughtUp(watcher);
     expect(watcher.laterRoomLists.length).toBe(before + 2);
 
@@ -216,26 +248,31 @@ describe("Directory room-list fan-out (join storms)", () => {
     await leaveAll(1, watcher);
   });
 
-  it("an unchanged report sends nothing; a change after a quiet window goes out at once", async () => {
+  it("the held-back list also goes out by itself when the window ends (the real alarm)", async () => {
     const dir = directory(env);
     const watcher = await settledWatcher(dir);
-    const before = watcher.laterRoomLists.length;
-    const counts = (await dir.roomCounts())[1];
-    expect(counts).toEqual({ players: 1, games: 0 });
-    await dir.reportRoom(1, 1, 0);
-    await roomCaughtUp(watcher);
-    expect(watcher.laterRoomLists.length).toBe(before);
-
-    await dir.reportRoom(5, 4, 2);
-    await roomCaughtUp(watcher);
-    expect(watcher.laterRoomLists.length).toBe(before + 1);
-    expect(room5(watcher)).toEqual({ players: 4, games: 2 });
+    await dir.reportRoom(5, 1, 0);
+    await windowStartsAt(dir, Date.now()); // a window that ends in a second
+    await dir.reportRoom(5, 2, 0);
+    const rooms = await watcher.laterRoomListWhere((r) => countsIn(r, 5)?.players === 2);
+    expect(countsIn(rooms, 5)).toEqual({ players: 2, games: 0 });
 
     await dir.reportRoom(5, 0, 0);
     await leaveAll(1, watcher);
   });
 
-  it("the shared alarm still sweeps expired tokens, before or after a held-back fan-out", async () => {
+  it("an unchanged report sends nothing", async () => {
+    const dir = directory(env);
+    const watcher = await settledWatcher(dir);
+    const before = watcher.laterRoomLists.length;
+    expect((await dir.roomCounts())[1]).toEqual({ players: 1, games: 0 });
+    await dir.reportRoom(1, 1, 0);
+    await roomCaughtUp(watcher);
+    expect(watcher.laterRoomLists.length).toBe(before);
+    await leaveAll(1, watcher);
+  });
+
+  it("the shared alarm still sweeps expired tokens, while a list is held back and after it went out", async () => {
     const dir = directory(env);
     const watcher = await settledWatcher(dir);
     const before = watcher.laterRoomLists.length;
@@ -251,36 +288,37 @@ describe("Directory room-list fan-out (join storms)", () => {
           .map((r) => r.user_id),
       );
 
-    // A fan-out held back, and a token whose grace has run out: the alarm fires early for the
-    // token (as it would for a grace shorter than the window), sweeps it, holds the list back
-    // and re-arms for the end of the window.
+    // A list held back and a token whose grace ran out: the alarm sweeps the token, keeps the
+    // list back and re-arms for the end of the window (or an earlier token expiry).
     const early = await dir.login(user({ userId: 700 }));
-    await dir.reportRoom(5, 1, 0);
-    await dir.reportRoom(5, 2, 0);
+    await dir.reportRoom(5, 1, 0); // at once
+    await holdWindowOpen(dir);
+    await dir.reportRoom(5, 2, 0); // held back
     await expire(700);
     expect(await runDurableObjectAlarm(dir)).toBe(true);
     expect(await sessionIds()).not.toContain(700);
     expect(await dir.redeem(early.token, 0)).toBeNull();
     await roomCaughtUp(watcher);
     expect(watcher.laterRoomLists.length).toBe(before + 1);
-    const rearmed = await runInDurableObject(dir, (_d, state) => state.storage.getAlarm());
-    expect(rearmed).not.toBeNull();
-    await watcher.laterRoomListWhere((r) => countsIn(r, 5)?.players === 2);
-    expect(watcher.laterRoomLists.length).toBe(before + 2);
-
-    // After the fan-out the alarm re-arms for the next token to run out (earlier tests left
-    // some in their grace too), and sweeps it then.
-    const late = await dir.login(user({ userId: 701 }));
-    await dir.reportRoom(5, 3, 0); // within the window again: held back
-    await watcher.laterRoomListWhere((r) => countsIn(r, 5)?.players === 3);
-    const next = await runInDurableObject(dir, (_d, state) => state.storage.getAlarm());
-    const firstExpiry = await runInDurableObject(
+    const held = await alarmAndFirstExpiry(dir);
+    const windowEnd = await runInDurableObject(
       dir,
       (_d, state) =>
-        state.storage.sql.exec<{ at: number }>("SELECT min(expires_at) AS at FROM sessions WHERE room_id IS NULL").one()
-          .at,
+        state.storage.sql.exec<{ v: number }>("SELECT v FROM meta WHERE k = 'room_lists_sent_at'").one().v +
+        ROOM_LIST_WINDOW_MS,
     );
-    expect(next).toBe(firstExpiry);
+    expect(held.alarm).toBe(Math.min(windowEnd, held.firstExpiry ?? Number.POSITIVE_INFINITY));
+
+    await endWindow(dir);
+    expect(await runDurableObjectAlarm(dir)).toBe(true);
+    await roomCaughtUp(watcher);
+    expect(watcher.laterRoomLists.length).toBe(before + 2);
+    expect(room5(watcher)).toEqual({ players: 2, games: 0 });
+
+    // With no list pending the alarm waits for the next token to run out, and sweeps it then.
+    const late = await dir.login(user({ userId: 701 }));
+    const after = await alarmAndFirstExpiry(dir);
+    expect(after.alarm).toBe(after.firstExpiry);
     await expire(701);
     expect(await runDurableObjectAlarm(dir)).toBe(true);
     expect(await sessionIds()).not.toContain(701);
