@@ -10,6 +10,7 @@ import { encodePacket, HEADER_SIZE } from "../../protocol/header.ts";
 import { MessageType } from "../../protocol/message-types.ts";
 import { type Direction, decodeMessage } from "../../protocol/messages.ts";
 import { hex } from "../support/bytes.ts";
+import { ALEPH_ONE_LOGIN_VECTOR, MYTH_LOGIN_VECTOR } from "../support/vectors.ts";
 
 const DIRECTIONS: readonly Direction[] = ["to-server", "to-client"];
 const KNOWN_TYPES: readonly number[] = Object.values(MessageType);
@@ -41,39 +42,10 @@ const SEEDS: readonly Uint8Array[] = [
   "de ad 00 6b 00 00 00 0a 00 01",
   "de ad 00 6d 00 00 00 0b 70 77 00",
   "de ad 00 cb 00 00 00 10 34 28 6f 4f c0 74 0e 08",
+]
+  .map(hex)
   // Myth-layout and Aleph One login (100), verbatim from §12.2.
-  `de ad 00 64 00 00 01 1c 00 01 00 c9 00 00 00 01
-   00 00 00 00 00 00 00 33 4d 59 54 48 32 00 00 00
-   00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00
-   00 00 00 00 00 00 00 00 4a 61 6e 20 20 31 20 32
-   30 32 30 00 00 00 00 00 00 00 00 00 00 00 00 00
-   00 00 00 00 00 00 00 00 31 32 3a 30 30 3a 30 30
-   00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00
-   00 00 00 00 00 00 00 00 75 31 32 33 34 00 00 00
-   00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00
-   00 00 00 00 00 00 00 00 03 00 00 00 ff 00 00 00
-   00 00 00 00 00 00 00 00 ff 00 00 00 ff ff 08 84
-   01 ac 00 00 00 00 00 00 00 00 00 00 00 00 41 6c
-   69 63 65 00 54 65 61 6d 20 41 00 00 00 00 00 00
-   00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00
-   00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00
-   00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00
-   00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00
-   00 00 00 00 00 00 00 00 00 00 00 00`,
-  `de ad 00 64 00 00 00 c3 00 04 00 00 00 00 00 01
-   00 00 00 00 00 01 00 2b 4d 41 52 41 54 48 4f 4e
-   00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00
-   00 00 00 00 00 00 00 00 4a 61 6e 20 20 31 20 32
-   30 32 35 00 00 00 00 00 00 00 00 00 00 00 00 00
-   00 00 00 00 00 00 00 00 31 32 3a 30 30 3a 30 30
-   00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00
-   00 00 00 00 00 00 00 00 62 6f 62 00 00 00 00 00
-   00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00
-   00 00 00 00 00 00 00 00 00 00 00 00 ff ff 00 00
-   00 00 00 00 00 00 00 00 ff ff 00 00 00 00 13 88
-   00 00 00 00 00 00 00 00 00 00 00 00 00 00 42 6f
-   62 00 00`,
-].map(hex);
+  .concat([MYTH_LOGIN_VECTOR, ALEPH_ONE_LOGIN_VECTOR]);
 
 /** Roughly how much a decoded value holds: characters, bytes, array slots and numbers. */
 function weight(value: unknown): number {

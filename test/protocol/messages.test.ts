@@ -20,6 +20,7 @@ import {
   startGameSeconds,
 } from "../../protocol/messages.ts";
 import { concat, hex } from "../support/bytes.ts";
+import { ALEPH_ONE_LOGIN_VECTOR, MYTH_LOGIN_VECTOR } from "../support/vectors.ts";
 
 /** Hex with "a0 ... bf"-style ranges allowed, as PROTOCOL.md §12.2 writes the token. */
 const range = (from: number, to: number) => Uint8Array.from({ length: to - from + 1 }, (_, i) => from + i);
@@ -225,24 +226,7 @@ describe("PROTOCOL.md §12.2 vectors", () => {
   });
 
   it("login (100), Myth layout", () => {
-    const bytes = hex(`de ad 00 64 00 00 01 1c 00 01 00 c9 00 00 00 01
-      00 00 00 00 00 00 00 33 4d 59 54 48 32 00 00 00
-      00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00
-      00 00 00 00 00 00 00 00 4a 61 6e 20 20 31 20 32
-      30 32 30 00 00 00 00 00 00 00 00 00 00 00 00 00
-      00 00 00 00 00 00 00 00 31 32 3a 30 30 3a 30 30
-      00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00
-      00 00 00 00 00 00 00 00 75 31 32 33 34 00 00 00
-      00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00
-      00 00 00 00 00 00 00 00 03 00 00 00 ff 00 00 00
-      00 00 00 00 00 00 00 00 ff 00 00 00 ff ff 08 84
-      01 ac 00 00 00 00 00 00 00 00 00 00 00 00 41 6c
-      69 63 65 00 54 65 61 6d 20 41 00 00 00 00 00 00
-      00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00
-      00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00
-      00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00
-      00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00
-      00 00 00 00 00 00 00 00 00 00 00 00`);
+    const bytes = MYTH_LOGIN_VECTOR;
     const msg: LoginMessage = {
       type: 100,
       layout: "myth",
@@ -264,19 +248,7 @@ describe("PROTOCOL.md §12.2 vectors", () => {
   });
 
   it("login (100), Aleph One layout", () => {
-    const bytes = hex(`de ad 00 64 00 00 00 c3 00 04 00 00 00 00 00 01
-      00 00 00 00 00 01 00 2b 4d 41 52 41 54 48 4f 4e
-      00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00
-      00 00 00 00 00 00 00 00 4a 61 6e 20 20 31 20 32
-      30 32 35 00 00 00 00 00 00 00 00 00 00 00 00 00
-      00 00 00 00 00 00 00 00 31 32 3a 30 30 3a 30 30
-      00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00
-      00 00 00 00 00 00 00 00 62 6f 62 00 00 00 00 00
-      00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00
-      00 00 00 00 00 00 00 00 00 00 00 00 ff ff 00 00
-      00 00 00 00 00 00 00 00 ff ff 00 00 00 00 13 88
-      00 00 00 00 00 00 00 00 00 00 00 00 00 00 42 6f
-      62 00 00`);
+    const bytes = ALEPH_ONE_LOGIN_VECTOR;
     const bob: PlayerData = {
       coatOfArms: 0,
       casteBitmap: 0,
