@@ -1,6 +1,7 @@
 import { DurableObject } from "cloudflare:workers";
 import type { Dialect } from "../protocol/dialect.ts";
 import { DEFAULT_TOKEN_GRACE_SECONDS, loadConfig } from "../worker/config.ts";
+import { newToken } from "../worker/handoff-token.ts";
 import { roomControl, tryRoomCall } from "../worker/room-control.ts";
 
 /** A logged-in player as the login flow hands it to the rooms (docs/architecture.md). */
@@ -31,7 +32,6 @@ export const FIRST_GUEST_ID = 1073741823;
 const LAST_GUEST_ID = 0x7fffffff;
 /** server_message code 6, "User already logged in!" (§9), as GoS kicks duplicates. */
 const KICK_DUPLICATE = 6;
-const TOKEN_BYTES = 32;
 /** At most one room-list fan-out per this window (join storms; see roomListsChanged). */
 export const ROOM_LIST_WINDOW_MS = 1_000;
 
@@ -116,7 +116,7 @@ export class Directory extends DurableObject<Env> {
         this.sql.exec("DELETE FROM sessions WHERE user_id = ?", userId);
       }
     }
-    const token = randomToken();
+    const token = newToken();
     const expiresAt = Date.now() + this.graceMs();
     this.sql.exec(
       `INSERT INTO sessions (user_id, token, user_name, guest, admin_level, dialect, encrypted, build, app_version,
@@ -308,11 +308,6 @@ export class Directory extends DurableObject<Env> {
   private async kick(userId: number, roomId: number, reason: string): Promise<void> {
     await tryRoomCall("kick", roomId, () => roomControl(this.env, roomId).kick(userId, reason, KICK_DUPLICATE));
   }
-}
-
-function randomToken(): string {
-  const bytes = crypto.getRandomValues(new Uint8Array(TOKEN_BYTES));
-  return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
 }
 
 function toSessionUser(row: SessionRow): SessionUser {

@@ -24,9 +24,10 @@ import {
   Verb,
 } from "../protocol/messages.ts";
 import { type EdgeConfig, loadConfig, parseIPv4, type RoomConfig, roomById } from "../worker/config.ts";
+import { tokenToHex } from "../worker/handoff-token.ts";
 import type { RoomStatus } from "../worker/room-control.ts";
 import { mayEnter } from "../worker/room-list.ts";
-import { directory, type SessionUser } from "./room/directory-api.ts";
+import { directory, type SessionUser } from "./directory.ts";
 import { parseDotCommand, runDotCommand } from "./room/dot-commands.ts";
 import { elapsedSeconds, type Game, GameStore, gameEntry, gameListPacket, summarizeGame } from "./room/games.ts";
 import { keepaliveFor } from "./room/keepalive.ts";
@@ -207,7 +208,7 @@ export class Room extends DurableObject<Env> {
     const config = this.config();
     let user: SessionUser | null = null;
     try {
-      user = await directory(this.env).redeem(toHex(tokenBytes), config.id);
+      user = await directory(this.env).redeem(tokenToHex(tokenBytes), config.id);
     } catch (e) {
       console.error("room: directory.redeem failed", e);
     }
@@ -735,10 +736,4 @@ function send(ws: WebSocket, data: Uint8Array | string): void {
   } catch {
     // The socket is closing; its close handler cleans up.
   }
-}
-
-function toHex(bytes: Uint8Array): string {
-  let out = "";
-  for (const b of bytes) out += b.toString(16).padStart(2, "0");
-  return out;
 }

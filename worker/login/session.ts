@@ -37,6 +37,7 @@ import {
 import { PasswordType, readPlaintextPassword, SALT_SIZE } from "../../protocol/password.ts";
 import type { DecodeError } from "../../protocol/result.ts";
 import type { Account } from "../accounts.ts";
+import { tokenFromHex } from "../handoff-token.ts";
 
 /** What the directory needs to issue a handoff token (docs/architecture.md, SessionUser). */
 export type LoginUser = LoginRequest;
@@ -344,7 +345,7 @@ export class LoginSession {
     // GoS sends order -1 for "no order"; Bungie's "no order" was 0 (new users got order_index 0).
     const order = family === "gos" ? -1 : 0;
     const actions: LoginAction[] = [
-      send({ type: MessageType.UserSuccessfulLogin, userId, order, token: hexToBytes(token) }),
+      send({ type: MessageType.UserSuccessfulLogin, userId, order, token: tokenFromHex(token) }),
     ];
     if (family === "gos") {
       // GoS: an all-zero aux except player_data_length (the writer fills it in); Myth only
@@ -438,12 +439,4 @@ function challenge(authenticationType: number, salt: Uint8Array): ServerToClient
 function packetType(packet: Uint8Array): number | null {
   if (packet.byteLength < 8) return null;
   return new DataView(packet.buffer, packet.byteOffset, packet.byteLength).getInt16(2);
-}
-
-/** The directory's token is 64 hex characters; the wire carries its 32 bytes. */
-export function hexToBytes(hex: string): Uint8Array {
-  if (!/^[0-9a-fA-F]{64}$/.test(hex)) throw new Error("directory token is not 64 hex characters");
-  const out = new Uint8Array(32);
-  for (let i = 0; i < 32; i++) out[i] = Number.parseInt(hex.slice(i * 2, i * 2 + 2), 16);
-  return out;
 }
