@@ -8,7 +8,7 @@ export default defineConfig({
   test: {
     coverage: {
       provider: "istanbul",
-      include: ["protocol/**", "worker/**", "durable-objects/**", "bridge/**", "client/**"],
+      include: ["protocol/**", "tunnel/**", "edge/**", "worker/**", "durable-objects/**", "bridge/**", "client/**"],
       thresholds: { lines: 80 },
     },
     projects: [
@@ -32,7 +32,7 @@ export default defineConfig({
         // The bridge, the legacy client and the end-to-end tests over real TCP.
         test: {
           name: "node",
-          include: ["test/e2e/**/*.test.ts", "test/node/**/*.test.ts"],
+          include: ["test/e2e/**/*.test.ts", "test/node/**/*.test.ts", "test/room/**/*.test.ts"],
           environment: "node",
           testTimeout: 60_000,
           hookTimeout: 120_000,

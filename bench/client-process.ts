@@ -3,7 +3,8 @@
  * the bridge with the real protocol (client/flows.ts), then chats at a given rate and measures
  * each chat line from the sender's write to every receiver's read on the shared clock.
  */
-import { formatIpv4, joinRoom, login, type RoomSession } from "../client/flows.ts";
+import { joinRoom, login, type RoomSession } from "../client/flows.ts";
+import { formatIPv4 } from "../protocol/ipv4.ts";
 import { MessageType } from "../protocol/message-types.ts";
 import { answerProfileRequests, exitWithParent } from "./child.ts";
 import { monoNow, perfToMono } from "./clock.ts";
@@ -65,7 +66,7 @@ async function setup(cmd: SetupCommand): Promise<void> {
       phase = "join";
       const room = result.rooms[spec.roomSlot];
       if (!room) throw new Error(`room slot ${spec.roomSlot} not in a list of ${result.rooms.length} rooms`);
-      const host = room.host === 0 ? cmd.host : formatIpv4(room.host);
+      const host = room.host === 0 ? cmd.host : formatIPv4(room.host);
       const t1 = monoNow();
       const session = await joinRoom(host, room.port, {
         dialect: spec.dialect,

@@ -5,7 +5,7 @@
 import type { ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { createServer, type Server } from "node:net";
-import type { RoomConfigInput } from "../worker/config.ts";
+import type { RoomConfigInput } from "../edge/config.ts";
 import { nextMessage, request, spawnTs, stopChild } from "./child.ts";
 import type { BridgeMemory, BridgeReady, EdgeReady } from "./ipc.ts";
 import { processTree, sampleProcess } from "./proc-stats.ts";

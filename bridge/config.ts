@@ -1,5 +1,6 @@
 import { isIPv4 } from "node:net";
 import { DEFAULT_MAX_INBOUND_PACKET_SIZE } from "../protocol/header.ts";
+import { isPort, type TunnelConfig } from "../tunnel/http.ts";
 
 /** What the caller may set; everything but the edge and its token has a default. */
 export interface BridgeOptions {
@@ -85,50 +86,16 @@ export function resolveConfig(options: BridgeOptions): BridgeConfig {
   return config;
 }
 
-/** The edge's view of the ports (GET /tunnel/config). */
-export interface EdgeTunnelConfig {
-  readonly loginPort: number;
-  readonly rooms: readonly EdgeRoom[];
-}
-
-export interface EdgeRoom {
-  readonly id: number;
-  readonly port: number;
-  readonly game: string;
-  readonly name: string;
-}
-
-/** Validates the JSON from /tunnel/config; returns an error message instead of throwing. */
-export function parseEdgeConfig(json: unknown): EdgeTunnelConfig | string {
-  if (typeof json !== "object" || json === null) return "not an object";
-  const { loginPort, rooms } = json as Record<string, unknown>;
-  if (!isPort(loginPort)) return "loginPort is not a port number";
-  if (!Array.isArray(rooms)) return "rooms is not an array";
-  const parsed: EdgeRoom[] = [];
-  for (const room of rooms as unknown[]) {
-    if (typeof room !== "object" || room === null) return "a room is not an object";
-    const { id, port, game, name } = room as Record<string, unknown>;
-    if (typeof id !== "number" || !Number.isInteger(id)) return "a room id is not an integer";
-    if (!isPort(port)) return `room ${id} has no valid port`;
-    parsed.push({ id, port, game: typeof game === "string" ? game : "", name: typeof name === "string" ? name : "" });
-  }
-  return { loginPort, rooms: parsed };
-}
-
 /** Where to listen: explicit overrides win, then ephemeral mode, then the edge's port + offset. */
 export function listenPorts(
   config: BridgeConfig,
-  edge: EdgeTunnelConfig,
+  edge: TunnelConfig,
 ): { loginPort: number; rooms: { id: number; port: number }[] } {
   const fromEdge = (port: number) => (config.ephemeralPorts ? 0 : port + config.portOffset);
   return {
     loginPort: config.loginPort ?? fromEdge(edge.loginPort || DEFAULT_LOGIN_PORT),
     rooms: edge.rooms.map((room) => ({ id: room.id, port: config.roomPorts?.[room.id] ?? fromEdge(room.port) })),
   };
-}
-
-function isPort(value: unknown): value is number {
-  return typeof value === "number" && Number.isInteger(value) && value >= 0 && value <= 65535;
 }
 
 function withoutUndefined<T extends object>(value: T): T {

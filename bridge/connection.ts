@@ -1,11 +1,14 @@
 import type { Socket } from "node:net";
 import WebSocket from "ws";
 import { createKeyPair, deriveSessionKey, SessionCipher } from "../protocol/cipher.ts";
-import { encodePacket, HEADER_SIZE } from "../protocol/header.ts";
+import { encodePacket, HEADER_SIZE, packetTypeOf } from "../protocol/header.ts";
 import { MessageType } from "../protocol/message-types.ts";
 import { PacketSplitter } from "../protocol/splitter.ts";
+import { TunnelClose } from "../tunnel/close-codes.ts";
+import { ENCRYPTED, encodeControl, parseEdgeControl } from "../tunnel/control.ts";
+import { frameOfPacket, packetOfFrame } from "../tunnel/frames.ts";
 import type { BridgeConfig } from "./config.ts";
-import { KeepaliveTimer, parseKeepaliveControl } from "./keepalive.ts";
+import { KeepaliveTimer } from "./keepalive.ts";
 import { PacketRateLimit } from "./rate-limit.ts";
 
 /** Counters the server aggregates; a connection only ever adds to them. */
@@ -20,18 +23,7 @@ export interface ConnectionCounters {
   rateLimited: number;
 }
 
-/** Text frame the bridge sends once the 203 key exchange is done (docs/architecture.md, tunnel). */
-export const ENCRYPTED_CONTROL = JSON.stringify({ t: "encrypted" });
-
-/** Close codes the bridge uses on the tunnel, so the edge can tell why a session ended. */
-export const TunnelClose = {
-  clientClosed: 1000,
-  bridgeShutdown: 1001,
-  protocolError: 1002,
-  slowClient: 1008,
-  idle: 4000,
-  keepaliveTimeout: 4001,
-} as const;
+const ENCRYPTED_FRAME = encodeControl(ENCRYPTED);
 
 const KEEPALIVE_PACKET = encodePacket(MessageType.Keepalive, new Uint8Array());
 
@@ -134,7 +126,7 @@ export class BridgeConnection {
 
   /** Returns false once the connection is being torn down. */
   private onClientPacket(raw: Uint8Array): boolean {
-    const type = new DataView(raw.buffer, raw.byteOffset, raw.byteLength).getInt16(2);
+    const type = packetTypeOf(raw);
     const state = this.cipherState;
     if (state.phase === "first") {
       if (type === MessageType.SessionKey) return this.startEncryption(raw);
@@ -150,7 +142,7 @@ export class BridgeConnection {
       if (!decrypted.ok) return this.protocolError(decrypted.error.message);
       plain = decrypted.value;
     }
-    this.sendToEdge(plain);
+    this.sendToEdge(frameOfPacket(plain));
     return true;
   }
 
@@ -165,7 +157,7 @@ export class BridgeConnection {
     if (!sessionKey.ok) return this.protocolError(sessionKey.error.message);
     this.writeToClient(encodePacket(MessageType.SessionKey, keys.publicKey));
     this.cipherState = { phase: "encrypted", cipher: new SessionCipher(sessionKey.value) };
-    this.sendToEdge(ENCRYPTED_CONTROL);
+    this.sendToEdge(ENCRYPTED_FRAME);
     return !this.ending;
   }
 
@@ -208,16 +200,17 @@ export class BridgeConnection {
       this.onEdgeControl(toBytes(data));
       return;
     }
-    const raw = toBytes(data);
-    if (raw.byteLength < HEADER_SIZE) return; // not a packet; the edge only sends whole packets
+    const packet = packetOfFrame(toBytes(data));
+    if (!packet.ok) return; // not a packet; the edge only sends whole packets
+    const raw = packet.value;
     const state = this.cipherState;
     this.writeToClient(state.phase === "encrypted" ? state.cipher.encryptPacket(raw) : raw);
   }
 
   /** The only edge → bridge control frame is the keepalive hand-over; others are ignored. */
   private onEdgeControl(bytes: Uint8Array): void {
-    const policy = parseKeepaliveControl(new TextDecoder().decode(bytes));
-    if (!policy) return;
+    const policy = parseEdgeControl(new TextDecoder().decode(bytes));
+    if (policy?.t !== "keepalive") return;
     this.keepalive?.stop();
     this.keepalive = new KeepaliveTimer(
       policy,
@@ -266,7 +259,7 @@ export class BridgeConnection {
   private onClientClosed(): void {
     this.ending = true;
     this.keepalive?.stop();
-    this.closeTunnel(TunnelClose.clientClosed, "client closed");
+    this.closeTunnel(TunnelClose.normal, "client closed");
   }
 
   private closeTunnel(code: number, reason: string): void {

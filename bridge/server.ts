@@ -1,13 +1,14 @@
 import { createServer, isIPv4, type Server, type Socket } from "node:net";
+import { TunnelClose } from "../tunnel/close-codes.ts";
 import {
-  type BridgeConfig,
-  type BridgeOptions,
-  type EdgeTunnelConfig,
-  listenPorts,
-  parseEdgeConfig,
-  resolveConfig,
-} from "./config.ts";
-import { BridgeConnection, type ConnectionCounters, TunnelClose } from "./connection.ts";
+  CLIENT_ADDRESS_HEADER,
+  LOCAL_ADDRESS_HEADER,
+  parseTunnelConfig,
+  type TunnelConfig,
+  TunnelPath,
+} from "../tunnel/http.ts";
+import { type BridgeConfig, type BridgeOptions, listenPorts, resolveConfig } from "./config.ts";
+import { BridgeConnection, type ConnectionCounters } from "./connection.ts";
 
 export interface BridgeStats extends ConnectionCounters {
   /** Open client connections. */
@@ -22,7 +23,7 @@ export interface Bridge {
   /** roomId → the port the bridge listens on for that room. */
   readonly roomPorts: Map<number, number>;
   /** The edge's port map as fetched at start. */
-  readonly edgeConfig: EdgeTunnelConfig;
+  readonly edgeConfig: TunnelConfig;
   stats(): BridgeStats;
   /** Stops listening, ends every session and resolves once all sockets are closed. */
   close(): Promise<void>;
@@ -63,8 +64,8 @@ export async function startBridge(options: BridgeOptions): Promise<Bridge> {
       tunnelUrl(config.edgeUrl, path),
       {
         Authorization: `Bearer ${config.bridgeToken}`,
-        "X-Client-Address": `${client}:${socket.remotePort}`,
-        "X-Local-Address": `${ipv4(socket.localAddress) ?? config.host}:${socket.localPort ?? port}`,
+        [CLIENT_ADDRESS_HEADER]: `${client}:${socket.remotePort}`,
+        [LOCAL_ADDRESS_HEADER]: `${ipv4(socket.localAddress) ?? config.host}:${socket.localPort ?? port}`,
       },
       config,
       counters,
@@ -80,12 +81,12 @@ export async function startBridge(options: BridgeOptions): Promise<Bridge> {
   try {
     const loginServer = await listen(config.host, ports.loginPort, servers);
     const loginPort = boundPort(loginServer);
-    loginServer.on("connection", (socket) => accept(socket, "/tunnel/login", loginPort));
+    loginServer.on("connection", (socket) => accept(socket, TunnelPath.login, loginPort));
     const roomPorts = new Map<number, number>();
     for (const room of ports.rooms) {
       const server = await listen(config.host, room.port, servers);
       const port = boundPort(server);
-      server.on("connection", (socket) => accept(socket, `/tunnel/room/${room.id}`, port));
+      server.on("connection", (socket) => accept(socket, TunnelPath.room(room.id), port));
       roomPorts.set(room.id, port);
     }
 
@@ -116,14 +117,14 @@ export async function startBridge(options: BridgeOptions): Promise<Bridge> {
   }
 }
 
-async function fetchEdgeConfig(config: BridgeConfig): Promise<EdgeTunnelConfig> {
-  const url = new URL(joinPath(new URL(config.edgeUrl).pathname, "/tunnel/config"), config.edgeUrl);
+async function fetchEdgeConfig(config: BridgeConfig): Promise<TunnelConfig> {
+  const url = new URL(joinPath(new URL(config.edgeUrl).pathname, TunnelPath.config), config.edgeUrl);
   const response = await fetch(url, {
     headers: { Authorization: `Bearer ${config.bridgeToken}` },
     signal: AbortSignal.timeout(config.tunnelConnectTimeoutMs),
   });
   if (!response.ok) throw new Error(`edge refused ${url.pathname}: HTTP ${response.status}`);
-  const parsed = parseEdgeConfig(await response.json());
+  const parsed = parseTunnelConfig(await response.json());
   if (typeof parsed === "string") throw new Error(`edge sent a bad tunnel config: ${parsed}`);
   return parsed;
 }

@@ -3,6 +3,7 @@
  * (PROTOCOL.md §7.1–§7.3) and a room session (§7.4) with helpers for chat, games and modes.
  */
 import { DIALECT_TRAITS, type Dialect } from "../protocol/dialect.ts";
+import { familyOf, familyTraits } from "../protocol/families.ts";
 import { MessageType } from "../protocol/message-types.ts";
 import {
   type ChatHeader,
@@ -19,9 +20,12 @@ import {
   Verb,
 } from "../protocol/messages.ts";
 import { braindeadSimple, PasswordType, plaintextPasswordBytes } from "../protocol/password.ts";
-import { PayloadReader } from "../protocol/reader.ts";
-import { decodeWith } from "../protocol/result.ts";
-import { PayloadWriter } from "../protocol/writer.ts";
+import {
+  decodeGameData,
+  encodeGameData,
+  gameDescription,
+  TICKS_PER_SECOND,
+} from "../protocol/structs/game-description.ts";
 import { ClientTimeoutError, type ConnectOptions, LegacyClient } from "./legacy-client.ts";
 
 export { type RoomInfo, ServerMessageCode };
@@ -151,7 +155,7 @@ async function loginOn(client: LegacyClient, options: LoginOptions, timeoutMs: n
     flags: 1,
     userId: 0,
     // GoS offers plaintext inside the encrypted session; Bungie-era clients allow scheme 1.
-    maxAuthentication: traits.gosConventions ? 0 : 1,
+    maxAuthentication: familyOf(dialect) === "gos" ? 0 : 1,
     application: options.application ?? traits.application,
     buildDate: "Jan  1 2020",
     buildTime: "12:00:00",
@@ -364,16 +368,17 @@ export class RoomSession {
   }
 
   /**
-   * Neither family marks the end of the initial lists (§7.4), so we wait for what ends them in
-   * practice: Bungie-order rooms send 8 (our own data) after the lists; GoS and Aleph One rooms
-   * send our own entry twice (the join broadcast, then the full list). Then we let the stream
-   * go quiet briefly so the game list that follows is in. Our own entry is required; the
-   * markers only shorten the wait.
+   * No family marks the end of the initial lists (§7.4), so we wait for what ends them in
+   * practice: Bungie-order rooms send 8 (our own data) after the lists; GoS rooms send our own
+   * entry twice (the join broadcast, then the full list); Aleph One rooms once (the full list).
+   * Then we let the stream go quiet briefly so the game list that follows is in. Our own entry
+   * is required; the markers only shorten the wait.
    */
   async awaitInitialLists(timeoutMs: number): Promise<void> {
     await this.waitFor(() => this.players.has(this.userId), timeoutMs, "our own entry in the player list");
-    const bungieOrder = !DIALECT_TRAITS[this.dialect].gosConventions && this.dialect !== "marathon";
-    const marker = bungieOrder ? () => this.ownDataSeen : () => this.ownEntriesSeen >= 2;
+    const traits = familyTraits(this.dialect);
+    const ownEntries = traits.seesOwnJoin ? 2 : 1;
+    const marker = traits.listedOnJoin ? () => this.ownEntriesSeen >= ownEntries : () => this.ownDataSeen;
     await this.waitFor(marker, Math.min(timeoutMs, 1_000), "the end of the initial lists").catch(() => {});
     await this.quiet(INITIAL_LIST_SETTLE_MS, Math.min(timeoutMs, 1_000));
   }
@@ -518,37 +523,26 @@ export interface GameDataOptions {
   readonly difficulty?: number;
 }
 
-export const GAME_DESCRIPTION_SIZE = 568;
-
-/** A valid game data blob: 568-byte game description (§4.7) + game name + map name. */
+/** A valid game data blob (§4.7): the description the options give, the game name and the map name. */
 export function buildGameData(options: GameDataOptions): Uint8Array {
-  if (options.name.length > 31) throw new RangeError("game name is limited to 31 characters");
-  if (options.map.length > 63) throw new RangeError("map name is limited to 63 characters");
   const timeLimit = options.timeLimit ?? 0;
-  const w = new PayloadWriter(GAME_DESCRIPTION_SIZE + 96);
-  w.i16(0) // type
-    .i16(options.scoring ?? 0)
-    .u32(options.optionFlags ?? 0)
-    .i32(timeLimit > 0 ? timeLimit * 30 : -1)
-    .u32(0x12345678) // scenario tag (map checksum)
-    .i16(options.difficulty ?? 2)
-    .i16(options.maxPlayers ?? 16)
-    .u16(0) // initial team random seed
-    .i16(options.maxPlayers ?? 16) // maximum teams
-    .u32(0xcafe) // random seed
-    .i32(60 * 30) // pregame time limit
-    .pad(8)
-    .i16(0) // unused short
-    .i16(0) // plugin count
-    .pad(512) // plugin data
-    .i32(0) // public tags checksum
-    .i32(0) // private tags checksum
-    .u16(0) // flags
-    .u8(options.playerCount ?? 1)
-    .u8(0)
-    .cString(options.name)
-    .cString(options.map);
-  return w.finish();
+  const maxPlayers = options.maxPlayers ?? 16;
+  return encodeGameData({
+    description: gameDescription({
+      scoring: options.scoring ?? 0,
+      optionFlags: options.optionFlags ?? 0,
+      timeLimit: timeLimit > 0 ? timeLimit * TICKS_PER_SECOND : -1,
+      scenarioTag: 0x12345678, // map checksum
+      difficulty: options.difficulty ?? 2,
+      maxPlayers,
+      maxTeams: maxPlayers,
+      randomSeed: 0xcafe,
+      pregameTimeLimit: 60 * TICKS_PER_SECOND,
+      playerCount: options.playerCount ?? 1,
+    }),
+    name: options.name,
+    map: options.map,
+  });
 }
 
 export interface GameDataSummary {
@@ -562,30 +556,15 @@ export interface GameDataSummary {
 
 /** Reads back the fields buildGameData writes; null when the blob is not a Myth game description. */
 export function describeGameData(gameData: Uint8Array): GameDataSummary | null {
-  const result = decodeWith(() => {
-    const r = new PayloadReader(gameData);
-    r.skip(2);
-    const scoring = r.i16();
-    r.skip(4);
-    const timeLimitTicks = r.i32();
-    r.skip(6);
-    const maxPlayers = r.i16();
-    r.skip(566 - 20);
-    const playerCount = r.u8();
-    r.skip(1);
-    return {
-      scoring,
-      timeLimitTicks,
-      maxPlayers,
-      playerCount,
-      name: r.cString("game name"),
-      map: r.cString("map name"),
-    };
-  });
-  return result.ok ? result.value : null;
-}
-
-/** Dotted IPv4 from the protocol's u32. */
-export function formatIpv4(value: number): string {
-  return [24, 16, 8, 0].map((shift) => (value >>> shift) & 0xff).join(".");
+  const decoded = decodeGameData(gameData);
+  if (!decoded.ok) return null;
+  const { description: d, name, map } = decoded.value;
+  return {
+    scoring: d.scoring,
+    timeLimitTicks: d.timeLimit,
+    maxPlayers: d.maxPlayers,
+    playerCount: d.playerCount,
+    name,
+    map,
+  };
 }

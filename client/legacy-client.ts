@@ -3,7 +3,7 @@ import { type Socket, connect as tcpConnect } from "node:net";
 import { performance } from "node:perf_hooks";
 import { createKeyPair, deriveSessionKey, SessionCipher } from "../protocol/cipher.ts";
 import { DIALECT_TRAITS, type Dialect } from "../protocol/dialect.ts";
-import { encodePacket, HEADER_SIZE } from "../protocol/header.ts";
+import { encodePacket, HEADER_SIZE, packetTypeOf } from "../protocol/header.ts";
 import { MessageType } from "../protocol/message-types.ts";
 import { decodeMessage, encodeMessage, type Message } from "../protocol/messages.ts";
 import type { DecodeError } from "../protocol/result.ts";
@@ -300,7 +300,8 @@ export class LegacyClient extends EventEmitter<LegacyClientEvents> {
   }
 
   private onPacket(packet: Uint8Array, receivedAt: number): void {
-    const type = new DataView(packet.buffer, packet.byteOffset, HEADER_SIZE).getInt16(2);
+    // The splitter only yields whole packets, so the header is there.
+    const type = packetTypeOf(packet) as number;
     // The key packet travels in clear (§2.1); a second one after the exchange is a protocol error.
     if (type === MessageType.SessionKey && this.cipher === null) {
       const key = packet.slice(HEADER_SIZE);

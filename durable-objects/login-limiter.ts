@@ -3,12 +3,9 @@
  * wrong passwords from one address within a window, logins from it are refused until the
  * oldest failure ages out — password guessing gets slow, everyone else is untouched.
  *
- * Env vars: LOGIN_MAX_FAILURES (default 10), LOGIN_FAILURE_WINDOW_SECONDS (default 600).
+ * The limits come from the caller (edge/config.ts: LOGIN_MAX_FAILURES, LOGIN_FAILURE_WINDOW_SECONDS).
  */
 import { DurableObject } from "cloudflare:workers";
-
-export const DEFAULT_MAX_FAILURES = 10;
-export const DEFAULT_FAILURE_WINDOW_SECONDS = 600;
 
 export class LoginLimiter extends DurableObject<Env> {
   private readonly sql: SqlStorage;
@@ -42,24 +39,4 @@ export class LoginLimiter extends DurableObject<Env> {
 export interface LoginLimits {
   readonly max: number;
   readonly windowMs: number;
-}
-
-/** Read by the Worker and passed along, so one place decides (and tests can override vars). */
-export function loginLimits(env: object): LoginLimits {
-  const vars = env as Record<string, string | undefined>;
-  return {
-    max: positiveInt(vars.LOGIN_MAX_FAILURES, DEFAULT_MAX_FAILURES),
-    windowMs: positiveInt(vars.LOGIN_FAILURE_WINDOW_SECONDS, DEFAULT_FAILURE_WINDOW_SECONDS) * 1000,
-  };
-}
-
-function positiveInt(raw: string | undefined, fallback: number): number {
-  const n = raw === undefined || raw.trim() === "" ? Number.NaN : Number(raw);
-  return Number.isInteger(n) && n > 0 ? n : fallback;
-}
-
-/** The limiter for a client address ("ipv4:port" or "ipv4"). */
-export function loginLimiter(env: Env, clientAddress: string): DurableObjectStub<LoginLimiter> {
-  const ip = clientAddress.split(":")[0] || "unknown";
-  return env.LOGIN_LIMITER.get(env.LOGIN_LIMITER.idFromName(`ip:${ip}`));
 }

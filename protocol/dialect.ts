@@ -1,6 +1,7 @@
 /**
- * Client families (PROTOCOL.md §10). The wire differences between them are modelled here
- * and nowhere else, so a codec asks the dialect instead of testing application names.
+ * Client dialects (PROTOCOL.md §10): the wire layouts that differ between clients, modelled
+ * here and nowhere else, so a codec asks the dialect instead of testing application names.
+ * The order of a conversation (login, room join, logout) is the family's: families.ts.
  */
 export type Dialect = "myth2" | "myth2-legacy" | "myth1" | "myth3" | "marathon";
 
@@ -17,8 +18,6 @@ export interface DialectTraits {
   readonly scorePlayers: "fixed16" | "variable";
   /** Message 18/122: Myth's update_info/player information, or A1's remote hub list. */
   readonly remoteHubs: boolean;
-  /** The client expects the GoS login order and room_info.host = 0. */
-  readonly gosConventions: boolean;
   /** Typical session-encryption use (the bridge decides per connection from the first packet). */
   readonly encrypted: boolean;
 }
@@ -30,7 +29,6 @@ export const DIALECT_TRAITS: Readonly<Record<Dialect, DialectTraits>> = {
     startGameUnit: "seconds",
     scorePlayers: "variable",
     remoteHubs: false,
-    gosConventions: true,
     encrypted: true,
   },
   "myth2-legacy": {
@@ -39,7 +37,6 @@ export const DIALECT_TRAITS: Readonly<Record<Dialect, DialectTraits>> = {
     startGameUnit: "seconds",
     scorePlayers: "fixed16",
     remoteHubs: false,
-    gosConventions: false,
     encrypted: false,
   },
   myth1: {
@@ -48,7 +45,6 @@ export const DIALECT_TRAITS: Readonly<Record<Dialect, DialectTraits>> = {
     startGameUnit: "seconds",
     scorePlayers: "fixed16",
     remoteHubs: false,
-    gosConventions: false,
     encrypted: false,
   },
   myth3: {
@@ -57,7 +53,6 @@ export const DIALECT_TRAITS: Readonly<Record<Dialect, DialectTraits>> = {
     startGameUnit: "seconds",
     scorePlayers: "fixed16",
     remoteHubs: false,
-    gosConventions: false,
     encrypted: false,
   },
   marathon: {
@@ -66,7 +61,6 @@ export const DIALECT_TRAITS: Readonly<Record<Dialect, DialectTraits>> = {
     startGameUnit: "ticks",
     scorePlayers: "fixed16",
     remoteHubs: true,
-    gosConventions: false,
     encrypted: false,
   },
 };

@@ -33,6 +33,12 @@ export function decodeHeader(bytes: Uint8Array, maxLength = DEFAULT_MAX_INBOUND_
   return ok({ type, length });
 }
 
+/** The type field of a raw packet (header included), or null when it is shorter than a header. */
+export function packetTypeOf(packet: Uint8Array): number | null {
+  if (packet.byteLength < HEADER_SIZE) return null;
+  return new DataView(packet.buffer, packet.byteOffset, HEADER_SIZE).getInt16(2);
+}
+
 /**
  * Starts a packet at the beginning of an empty writer: the header, its length filled in by
  * finishPacket. Writing the payload straight after it saves copying the payload into a frame.

@@ -18,7 +18,7 @@ import { PayloadWriter } from "./writer.ts";
 export { MAX_PASSWORD_RESPONSE_SIZE, MAX_RECORDING_COMMAND_SIZE } from "./messages/client-to-server.ts";
 export { MAX_LONG_NAME_LENGTH, MAX_NAME_LENGTH, MAX_TEXT_LENGTH } from "./messages/codec.ts";
 export { LIST_PAYLOAD_LIMIT } from "./messages/lists.ts";
-export { dialectForLogin, MYTH_LOGIN_SIZE } from "./messages/login.ts";
+export { MYTH_LOGIN_SIZE } from "./messages/login.ts";
 export { GOS_SERVER_MESSAGE_FIELD } from "./messages/server-to-client.ts";
 export * from "./messages/types.ts";
 export * from "./structs/buddy.ts";

@@ -13,7 +13,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { Miniflare } from "miniflare";
-import type { RoomConfigInput } from "../worker/config.ts";
+import type { RoomConfigInput } from "../edge/config.ts";
 
 export interface LocalEdgeOptions {
   /** Folder for D1 and Durable Object state; false/absent ⇒ in memory. */
@@ -26,7 +26,7 @@ export interface LocalEdgeOptions {
   bridgeToken: string;
   /** Rooms (array or its JSON); absent ⇒ the built-in default set. */
   roomConfig?: RoomConfigInput[] | string | undefined;
-  /** Further Worker vars (worker/config.ts lists them), e.g. { ALLOW_GUESTS: "false" }. */
+  /** Further Worker vars (edge/config.ts lists them), e.g. { ALLOW_GUESTS: "false" }. */
   vars?: Readonly<Record<string, string>> | undefined;
   /** Open workerd's V8 inspector on this port (0 ⇒ ephemeral; see mf.getInspectorURL()), e.g. for CPU profiles. */
   inspectorPort?: number | undefined;

@@ -21,7 +21,7 @@ export interface LocalStackOptions {
   /** Generated (random) when absent. */
   readonly adminToken?: string;
   readonly bridgeToken?: string;
-  /** ROOM_CONFIG JSON (an array of rooms, worker/config.ts); absent ⇒ the built-in default set. */
+  /** ROOM_CONFIG JSON (an array of rooms, edge/config.ts); absent ⇒ the built-in default set. */
   readonly roomConfig?: string;
   /** Extra edge vars, e.g. { ALLOW_GUESTS: "false" }. */
   readonly vars?: Readonly<Record<string, string>>;

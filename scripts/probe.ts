@@ -5,8 +5,9 @@
  *   npm run probe -- --host H --port P --user U --password P --dialect myth2|myth2-legacy|myth1|myth3|marathon [--room ID]
  */
 import { parseArgs } from "node:util";
-import { describeGameData, formatIpv4, joinRoom, login, ServerRefusal } from "../client/flows.ts";
+import { describeGameData, joinRoom, login, ServerRefusal } from "../client/flows.ts";
 import { DIALECTS, type Dialect } from "../protocol/dialect.ts";
+import { formatIPv4 } from "../protocol/ipv4.ts";
 
 const USAGE =
   "usage: npm run probe -- --host H --port P --user U --password P --dialect myth2|myth2-legacy|myth1|myth3|marathon [--room ID] [--nick N] [--team T] [--timeout MS]";
@@ -39,7 +40,7 @@ async function main(): Promise<number> {
   console.log(`logged in as ${user || "guest"} (user id ${session.userId}, dialect ${dialect})`);
   console.log(`rooms (${session.rooms.length}):`);
   for (const room of session.rooms) {
-    const roomHost = room.host === 0 ? "(metaserver)" : formatIpv4(room.host);
+    const roomHost = room.host === 0 ? "(metaserver)" : formatIPv4(room.host);
     console.log(
       `  room ${room.roomId}: ${roomHost}:${room.port}  players ${room.playerCount}  games ${room.gameCount}  type ${room.roomType}  flags 0x${room.roomFlags.toString(16)}`,
     );
@@ -52,7 +53,7 @@ async function main(): Promise<number> {
     console.error(`room ${roomId} is not in the room list`);
     return 1;
   }
-  const roomHost = room.host === 0 ? host : formatIpv4(room.host);
+  const roomHost = room.host === 0 ? host : formatIPv4(room.host);
   const inRoom = await joinRoom(roomHost, room.port, {
     dialect,
     token: session.token,
@@ -71,7 +72,7 @@ async function main(): Promise<number> {
   for (const g of inRoom.games.values()) {
     const d = describeGameData(g.gameData);
     console.log(
-      `  ${g.aux.gameId}  ${d ? `"${d.name}" on ${d.map}, ${d.playerCount}/${d.maxPlayers}` : `${g.gameData.byteLength} bytes`}  host ${formatIpv4(g.aux.host)}:${g.aux.port}`,
+      `  ${g.aux.gameId}  ${d ? `"${d.name}" on ${d.map}, ${d.playerCount}/${d.maxPlayers}` : `${g.gameData.byteLength} bytes`}  host ${formatIPv4(g.aux.host)}:${g.aux.port}`,
     );
   }
   for (const line of inRoom.messagesOfTheDay) console.log(`motd: ${line}`);

@@ -9,7 +9,7 @@
  *   --host H            address to listen on [HOST], default 127.0.0.1
  *   --http-port N       edge HTTP port [HTTP_PORT], default 8787
  *   --login-port N      login port [LOGIN_PORT], default 6321
- *   --room-config FILE  JSON array of rooms (worker/config.ts RoomConfigInput; each room's
+ *   --room-config FILE  JSON array of rooms (edge/config.ts RoomConfigInput; each room's
  *                       "port" is where the bridge listens for it) [ROOM_CONFIG_FILE]
  *   --state-dir DIR     where state lives [STATE_DIR], default .state
  */

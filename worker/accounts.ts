@@ -40,8 +40,6 @@ export const MAX_USERNAME_LENGTH = 31;
 export const MAX_PASSWORD_LENGTH = 15;
 /** Nick and team travel in player data as C strings; keep them to the user-name limit. */
 export const MAX_NICK_LENGTH = 31;
-/** Registered ids stay below the guest range (GoS: guests from int.max / 2). */
-export const FIRST_GUEST_ID = 1073741823;
 
 /** True when every character has a Mac Roman byte and none is a control character. */
 export function isMacRomanText(text: string): boolean {

@@ -1,54 +1,14 @@
-/**
- * A player in a room as kept in its socket's attachment (which survives hibernation), and the
- * player-list entry (aux + player data, §4.3/§4.5) the room shows for it.
- */
-import type { Dialect } from "../../protocol/dialect.ts";
+/** How a room shows a player: the player-list entry (aux + player data, §4.3/§4.5) and its flags. */
 import {
   CASTE_ADMINISTRATOR,
   CASTE_NONE,
   encodeMessage,
   PlayerAuxFlag,
-  type PlayerData,
   type PlayerListEntry,
   Verb,
 } from "../../protocol/messages.ts";
 import { BROADCAST_DIALECT } from "./packets.ts";
-
-/** Everything the room knows about a socket. Only structured-cloneable fields: it is the attachment. */
-export interface SocketState {
-  /** "ipv4:port" of the player as seen by the bridge. */
-  readonly clientAddress: string;
-  /** "ipv4:port" the player connected to on the bridge. */
-  readonly localAddress: string;
-  /** The bridge finished the 203 key exchange on this connection. */
-  encrypted: boolean;
-  /** Set once room_login succeeded. */
-  player?: PlayerState;
-  /** A set_player_data that overtook its room_login; applied once the login is done. */
-  pendingPlayerData?: PlayerData;
-  /** The room already said goodbye to this socket (kicked, logged out, bad packet). */
-  closed?: boolean;
-}
-
-export interface PlayerState {
-  readonly userId: number;
-  readonly userName: string;
-  readonly guest: boolean;
-  readonly adminLevel: number;
-  readonly dialect: Dialect;
-  readonly build: number;
-  /** Player data (§4.2: icon, state, colours, order, nick, team). */
-  playerData: PlayerData;
-  /** Deaf clients get no room traffic (§5.12). */
-  deaf: boolean;
-  /**
-   * In the player list and receiving room traffic. Bungie-family clients get their lists only
-   * after their first set_player_data (§7.4), so they join unlisted.
-   */
-  listed: boolean;
-  /** Join order: lists show players in the order they arrived. */
-  readonly joinedAt: number;
-}
+import type { PlayerState } from "./state.ts";
 
 export const isAdmin = (p: PlayerState): boolean => p.adminLevel > 0;
 

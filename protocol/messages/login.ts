@@ -1,4 +1,3 @@
-import type { Dialect } from "../dialect.ts";
 import { PayloadReader } from "../reader.ts";
 import { MAX_PLAYER_DATA_SIZE } from "../structs/player-data.ts";
 import type { PayloadWriter } from "../writer.ts";
@@ -94,25 +93,3 @@ export const LOGIN_CODEC: Codec<LoginMessage> = {
   encode: (w, msg) => encodeLogin(w, msg),
   decode: (r) => decodeLogin(r),
 };
-
-/**
- * Dialect from the login application string, case-insensitively as Bungie compared it.
- * "MYTH2" with the 203 session key is Myth II 1.8 (GoS conventions); without it, and plain
- * "MYTH" (Myth II ≤ 1.3), is an older Myth II. Null for applications we do not serve.
- */
-export function dialectForLogin(application: string, encrypted: boolean): Dialect | null {
-  switch (application.trim().toUpperCase()) {
-    case "MYTH2":
-      return encrypted ? "myth2" : "myth2-legacy";
-    case "MYTH":
-      return "myth2-legacy";
-    case "MYTH1":
-      return "myth1";
-    case "MYTH3":
-      return "myth3";
-    case "MARATHON":
-      return "marathon";
-    default:
-      return null;
-  }
-}

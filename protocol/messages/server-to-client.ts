@@ -1,4 +1,5 @@
 import { DIALECT_TRAITS } from "../dialect.ts";
+import { familyTraits } from "../families.ts";
 import type { PayloadReader } from "../reader.ts";
 import { readBuddyEntry, readOrderMember, writeBuddyEntry, writeOrderMember } from "../structs/buddy.ts";
 import { type GameListEntry, readGameListEntry, writeGameListEntry } from "../structs/game-aux.ts";
@@ -112,7 +113,7 @@ export const SERVER_TO_CLIENT_CODECS = {
   3: {
     directions: TO_CLIENT,
     encode(w, msg, dialect) {
-      encodeServerMessage(w, msg, dialect === "myth2");
+      encodeServerMessage(w, msg, familyTraits(dialect).serverMessage === "gos-fixed");
     },
     decode: decodeServerMessage,
   },

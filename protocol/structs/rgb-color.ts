@@ -19,3 +19,8 @@ export function readRgbColor(r: PayloadReader, what = "color"): RgbColor {
 export function writeRgbColor(w: PayloadWriter, c: RgbColor): void {
   w.u16(c.red).u16(c.green).u16(c.blue).u16(c.flags);
 }
+
+/** 24-bit 0xRRGGBB from the high bytes of the channels (GoS rgb_color_to_int; lossy by design). */
+export function rgbToInt(c: RgbColor): number {
+  return ((c.red << 8) & 0xff0000) | (c.green & 0x00ff00) | ((c.blue >> 8) & 0x0000ff);
+}

@@ -2,15 +2,9 @@
  * Shared setup for the end-to-end tests: a real local stack (workerd edge + TCP bridge on
  * ephemeral ports, in-memory state) and helpers that log in and join rooms like real clients.
  */
-import {
-  formatIpv4,
-  joinRoom,
-  type LoginOptions,
-  type LoginResult,
-  login,
-  type RoomSession,
-} from "../../client/flows.ts";
+import { joinRoom, type LoginOptions, type LoginResult, login, type RoomSession } from "../../client/flows.ts";
 import type { Dialect } from "../../protocol/dialect.ts";
+import { formatIPv4 } from "../../protocol/ipv4.ts";
 import type { RoomInfo } from "../../protocol/messages.ts";
 import { type LocalStack, type LocalStackOptions, startLocalStack } from "../../scripts/local-stack.ts";
 
@@ -28,7 +22,7 @@ export function roomAddress(stack: LocalStack, room: RoomInfo): { host: string; 
   if (!configured) throw new Error(`room_info port ${room.port} matches no configured room`);
   const port = stack.roomPorts.get(configured.id);
   if (port === undefined) throw new Error(`the bridge does not listen for room ${configured.id}`);
-  return { host: room.host === 0 ? stack.host : formatIpv4(room.host), port };
+  return { host: room.host === 0 ? stack.host : formatIPv4(room.host), port };
 }
 
 export type PlayerOptions = Omit<LoginOptions, "dialect" | "password" | "user"> & {

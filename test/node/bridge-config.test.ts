@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { BRIDGE_DEFAULTS, listenPorts, parseEdgeConfig, resolveConfig } from "../../bridge/config.ts";
+import { BRIDGE_DEFAULTS, listenPorts, resolveConfig } from "../../bridge/config.ts";
 import { tunnelUrl } from "../../bridge/server.ts";
+import { parseTunnelConfig } from "../../tunnel/http.ts";
 
 const base = { edgeUrl: "http://127.0.0.1:8787", bridgeToken: "t" };
 const edge = {
@@ -62,12 +63,12 @@ describe("bridge config", () => {
   });
 
   it("validates the edge's /tunnel/config answer", () => {
-    expect(parseEdgeConfig(edge)).toEqual(edge);
-    expect(parseEdgeConfig(null)).toBe("not an object");
-    expect(parseEdgeConfig({ loginPort: "6321", rooms: [] })).toMatch(/loginPort/);
-    expect(parseEdgeConfig({ loginPort: 6321, rooms: {} })).toMatch(/rooms/);
-    expect(parseEdgeConfig({ loginPort: 6321, rooms: [{ id: 1.5, port: 1 }] })).toMatch(/id/);
-    expect(parseEdgeConfig({ loginPort: 6321, rooms: [{ id: 1, port: 99999 }] })).toMatch(/port/);
+    expect(parseTunnelConfig(edge)).toEqual(edge);
+    expect(parseTunnelConfig(null)).toBe("not an object");
+    expect(parseTunnelConfig({ loginPort: "6321", rooms: [] })).toMatch(/loginPort/);
+    expect(parseTunnelConfig({ loginPort: 6321, rooms: {} })).toMatch(/rooms/);
+    expect(parseTunnelConfig({ loginPort: 6321, rooms: [{ id: 1.5, port: 1 }] })).toMatch(/id/);
+    expect(parseTunnelConfig({ loginPort: 6321, rooms: [{ id: 1, port: 99999 }] })).toMatch(/port/);
   });
 
   it("turns the edge URL into tunnel URLs", () => {

@@ -1,13 +1,6 @@
 import { performance } from "node:perf_hooks";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import {
-  buildGameData,
-  describeGameData,
-  GAME_DESCRIPTION_SIZE,
-  joinRoom,
-  login,
-  ServerRefusal,
-} from "../../client/flows.ts";
+import { buildGameData, describeGameData, joinRoom, login, ServerRefusal } from "../../client/flows.ts";
 import { ClientDecodeError, ConnectionClosedError, LegacyClient } from "../../client/legacy-client.ts";
 import { encodePacket } from "../../protocol/header.ts";
 import { MessageType } from "../../protocol/message-types.ts";
@@ -306,7 +299,7 @@ describe("room session against a scripted server", () => {
 describe("game data", () => {
   it("is a 568-byte description plus name and map that reads back", () => {
     const data = buildGameData({ name: "Game", map: "Map", maxPlayers: 8, scoring: 5, timeLimit: 600, playerCount: 2 });
-    expect(data.byteLength).toBe(GAME_DESCRIPTION_SIZE + "Game".length + 1 + "Map".length + 1);
+    expect(data.byteLength).toBe(568 + "Game".length + 1 + "Map".length + 1);
     expect(describeGameData(data)).toEqual({
       scoring: 5,
       timeLimitTicks: 18000,

@@ -1,10 +1,10 @@
 import { describe, expect, it } from "vitest";
 import type { Dialect } from "../../protocol/dialect.ts";
+import { loginClient } from "../../protocol/families.ts";
 import {
   type Direction,
   decodeMessage,
   decodePlayerData,
-  dialectForLogin,
   encodeGameList,
   encodeMessage,
   encodePlayerData,
@@ -283,14 +283,21 @@ describe("PROTOCOL.md §12.2 vectors", () => {
 });
 
 describe("dialect-specific helpers", () => {
-  it("maps login application strings to dialects", () => {
-    expect(dialectForLogin("MYTH2", true)).toBe("myth2");
-    expect(dialectForLogin("myth2", false)).toBe("myth2-legacy");
-    expect(dialectForLogin("MYTH", false)).toBe("myth2-legacy");
-    expect(dialectForLogin("MYTH1", false)).toBe("myth1");
-    expect(dialectForLogin("Myth3", false)).toBe("myth3");
-    expect(dialectForLogin("MARATHON", false)).toBe("marathon");
-    expect(dialectForLogin("QUAKE", false)).toBeNull();
+  it("maps a login to a dialect and family (families.ts)", () => {
+    const myth = (application: string) => ({ application, layout: "myth" as const });
+    expect(loginClient(myth("MYTH2"), true)).toEqual({ dialect: "myth2", family: "gos" });
+    expect(loginClient(myth("myth2"), true)).toEqual({ dialect: "myth2-legacy", family: "bungie" });
+    expect(loginClient(myth("MYTH1"), true)).toEqual({ dialect: "myth1", family: "bungie" });
+    expect(loginClient(myth("QUAKE"), true)).toEqual({ refuse: 1 });
+    expect(loginClient(myth("myth2"), false)).toEqual({ dialect: "myth2-legacy", family: "bungie" });
+    expect(loginClient(myth("MYTH"), false)).toEqual({ dialect: "myth2-legacy", family: "bungie" });
+    expect(loginClient(myth("Myth3"), false)).toEqual({ dialect: "myth3", family: "bungie" });
+    expect(loginClient({ application: "MARATHON", layout: "aleph-one" }, false)).toEqual({
+      dialect: "marathon",
+      family: "aleph-one",
+    });
+    expect(loginClient({ application: "MARATHON", layout: "aleph-one" }, true)).toEqual({ refuse: 1 });
+    expect(loginClient(myth("QUAKE"), false)).toEqual({ refuse: 7 });
   });
 
   it("converts start_game time to seconds per dialect", () => {

@@ -1,8 +1,6 @@
 import { env, SELF } from "cloudflare:test";
-import { Hono } from "hono";
 import { describe, expect, it } from "vitest";
-import { admin } from "../../worker/admin.ts";
-import { requireBridgeToken, tunnelConfig } from "../../worker/tunnel-auth.ts";
+import { app } from "../../worker/app.ts";
 
 const ADMIN = { Authorization: "Bearer test-admin", "Content-Type": "application/json" };
 
@@ -84,9 +82,9 @@ describe("tunnel auth", () => {
 describe("secure by default", () => {
   it("refuses everything with 503 when the token secret is not set", async () => {
     const noSecrets = { ...env, ADMIN_TOKEN: "", BRIDGE_TOKEN: "" };
-    const res = await admin.request("/users", { method: "POST", headers: ADMIN, body: "{}" }, noSecrets);
+    const res = await app.request("/admin/users", { method: "POST", headers: ADMIN, body: "{}" }, noSecrets);
     expect(res.status).toBe(503);
-    const app = new Hono<{ Bindings: Env }>().use("/tunnel/*", requireBridgeToken).get("/tunnel/config", tunnelConfig);
+    expect(await res.json()).toEqual({ error: "ADMIN_TOKEN is not configured on this server" });
     const tunnel = await app.request("/tunnel/config", { headers: { Authorization: "Bearer " } }, noSecrets);
     expect(tunnel.status).toBe(503);
   });

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { ConfigError, DEFAULT_ROOMS, loadConfig, normalizeRooms, parseIPv4 } from "../../worker/config.ts";
+import { ConfigError, DEFAULT_ROOMS, loadConfig, normalizeRooms } from "../../edge/config.ts";
+import { parseIPv4 } from "../../protocol/ipv4.ts";
 
 describe("loadConfig", () => {
   it("defaults mirror GoS: login 6321, six Myth II rooms from 6323, one room per other game", () => {

@@ -1,12 +1,9 @@
 import { abortAllDurableObjects, env, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it, vi } from "vitest";
-import {
-  type Directory,
-  directory,
-  FIRST_GUEST_ID,
-  type LoginRequest,
-  ROOM_LIST_WINDOW_MS,
-} from "../../durable-objects/directory.ts";
+import type { Directory } from "../../durable-objects/directory/object.ts";
+import { ROOM_LIST_WINDOW_MS } from "../../durable-objects/directory/room-counts.ts";
+import { FIRST_GUEST_ID, type LoginRequest } from "../../edge/contracts.ts";
+import { directoryStub as directory } from "../../edge/objects.ts";
 import { countsIn, join, leaveAll, roomListOf, type TunnelClient } from "./room-helpers.ts";
 
 // The room-list tests wait out real windows (about a second each).

@@ -5,7 +5,8 @@
  */
 import { createExecutionContext, env, SELF } from "cloudflare:test";
 import { beforeAll, describe, expect, it } from "vitest";
-import { directory, FIRST_GUEST_ID } from "../../durable-objects/directory.ts";
+import { FIRST_GUEST_ID } from "../../edge/contracts.ts";
+import { directoryStub as directory } from "../../edge/objects.ts";
 import { createAccount } from "../../worker/accounts.ts";
 import worker from "../../worker/index.ts";
 import { concat, toHex as hex } from "../support/bytes.ts";

@@ -86,7 +86,15 @@ it("create, update, start, list and remove a game: the other player sees it all 
 
   const status = await roomStub(0).status();
   expect(status.games).toEqual([
-    { name: "Fun Game", map: "Forest Heart", players: 2, maxPlayers: 8, elapsedSeconds: expect.any(Number) },
+    {
+      name: "Fun Game",
+      map: "Forest Heart",
+      scoring: 0,
+      hostUserId: host.userId,
+      players: 2,
+      maxPlayers: 8,
+      elapsedSeconds: expect.any(Number),
+    },
   ]);
   expect(status.players.map((p) => p.nick)).toEqual(["Host", "Other"]);
 
@@ -127,4 +135,19 @@ it("create, update, start, list and remove a game: the other player sees it all 
   expect(playerEntries(await other.client.nextOfType(1))[0]).toMatchObject({ playerId: host.userId, verb: 1 });
   await leaveAll(0, other.client);
   expect((await roomStub(0).status()).games).toEqual([]);
+});
+
+it("Aleph One: a listed game that has not started announces seconds_remaining -1 (A1S; Myth rooms say 0)", async () => {
+  const host = await join(8, { dialect: "marathon", nick: "Host" }, HOST_ADDRESS);
+  await host.client.types(4);
+  const other = await join(8, { dialect: "marathon", nick: "Other" });
+  await other.client.types(4);
+  host.client.send(104, createGamePayload(4226, gameData("Marathon", "Waterloo", 8, 1)));
+  const [entry] = gameEntries(await other.client.nextOfType(2));
+  expect(entry).toMatchObject({ gameId: host.userId, verb: 0, secondsRemaining: -1 });
+  // The full list a newcomer gets says the same.
+  other.client.send(110);
+  await other.client.nextOfType(1);
+  expect(gameEntries(await other.client.nextOfType(2))[0]?.secondsRemaining).toBe(-1);
+  await leaveAll(8, host.client, other.client);
 });

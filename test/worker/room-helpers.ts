@@ -3,6 +3,7 @@
  * Worker route, carrying whole plaintext packets. Tokens come from the real Directory.
  */
 import { env, SELF } from "cloudflare:test";
+import { directoryStub, roomStub as roomStubOf } from "../../edge/objects.ts";
 import type { Dialect } from "../../protocol/dialect.ts";
 import { encodePacket, HEADER_SIZE } from "../../protocol/header.ts";
 import type { PlayerData } from "../../protocol/messages.ts";
@@ -185,7 +186,7 @@ export async function directoryLogin(
 ): Promise<{ token: Uint8Array; userId: number; nick: string }> {
   const guest = o.guest ?? false;
   const nick = o.nick ?? `p${nextUserId}`;
-  const dir = env.DIRECTORY.get(env.DIRECTORY.idFromName("global"));
+  const dir = directoryStub(env);
   const { token, userId } = await dir.login({
     ...(guest ? {} : { userId: o.userId ?? nextUserId++ }),
     userName: nick.toLowerCase(),
@@ -359,7 +360,7 @@ export function createGamePayload(port: number, data: Uint8Array): Uint8Array {
 }
 
 export function roomStub(roomId: number) {
-  return env.ROOMS.get(env.ROOMS.idFromName(`room:${roomId}`));
+  return roomStubOf(env, roomId);
 }
 
 /**
@@ -369,7 +370,7 @@ export function roomStub(roomId: number) {
  */
 export async function leaveAll(roomId: number, ...clients: TunnelClient[]): Promise<void> {
   for (const c of clients) if (!c.closed) c.close();
-  const dir = env.DIRECTORY.get(env.DIRECTORY.idFromName("global"));
+  const dir = directoryStub(env);
   const deadline = Date.now() + WAIT_LIMIT_MS;
   for (;;) {
     const status = await roomStub(roomId).status();

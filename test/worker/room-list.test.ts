@@ -1,18 +1,21 @@
 import { describe, expect, it } from "vitest";
-import { loadConfig } from "../../worker/config.ts";
-import { buildRoomList, gameForDialect } from "../../worker/room-list.ts";
+import { loadConfig } from "../../edge/config.ts";
+import { buildRoomList } from "../../edge/room-list.ts";
+import { dialectsOf, gameOf } from "../../protocol/families.ts";
 
 const config = loadConfig({});
 const counts = { 0: { players: 5, games: 2 }, 2: { players: 1, games: 0 }, 8: { players: 3, games: 1 } };
 const local = "192.0.2.10:6321";
 
-describe("gameForDialect", () => {
+describe("gameOf", () => {
   it("maps both Myth II dialects to myth2 and the others to their own game", () => {
-    expect(gameForDialect("myth2")).toBe("myth2");
-    expect(gameForDialect("myth2-legacy")).toBe("myth2");
-    expect(gameForDialect("myth1")).toBe("myth1");
-    expect(gameForDialect("myth3")).toBe("myth3");
-    expect(gameForDialect("marathon")).toBe("marathon");
+    expect(gameOf("myth2")).toBe("myth2");
+    expect(gameOf("myth2-legacy")).toBe("myth2");
+    expect(gameOf("myth1")).toBe("myth1");
+    expect(gameOf("myth3")).toBe("myth3");
+    expect(gameOf("marathon")).toBe("marathon");
+    expect(dialectsOf("myth2")).toEqual(["myth2", "myth2-legacy"]);
+    expect(dialectsOf("marathon")).toEqual(["marathon"]);
   });
 });
 

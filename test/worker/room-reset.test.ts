@@ -1,7 +1,7 @@
 import { env, runInDurableObject } from "cloudflare:test";
 import { expect, it, vi } from "vitest";
-import type { SocketState } from "../../durable-objects/room/player.ts";
-import { Room } from "../../durable-objects/room.ts";
+import { Room } from "../../durable-objects/room/object.ts";
+import type { Connection } from "../../durable-objects/room/state.ts";
 import { encodePacket } from "../../protocol/header.ts";
 import {
   chatBody,
@@ -38,7 +38,7 @@ it("a fresh Room instance restores players from attachments and games from stora
     // The fresh instance relays Alice's chat to Bob with her verified identity.
     const alice = state
       .getWebSockets()
-      .find((ws) => (ws.deserializeAttachment() as SocketState | null)?.player?.userId === a.userId);
+      .find((ws) => (ws.deserializeAttachment() as Connection | null)?.player?.userId === a.userId);
     if (!alice) throw new Error("Alice's socket is gone");
     await fresh.webSocketMessage(alice, encodePacket(200, chatBody(0, "?", "after the reset")).buffer as ArrayBuffer);
     return status;

@@ -186,11 +186,11 @@ it("Aleph One: 103 with the login, deaf mode with a session id, ticks, logout: e
   const lines: Lines = [];
   const a = await enter(8, 8101, "Marine", "marathon", "198.51.100.40:4226");
   a.send(103, playerData("Marine", "Red"));
-  await take(lines, "A join", a, 6);
+  await take(lines, "A join", a, 5);
   lines.push(`A control ${JSON.stringify(a.texts)}`);
   const b = await enter(8, 8102, "Scout", "marathon", "198.51.100.41:4226");
   b.send(103, playerData("Scout", "Blue"));
-  await take(lines, "B join", b, 6);
+  await take(lines, "B join", b, 5);
   await take(lines, "A sees B join", a, 2);
   await listShows(a, 0, 2, 0);
 

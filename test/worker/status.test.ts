@@ -1,7 +1,7 @@
 import { env, SELF } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import { directory } from "../../durable-objects/directory.ts";
-import type { StatusRoom } from "../../worker/status.ts";
+import { directoryStub as directory } from "../../edge/objects.ts";
+import type { StatusRoom } from "../../worker/routes/status.ts";
 
 describe("GET /status.json", () => {
   it("is public and lists every configured room", async () => {
@@ -9,7 +9,14 @@ describe("GET /status.json", () => {
     expect(res.status).toBe(200);
     const body = await res.json<{ rooms: StatusRoom[] }>();
     expect(body.rooms).toHaveLength(9);
-    expect(body.rooms[0]).toMatchObject({ id: 0, name: "Unranked", game: "myth2", type: "unranked", players: [] });
+    expect(body.rooms[0]).toMatchObject({
+      id: 0,
+      name: "Unranked",
+      game: "myth2",
+      type: 0,
+      room_type: "unranked",
+      players: [],
+    });
   });
 
   it("asks occupied rooms for their own status", async () => {
@@ -31,8 +38,8 @@ describe("GET /status.json", () => {
     const body = await (await SELF.fetch("http://edge/status.json")).json<{ rooms: StatusRoom[] }>();
     const ranked = body.rooms.find((r) => r.id === 2);
     // Room 2 is occupied, so it was asked; the room's own view (nobody connected) wins over the directory's.
-    expect(ranked?.playerCount).toBe(ranked?.players.length);
+    expect(ranked?.player_count).toBe(ranked?.players.length);
     expect(ranked?.games).toEqual([]);
-    expect(body.rooms.find((r) => r.id === 3)).toMatchObject({ playerCount: 0, players: [], games: [] });
+    expect(body.rooms.find((r) => r.id === 3)).toMatchObject({ player_count: 0, players: [], games: [] });
   });
 });

@@ -5,31 +5,34 @@
  * to take (messages to send, then maybe "close"). worker/login/tunnel.ts wires it to the
  * bridge's WebSocket.
  *
- * Three families:
- *  - "gos":     Myth II 1.8 with session encryption, Gate of Storms order (§7.1).
- *  - "bungie":  older Myth II / MythDev, Myth TFL, Myth III, Bungie's order (§7.2).
- *  - "aleph":   Aleph One (§7.3).
+ * Three families (protocol/families.ts):
+ *  - "gos":       Myth II 1.8 with session encryption, Gate of Storms order (§7.1).
+ *  - "bungie":    older Myth II / MythDev, Myth TFL, Myth III, Bungie's order (§7.2).
+ *  - "aleph-one": Aleph One (§7.3).
  *
  * Passwords stay inside this module and accounts.verifyLogin; they are never logged.
  */
 
-import type { LoginRequest } from "../../durable-objects/directory.ts";
+import type { LoginGrant, LoginRequest } from "../../edge/contracts.ts";
+import { tokenFromHex } from "../../edge/handoff-token.ts";
 import type { Dialect } from "../../protocol/dialect.ts";
+import { type ClientFamily, FAMILY_TRAITS, loginClient } from "../../protocol/families.ts";
+import { packetTypeOf } from "../../protocol/header.ts";
 import { MessageType } from "../../protocol/message-types.ts";
 import {
   CASTE_NONE,
   decodeMessage,
   decodePlayerData,
-  dialectForLogin,
   encodePlayerData,
   LoginFlag,
   type LoginMessage,
   type Message,
+  MYTH_LOGIN_SIZE,
   PlayerAuxFlag,
   type PlayerData,
   type RoomInfo,
   SERVER_MESSAGE_TEXT,
-  type ServerMessageCode,
+  ServerMessageCode,
   type ServerToClientMessage,
   Verb,
   type VersionControlMessage,
@@ -37,7 +40,6 @@ import {
 import { PasswordType, readPlaintextPassword, SALT_SIZE } from "../../protocol/password.ts";
 import type { DecodeError } from "../../protocol/result.ts";
 import type { Account } from "../accounts.ts";
-import { tokenFromHex } from "../handoff-token.ts";
 
 /** What the directory needs to issue a handoff token (docs/architecture.md, SessionUser). */
 export type LoginUser = LoginRequest;
@@ -72,7 +74,7 @@ export interface LoginDeps {
   /** Notes a successful registered login, storing the client's player data when given. */
   recordLogin(accountId: number, playerData: Uint8Array | null): Promise<void>;
   /** Directory.login: a handoff token (64 hex characters) and the user id. */
-  directoryLogin(user: LoginUser): Promise<{ token: string; userId: number }>;
+  directoryLogin(user: LoginUser): Promise<LoginGrant>;
   /** The room_info entries this user may see. */
   roomList(user: LoginUser & { userId: number }): Promise<readonly RoomInfo[]>;
   randomBytes(n: number): Uint8Array;
@@ -83,13 +85,8 @@ export type LoginAction =
   | { readonly kind: "send"; readonly message: ServerToClientMessage }
   | { readonly kind: "close"; readonly reason: string };
 
-type Family = "gos" | "bungie" | "aleph";
 type Step = "login" | "password" | "version" | "busy" | "linger" | "closed";
 
-/** Bungie/MythDev application names, compared case-insensitively (§7.2). */
-const BUNGIE_APPLICATIONS = new Set(["MYTH", "MYTH1", "MYTH2", "MYTH3"]);
-/** GoS accepts only the fixed Myth layout. */
-const MYTH_LOGIN_PAYLOAD_SIZE = 276;
 const MAX_SERVER_MESSAGE_TEXT = 127;
 /** GoS: guests-disallowed has its own code from this build on (§9). */
 const FIRST_BUILD_WITH_GUEST_CODES = 428;
@@ -98,7 +95,7 @@ const ALEPH_ONE_VERSION = { applicationVersion: 2, build: 0 };
 
 export class LoginSession {
   private step: Step = "login";
-  private family: Family | null = null;
+  private family: ClientFamily | null = null;
   private encrypted = false;
   private sessionDialect: Dialect | null = null;
   private login: LoginMessage | null = null;
@@ -145,9 +142,12 @@ export class LoginSession {
   async receivePacket(packet: Uint8Array): Promise<LoginAction[]> {
     if (this.step === "closed") return [];
     // GoS reads login as a fixed 276-byte struct and answers anything else with "bad game".
-    if (this.encrypted && this.step === "login" && packetType(packet) === MessageType.Login) {
-      if (packet.byteLength - 8 !== MYTH_LOGIN_PAYLOAD_SIZE) {
-        return this.refuse(1, "login payload is not the Myth 276-byte layout");
+    if (this.encrypted && this.step === "login" && packetTypeOf(packet) === MessageType.Login) {
+      if (packet.byteLength - 8 !== MYTH_LOGIN_SIZE) {
+        return this.refuse(
+          ServerMessageCode.LoginFailedGamesNotAllowed,
+          "login payload is not the Myth 276-byte layout",
+        );
       }
     }
     const decoded = decodeMessage(packet, this.dialect, "to-server");
@@ -158,7 +158,7 @@ export class LoginSession {
   /** A packet that could not be decoded: syntax error, then close. */
   malformed(error: DecodeError): LoginAction[] {
     if (this.step === "closed") return [];
-    return this.refuse(0, `malformed packet (${error.kind}): ${error.message}`);
+    return this.refuse(ServerMessageCode.SyntaxError, `malformed packet (${error.kind}): ${error.message}`);
   }
 
   /** Handles one decoded client message. Call one at a time, awaiting each. */
@@ -168,11 +168,12 @@ export class LoginSession {
     // Keepalives may arrive at any time and need no answer during login.
     if (msg.type === MessageType.Keepalive) return [];
     if (msg.type === MessageType.Logout) return this.close("client logged out");
-    if (step === "busy") return this.refuse(0, `message ${msg.type} while the server was busy`);
+    if (step === "busy")
+      return this.refuse(ServerMessageCode.SyntaxError, `message ${msg.type} while the server was busy`);
 
     if (step === "linger") {
       // Aleph One may ask for the remote hub list; we offer none.
-      if (msg.type === MessageType.UpdatePlayerInformation && this.family === "aleph") {
+      if (msg.type === MessageType.UpdatePlayerInformation && this.family === "aleph-one") {
         return [send({ type: MessageType.UpdateInfo, variant: "remote-hub-list", data: new Uint8Array(0) })];
       }
       // Bungie's server left the connection to the client; anything else is ignored.
@@ -186,36 +187,20 @@ export class LoginSession {
       return this.onPassword(readPlaintextPassword(msg.password));
     }
     if (msg.type === MessageType.VersionControl && step === "version") return this.onVersion(msg);
-    return this.refuse(0, `unexpected message ${msg.type} at step ${step}`);
+    return this.refuse(ServerMessageCode.SyntaxError, `unexpected message ${msg.type} at step ${step}`);
   }
 
   // ------------------------------------------------------------------ steps
 
   private async onLogin(msg: LoginMessage): Promise<LoginAction[]> {
-    const application = msg.application.trim().toUpperCase();
-    const dialect = dialectForLogin(msg.application, this.encrypted);
-    if (this.encrypted) {
-      // GoS serves only Myth II ("MYTH2…"); MythDev's server also allowed encryption for
-      // the other Myth applications, so those take the Bungie path.
-      if (msg.application.startsWith("MYTH2") && msg.layout === "myth") {
-        this.family = "gos";
-      } else if (BUNGIE_APPLICATIONS.has(application) && msg.layout === "myth" && dialect !== null) {
-        this.family = "bungie";
-      } else {
-        return this.refuse(1, "application not supported");
-      }
-      // Only the GoS path gets the myth2 dialect (GoS conventions such as room host 0).
-      this.sessionDialect =
-        this.family === "gos" ? "myth2" : dialect === "myth2" ? "myth2-legacy" : (dialect as Dialect);
-    } else if (msg.layout === "aleph-one" && dialect === "marathon") {
-      this.family = "aleph";
-      this.sessionDialect = dialect;
-    } else if (BUNGIE_APPLICATIONS.has(application) && msg.layout === "myth" && dialect !== null) {
-      this.family = "bungie";
-      this.sessionDialect = dialect;
-    } else {
-      return this.refuse(7, "unknown application");
+    const client = loginClient(msg, this.encrypted);
+    if ("refuse" in client) {
+      return client.refuse === ServerMessageCode.LoginFailedGamesNotAllowed
+        ? this.refuse(client.refuse, "application not supported")
+        : this.refuse(client.refuse, "unknown application");
     }
+    this.family = client.family;
+    this.sessionDialect = client.dialect;
     // The player data is checked now, so a bad block is a syntax error at login, not later.
     const player = decodePlayerData(msg.playerData);
     if (!player.ok) return this.malformed(player.error);
@@ -228,11 +213,13 @@ export class LoginSession {
       this.step = "password";
       return [send(challenge(PasswordType.Plaintext, new Uint8Array(SALT_SIZE)))];
     }
-    if (this.family === "aleph") {
+    if (this.family === "aleph-one") {
       // A1S: "guest" or an empty name is a guest and skips the password step.
       const name = msg.username.trim();
       if (name === "" || name.toLowerCase() === "guest") {
-        if (!this.deps.policy.allowGuests) return this.refuse(3, "guests are not allowed");
+        if (!this.deps.policy.allowGuests) {
+          return this.refuse(ServerMessageCode.LoginFailedBadUserOrPassword, "guests are not allowed");
+        }
         this.guest = true;
         this.step = "version";
         return [send({ type: MessageType.SendVersions })];
@@ -243,7 +230,9 @@ export class LoginSession {
     // Bungie: an empty user name is a guest. Refusing a disallowed guest right here (rather
     // than after the password) is our choice; the released Bungie code does not show it.
     if (msg.username.trim() === "") {
-      if (!this.deps.policy.allowGuests) return this.refuse(3, "guests are not allowed");
+      if (!this.deps.policy.allowGuests) {
+        return this.refuse(ServerMessageCode.LoginFailedBadUserOrPassword, "guests are not allowed");
+      }
       this.guest = true;
     } else {
       this.guest = false;
@@ -271,12 +260,19 @@ export class LoginSession {
     const policy = this.deps.policy;
     if (this.family === "gos") {
       if (msg.applicationVersion < policy.minMyth2AppVersion || msg.build < policy.minMyth2Build) {
-        return this.refuse(2, `version ${msg.applicationVersion} build ${msg.build} is too old`);
+        return this.refuse(
+          ServerMessageCode.LoginFailedInvalidVersion,
+          `version ${msg.applicationVersion} build ${msg.build} is too old`,
+        );
       }
       // GoS: an empty password is a guest.
       if (this.password === "") {
         if (!policy.allowGuests) {
-          return this.refuse(msg.build >= FIRST_BUILD_WITH_GUEST_CODES ? 16 : 3, "guests are not allowed");
+          const code =
+            msg.build >= FIRST_BUILD_WITH_GUEST_CODES
+              ? ServerMessageCode.LoginFailedGuestsDisallowed
+              : ServerMessageCode.LoginFailedBadUserOrPassword;
+          return this.refuse(code, "guests are not allowed");
         }
         this.guest = true;
       } else {
@@ -289,7 +285,10 @@ export class LoginSession {
       // Bungie/MythDev closed the connection silently on a patch below the minimum; we send
       // code 2 first so the player gets a clear answer.
       if (msg.patchNumber < policy.minLegacyPatch) {
-        return this.refuse(2, `patch ${msg.patchNumber} is below ${policy.minLegacyPatch}`);
+        return this.refuse(
+          ServerMessageCode.LoginFailedInvalidVersion,
+          `patch ${msg.patchNumber} is below ${policy.minLegacyPatch}`,
+        );
       }
     }
     return this.finish(msg);
@@ -302,12 +301,17 @@ export class LoginSession {
     const account = await this.deps.verifyLogin(login.username, password);
     if (this.closedWhileBusy()) return [];
     if (account === "throttled") {
-      return this.refuse(3, "too many failed logins from this address", THROTTLED_TEXT);
+      return this.refuse(
+        ServerMessageCode.LoginFailedBadUserOrPassword,
+        "too many failed logins from this address",
+        THROTTLED_TEXT,
+      );
     }
-    if (!account) return this.refuse(3, "bad user name or password");
+    if (!account) return this.refuse(ServerMessageCode.LoginFailedBadUserOrPassword, "bad user name or password");
     if (account.bannedUntil !== null && account.bannedUntil > this.deps.now()) {
-      const reason = account.bannedReason ? `${SERVER_MESSAGE_TEXT[14]}: ${account.bannedReason}` : undefined;
-      return this.refuse(14, "account is banned", reason);
+      const locked = ServerMessageCode.MetaserverAccountLocked;
+      const reason = account.bannedReason ? `${SERVER_MESSAGE_TEXT[locked]}: ${account.bannedReason}` : undefined;
+      return this.refuse(locked, "account is banned", reason);
     }
     this.account = account;
     return null;
@@ -316,7 +320,7 @@ export class LoginSession {
   /** Successful login: token from the directory, then 7, 8 (Myth only) and the room list. */
   private async finish(version: VersionControlMessage): Promise<LoginAction[]> {
     const login = this.login as LoginMessage;
-    const family = this.family as Family;
+    const family = this.family as ClientFamily;
     const dialect = this.dialect;
     this.step = "busy";
 
@@ -324,7 +328,7 @@ export class LoginSession {
     if (this.closedWhileBusy()) return [];
 
     const account = this.account;
-    const aleph = family === "aleph";
+    const aleph = family === "aleph-one";
     const user: LoginUser = {
       userName: account ? account.username : login.username.trim() || player.nick,
       guest: account === null,
@@ -343,7 +347,8 @@ export class LoginSession {
     if (this.closedWhileBusy()) return [];
 
     // GoS sends order -1 for "no order"; Bungie's "no order" was 0 (new users got order_index 0).
-    const order = family === "gos" ? -1 : 0;
+    const traits = FAMILY_TRAITS[family];
+    const order = traits.noOrder;
     const actions: LoginAction[] = [
       send({ type: MessageType.UserSuccessfulLogin, userId, order, token: tokenFromHex(token) }),
     ];
@@ -377,7 +382,7 @@ export class LoginSession {
     // Aleph One tolerates 8 but needs nothing between 7 and the room list: send nothing.
     actions.push(send({ type: MessageType.RoomList, rooms }));
 
-    if (family === "gos") {
+    if (traits.loginClosesAfterRoomList) {
       // GoS closes right after the room list.
       actions.push(...this.close("login complete"));
     } else {
@@ -434,9 +439,4 @@ function send(message: ServerToClientMessage): LoginAction {
 
 function challenge(authenticationType: number, salt: Uint8Array): ServerToClientMessage {
   return { type: MessageType.PasswordChallenge, authenticationType, salt };
-}
-
-function packetType(packet: Uint8Array): number | null {
-  if (packet.byteLength < 8) return null;
-  return new DataView(packet.buffer, packet.byteOffset, packet.byteLength).getInt16(2);
 }

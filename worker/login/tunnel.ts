@@ -8,67 +8,47 @@
  * exchange). The bridge's token was already checked by the /tunnel/* middleware.
  */
 import type { Context } from "hono";
-import { directory } from "../../durable-objects/directory.ts";
-import { loginLimiter, loginLimits } from "../../durable-objects/login-limiter.ts";
-import { decodeHeader } from "../../protocol/header.ts";
+import type { EdgeConfig } from "../../edge/config.ts";
+import { directoryStub, loginLimiterStub } from "../../edge/objects.ts";
+import { buildRoomList } from "../../edge/room-list.ts";
 import { encodeMessage, encodeRoomList } from "../../protocol/messages.ts";
+import { closeReason, TunnelClose } from "../../tunnel/close-codes.ts";
+import { parseBridgeControl } from "../../tunnel/control.ts";
+import { frameOfPacket, packetOfFrame } from "../../tunnel/frames.ts";
+import { CLIENT_ADDRESS_HEADER, LOCAL_ADDRESS_HEADER } from "../../tunnel/http.ts";
 import { recordLogin, verifyLogin } from "../accounts.ts";
-import { ConfigError, type EdgeConfig, loadConfig } from "../config.ts";
-import { buildRoomList } from "../room-list.ts";
-import {
-  DEFAULT_LINGER_TIMEOUT_MS,
-  DEFAULT_LOGIN_TIMEOUT_MS,
-  type LoginAction,
-  type LoginDeps,
-  type LoginPolicy,
-  LoginSession,
-} from "./session.ts";
+import type { AppEnv } from "../context.ts";
+import { type LoginAction, type LoginDeps, type LoginPolicy, LoginSession } from "./session.ts";
 
-/** WebSocket close codes: normal end, and "the server hit an unexpected condition". */
-const CLOSE_NORMAL = 1000;
-const CLOSE_INTERNAL_ERROR = 1011;
-
-export function loginPolicy(config: EdgeConfig, env: object = {}): LoginPolicy {
+export function loginPolicy(config: EdgeConfig): LoginPolicy {
   return {
     allowGuests: config.allowGuests,
     minMyth2AppVersion: config.minimumVersions.myth2AppVersion,
     minMyth2Build: config.minimumVersions.myth2Build,
     minLegacyPatch: config.minimumVersions.legacyPatch,
-    loginTimeoutMs: secondsVar(env, "LOGIN_TIMEOUT_SECONDS", DEFAULT_LOGIN_TIMEOUT_MS),
-    lingerTimeoutMs: secondsVar(env, "LOGIN_LINGER_SECONDS", DEFAULT_LINGER_TIMEOUT_MS),
+    loginTimeoutMs: config.login.timeoutMs,
+    lingerTimeoutMs: config.login.lingerMs,
   };
-}
-
-/**
- * Optional Worker vars LOGIN_TIMEOUT_SECONDS (whole login, default 60) and LOGIN_LINGER_SECONDS
- * (how long a Bungie/Aleph One client may stay after the room list, default 30), 1..3600.
- * Read here rather than in config.ts because only the login flow uses them; a bad value
- * falls back to the default.
- */
-function secondsVar(env: object, name: string, fallbackMs: number): number {
-  const raw = (env as Record<string, unknown>)[name];
-  const n = typeof raw === "string" && raw.trim() !== "" ? Number(raw) : Number.NaN;
-  return Number.isInteger(n) && n >= 1 && n <= 3600 ? n * 1000 : fallbackMs;
 }
 
 /** Production dependencies: D1 accounts, the global Directory, the configured rooms. */
 export function loginDeps(env: Env, config: EdgeConfig, clientAddress: string, localAddress: string): LoginDeps {
+  const limits = { max: config.login.maxFailures, windowMs: config.login.failureWindowMs };
   return {
-    policy: loginPolicy(config, env),
+    policy: loginPolicy(config),
     clientAddress,
     verifyLogin: async (userName, password) => {
       // The limiter is asked alongside the hash check, so it adds no latency to a login.
-      const limiter = loginLimiter(env, clientAddress);
-      const limits = loginLimits(env);
+      const limiter = loginLimiterStub(env, clientAddress);
       const [allowed, account] = await Promise.all([limiter.allowed(limits), verifyLogin(env.DB, userName, password)]);
       if (!allowed) return "throttled";
       if (!account) await limiter.failed(limits);
       return account;
     },
     recordLogin: (accountId, playerData) => recordLogin(env.DB, accountId, playerData),
-    directoryLogin: (user) => directory(env).login(user),
+    directoryLogin: (user) => directoryStub(env).login(user),
     roomList: async (user) => {
-      const counts = await directory(env).roomCounts();
+      const counts = await directoryStub(env).roomCounts();
       return buildRoomList(config, counts, { dialect: user.dialect, guest: user.guest, localAddress });
     },
     randomBytes: (n) => crypto.getRandomValues(new Uint8Array(n)),
@@ -76,19 +56,10 @@ export function loginDeps(env: Env, config: EdgeConfig, clientAddress: string, l
   };
 }
 
-export async function loginTunnel(c: Context<{ Bindings: Env }>): Promise<Response> {
-  if (c.req.header("Upgrade")?.toLowerCase() !== "websocket") {
-    return c.text("expected a WebSocket upgrade", 426);
-  }
-  let config: EdgeConfig;
-  try {
-    config = loadConfig(c.env);
-  } catch (e) {
-    if (e instanceof ConfigError) return c.json({ error: e.message }, 500);
-    throw e;
-  }
-  const clientAddress = c.req.header("X-Client-Address") ?? "";
-  const localAddress = c.req.header("X-Local-Address") ?? "";
+/** Accepts the bridge's upgrade (token and config already checked by the route) and runs a login on it. */
+export function acceptLoginTunnel(c: Context<AppEnv>): Response {
+  const clientAddress = c.req.header(CLIENT_ADDRESS_HEADER) ?? "";
+  const localAddress = c.req.header(LOCAL_ADDRESS_HEADER) ?? "";
 
   const pair = new WebSocketPair();
   const [client, server] = [pair[0], pair[1]];
@@ -96,7 +67,7 @@ export async function loginTunnel(c: Context<{ Bindings: Env }>): Promise<Respon
   // At compatibility dates from 2026-03 binary frames arrive as Blob unless asked otherwise.
   server.binaryType = "arraybuffer";
 
-  const session = new LoginSession(loginDeps(c.env, config, clientAddress, localAddress));
+  const session = new LoginSession(loginDeps(c.env, c.var.config, clientAddress, localAddress));
   const done = runLoginSocket(server, session);
   try {
     c.executionCtx.waitUntil(done);
@@ -125,8 +96,7 @@ export function runLoginSocket(socket: WebSocket, session: LoginSession): Promis
     finished = true;
     clearTimeout(timer);
     try {
-      // Close reasons are limited to 123 UTF-8 bytes: keep them short and ASCII.
-      socket.close(code, reason.replace(/[^\x20-\x7e]/g, "?").slice(0, 120));
+      socket.close(code, closeReason(reason));
     } catch {
       // Already closed by the peer.
     }
@@ -137,12 +107,12 @@ export function runLoginSocket(socket: WebSocket, session: LoginSession): Promis
     for (const action of actions) {
       if (finished) return;
       if (action.kind === "close") {
-        finish(CLOSE_NORMAL, action.reason);
+        finish(TunnelClose.normal, action.reason);
         return;
       }
       const message = action.message;
       const packets = message.type === 0 ? encodeRoomList(message.rooms) : [encodeMessage(message, session.dialect)];
-      for (const packet of packets) socket.send(packet);
+      for (const packet of packets) socket.send(frameOfPacket(packet));
     }
     arm();
   };
@@ -164,7 +134,7 @@ export function runLoginSocket(socket: WebSocket, session: LoginSession): Promis
       .catch((e: unknown) => {
         // Storage or directory failure: no answer we could give would be right; drop the client.
         console.error("login tunnel failed:", e instanceof Error ? e.message : String(e));
-        finish(CLOSE_INTERNAL_ERROR, "internal error");
+        finish(TunnelClose.internalError, "internal error");
       });
   };
 
@@ -172,32 +142,16 @@ export function runLoginSocket(socket: WebSocket, session: LoginSession): Promis
     const data = event.data;
     if (typeof data === "string") {
       enqueue(async () => {
-        if (isEncryptedNotice(data)) session.markEncrypted();
+        if (parseBridgeControl(data)?.t === "encrypted") session.markEncrypted();
         return [];
       });
       return;
     }
-    const packet = new Uint8Array(data as ArrayBuffer);
-    enqueue(async () => {
-      // A frame must be exactly one whole packet.
-      const header = decodeHeader(packet, Math.max(packet.byteLength, 8));
-      if (header.ok && header.value.length !== packet.byteLength) {
-        return session.malformed({ kind: "bad-length", message: "frame is not exactly one packet" });
-      }
-      return session.receivePacket(packet);
-    });
+    const packet = packetOfFrame(data as ArrayBuffer);
+    enqueue(async () => (packet.ok ? session.receivePacket(packet.value) : session.malformed(packet.error)));
   });
-  socket.addEventListener("close", () => finish(CLOSE_NORMAL, "peer closed"));
-  socket.addEventListener("error", () => finish(CLOSE_INTERNAL_ERROR, "socket error"));
+  socket.addEventListener("close", () => finish(TunnelClose.normal, "peer closed"));
+  socket.addEventListener("error", () => finish(TunnelClose.internalError, "socket error"));
   arm();
   return done;
-}
-
-function isEncryptedNotice(text: string): boolean {
-  try {
-    const value: unknown = JSON.parse(text);
-    return typeof value === "object" && value !== null && (value as { t?: unknown }).t === "encrypted";
-  } catch {
-    return false;
-  }
 }

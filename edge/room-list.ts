@@ -1,29 +1,19 @@
 /**
  * The room list (message 0, room_info entries §4.4) as one client should see it.
  */
-import { DIALECT_TRAITS, type Dialect } from "../protocol/dialect.ts";
+import type { Dialect } from "../protocol/dialect.ts";
+import { familyTraits, gameOf } from "../protocol/families.ts";
+import { parseIPv4 } from "../protocol/ipv4.ts";
+import { encodeRoomList } from "../protocol/messages.ts";
 import { RoomFlag, type RoomInfo, RoomType } from "../protocol/structs/room-info.ts";
-import { type EdgeConfig, type Game, parseIPv4, type RoomConfig } from "./config.ts";
+import type { EdgeConfig, RoomConfig } from "./config.ts";
+import type { RoomCountsById } from "./contracts.ts";
 
 export interface RoomListClient {
   dialect: Dialect;
   guest: boolean;
   /** "ipv4:port" of the bridge socket the client connected to (X-Local-Address). */
   localAddress: string;
-}
-
-export type RoomCountsById = Readonly<Record<number, { players: number; games: number } | undefined>>;
-
-const GAME_OF_DIALECT: Readonly<Record<Dialect, Game>> = {
-  myth2: "myth2",
-  "myth2-legacy": "myth2",
-  myth1: "myth1",
-  myth3: "myth3",
-  marathon: "marathon",
-};
-
-export function gameForDialect(dialect: Dialect): Game {
-  return GAME_OF_DIALECT[dialect];
 }
 
 const ROOM_TYPE_NUMBER = { unranked: RoomType.Unranked, ranked: RoomType.Ranked, tournament: RoomType.Tournament };
@@ -39,10 +29,9 @@ export function mayEnter(room: RoomConfig, client: { guest: boolean }): boolean 
  * when set, else the bridge address the client reached us on.
  */
 export function buildRoomList(config: EdgeConfig, counts: RoomCountsById, client: RoomListClient): RoomInfo[] {
-  const game = gameForDialect(client.dialect);
-  const host = DIALECT_TRAITS[client.dialect].gosConventions
-    ? 0
-    : (parseIPv4(config.roomHost ?? client.localAddress) ?? 0);
+  const game = gameOf(client.dialect);
+  const host =
+    familyTraits(client.dialect).roomHost === "zero" ? 0 : (parseIPv4(config.roomHost ?? client.localAddress) ?? 0);
   return config.rooms
     .filter((room) => room.game === game)
     .map((room) => {
@@ -65,4 +54,9 @@ export function buildRoomList(config: EdgeConfig, counts: RoomCountsById, client
 
 function clampI16(n: number): number {
   return Math.max(0, Math.min(0x7fff, Math.trunc(n)));
+}
+
+/** room_list (0) packets for one kind of client, split so none passes 8096 bytes. */
+export function roomListPackets(config: EdgeConfig, counts: RoomCountsById, client: RoomListClient): Uint8Array[] {
+  return encodeRoomList(buildRoomList(config, counts, client), client.dialect);
 }

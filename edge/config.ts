@@ -1,24 +1,34 @@
 /**
- * Edge configuration: the rooms, login policy and limits, read from Worker vars.
+ * Edge configuration: the rooms, login policy and limits, read from Worker vars. Shared by the
+ * Worker and the Durable Objects; the one place that reads a var.
  *
  * Env vars (all optional strings; wrangler.toml [vars] or `wrangler secret put`):
- *   ROOM_CONFIG            JSON array of rooms (see RoomConfigInput); empty ⇒ the built-in default set
- *   LOGIN_PORT             port of the user/login server the bridge listens on (default 6321)
- *   ALLOW_GUESTS           "true"/"false": may guests log in at all (default true)
- *   MIN_MYTH2_APP_VERSION  lowest Myth II 1.8 application version accepted (default 2180, GoS)
- *   MIN_MYTH2_BUILD        lowest Myth II 1.8 build accepted (default 427, GoS)
- *   MIN_LEGACY_PATCH       lowest MythDev patch level for older Myth clients (default 3, Bungie/MythDev)
- *   TOKEN_GRACE_SECONDS    how long a handoff token lives while its user is in no room (default 60)
- *   MAX_ROOM_CAPACITY      upper bound for any room's capacity (default 999, GoS)
- *   ROOM_HOST              IPv4 advertised as room host to clients that need a real address;
- *                          empty ⇒ the bridge's local address for that connection
+ *   ROOM_CONFIG                   JSON array of rooms (see RoomConfigInput); empty ⇒ the built-in default set
+ *   LOGIN_PORT                    port of the user/login server the bridge listens on (default 6321)
+ *   ALLOW_GUESTS                  "true"/"false": may guests log in at all (default true)
+ *   MIN_MYTH2_APP_VERSION         lowest Myth II 1.8 application version accepted (default 2180, GoS)
+ *   MIN_MYTH2_BUILD               lowest Myth II 1.8 build accepted (default 427, GoS)
+ *   MIN_LEGACY_PATCH              lowest MythDev patch level for older Myth clients (default 3, Bungie/MythDev)
+ *   TOKEN_GRACE_SECONDS           how long a handoff token lives while its user is in no room (default 60)
+ *   MAX_ROOM_CAPACITY             upper bound for any room's capacity (default 999, GoS)
+ *   ROOM_HOST                     IPv4 advertised as room host to clients that need a real address;
+ *                                 empty ⇒ the bridge's local address for that connection
+ *   LOGIN_TIMEOUT_SECONDS         the whole login must fit in this (default 60)
+ *   LOGIN_LINGER_SECONDS          how long a Bungie/Aleph One client may stay after the room list (default 30)
+ *   LOGIN_MAX_FAILURES            wrong passwords from one address within the window before its logins
+ *                                 are refused with code 3 (default 10)
+ *   LOGIN_FAILURE_WINDOW_SECONDS  that window (default 600)
+ *
+ * Policy: a var that is set but invalid is a ConfigError naming the var; nothing falls back
+ * to a default silently.
  */
+import { GAMES, type Game } from "../protocol/families.ts";
+import { parseIPv4 } from "../protocol/ipv4.ts";
 
-export type Game = "myth1" | "myth2" | "myth3" | "marathon";
+export type { Game };
 export type RoomType = "unranked" | "ranked" | "tournament";
 export type FilmsPolicy = "supported" | "required";
 
-export const GAMES: readonly Game[] = ["myth1", "myth2", "myth3", "marathon"];
 export const ROOM_TYPES: readonly RoomType[] = ["unranked", "ranked", "tournament"];
 
 export interface RoomConfig {
@@ -62,8 +72,19 @@ export interface MinimumVersions {
   readonly legacyPatch: number;
 }
 
+export interface LoginConfig {
+  /** The whole login, from the connection to the room list, must fit in this. */
+  readonly timeoutMs: number;
+  /** After the room list, how long Bungie/Aleph One clients may keep the connection open. */
+  readonly lingerMs: number;
+  /** Failed passwords per client address within the window before its logins are refused. */
+  readonly maxFailures: number;
+  readonly failureWindowMs: number;
+}
+
 export interface EdgeConfig {
   readonly loginPort: number;
+  readonly login: LoginConfig;
   readonly allowGuests: boolean;
   readonly minimumVersions: MinimumVersions;
   readonly tokenGraceSeconds: number;
@@ -82,7 +103,27 @@ export type ConfigVar =
   | "MIN_LEGACY_PATCH"
   | "TOKEN_GRACE_SECONDS"
   | "MAX_ROOM_CAPACITY"
-  | "ROOM_HOST";
+  | "ROOM_HOST"
+  | "LOGIN_TIMEOUT_SECONDS"
+  | "LOGIN_LINGER_SECONDS"
+  | "LOGIN_MAX_FAILURES"
+  | "LOGIN_FAILURE_WINDOW_SECONDS";
+
+export const CONFIG_VARS: readonly ConfigVar[] = [
+  "ROOM_CONFIG",
+  "LOGIN_PORT",
+  "ALLOW_GUESTS",
+  "MIN_MYTH2_APP_VERSION",
+  "MIN_MYTH2_BUILD",
+  "MIN_LEGACY_PATCH",
+  "TOKEN_GRACE_SECONDS",
+  "MAX_ROOM_CAPACITY",
+  "ROOM_HOST",
+  "LOGIN_TIMEOUT_SECONDS",
+  "LOGIN_LINGER_SECONDS",
+  "LOGIN_MAX_FAILURES",
+  "LOGIN_FAILURE_WINDOW_SECONDS",
+];
 
 /** Any object with (some of) the config vars as strings; the Worker's Env fits. */
 export type ConfigEnv = { readonly [K in ConfigVar]?: string | undefined };
@@ -95,6 +136,10 @@ export const DEFAULT_LOGIN_PORT = 6321;
 export const DEFAULT_ROOM_CAPACITY = 32;
 export const DEFAULT_MAX_ROOM_CAPACITY = 999;
 export const DEFAULT_TOKEN_GRACE_SECONDS = 60;
+export const DEFAULT_LOGIN_TIMEOUT_SECONDS = 60;
+export const DEFAULT_LOGIN_LINGER_SECONDS = 30;
+export const DEFAULT_LOGIN_MAX_FAILURES = 10;
+export const DEFAULT_LOGIN_FAILURE_WINDOW_SECONDS = 600;
 /** First room port (GoS room_start_port); rooms without a port take the next free one. */
 export const FIRST_ROOM_PORT = 6323;
 /** Room MOTD limit in the Bungie room daemon (PROTOCOL.md §11). */
@@ -124,19 +169,8 @@ let cached: { key: string; config: EdgeConfig } | null = null;
 
 /** Reads and validates the configuration; throws ConfigError with a message saying what is wrong. */
 export function loadConfig(env: ConfigEnv): EdgeConfig {
-  const vars: ConfigVar[] = [
-    "ROOM_CONFIG",
-    "LOGIN_PORT",
-    "ALLOW_GUESTS",
-    "MIN_MYTH2_APP_VERSION",
-    "MIN_MYTH2_BUILD",
-    "MIN_LEGACY_PATCH",
-    "TOKEN_GRACE_SECONDS",
-    "MAX_ROOM_CAPACITY",
-    "ROOM_HOST",
-  ];
   // Env does not change within an isolate in practice; skip re-parsing on every request.
-  const key = JSON.stringify(vars.map((v) => env[v] ?? null));
+  const key = JSON.stringify(CONFIG_VARS.map((v) => env[v] ?? null));
   if (cached?.key === key) return cached.config;
 
   const loginPort = intVar(env, "LOGIN_PORT", DEFAULT_LOGIN_PORT, 1, 65535);
@@ -147,6 +181,13 @@ export function loadConfig(env: ConfigEnv): EdgeConfig {
   }
   const config: EdgeConfig = {
     loginPort,
+    login: {
+      timeoutMs: intVar(env, "LOGIN_TIMEOUT_SECONDS", DEFAULT_LOGIN_TIMEOUT_SECONDS, 1, 3600) * 1000,
+      lingerMs: intVar(env, "LOGIN_LINGER_SECONDS", DEFAULT_LOGIN_LINGER_SECONDS, 1, 3600) * 1000,
+      maxFailures: intVar(env, "LOGIN_MAX_FAILURES", DEFAULT_LOGIN_MAX_FAILURES, 1, 1_000_000),
+      failureWindowMs:
+        intVar(env, "LOGIN_FAILURE_WINDOW_SECONDS", DEFAULT_LOGIN_FAILURE_WINDOW_SECONDS, 1, 86400) * 1000,
+    },
     allowGuests: boolVar(env, "ALLOW_GUESTS", true),
     minimumVersions: {
       myth2AppVersion: intVar(env, "MIN_MYTH2_APP_VERSION", 2180, 0, 0x7fffffff),
@@ -230,19 +271,6 @@ export function normalizeRooms(
 
 export function roomById(config: EdgeConfig, id: number): RoomConfig | undefined {
   return config.rooms.find((r) => r.id === id);
-}
-
-/** "a.b.c.d" (optionally ":port") → u32 in network order as a number, or null. */
-export function parseIPv4(address: string): number | null {
-  const m = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})(?::\d{1,5})?$/.exec(address.trim());
-  if (!m) return null;
-  let value = 0;
-  for (let i = 1; i <= 4; i++) {
-    const octet = Number(m[i]);
-    if (octet > 255) return null;
-    value = value * 256 + octet;
-  }
-  return value;
 }
 
 function blank(v: string | undefined): boolean {

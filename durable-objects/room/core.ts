@@ -1,0 +1,384 @@
+/**
+ * The room's rules (PROTOCOL.md §7.4-§8) as plain code over plain state: connections, their
+ * players, the games. It does no I/O of its own. What it decides goes out through a RoomOutbox
+ * (packets, closes, what to persist) and what it must ask goes through RoomServices (the
+ * directory, the configuration, the clock). The Durable Object shell (object.ts) supplies both
+ * and owns sockets, storage and hibernation; tests supply recording fakes.
+ *
+ * Messages are handled by the table in handlers/index.ts: one module per area.
+ */
+import type { EdgeConfig, RoomConfig } from "../../edge/config.ts";
+import type { RoomCountsById, RoomStatus, SessionUser } from "../../edge/contracts.ts";
+import { roomListPackets } from "../../edge/room-list.ts";
+import { dialectsOf, familyTraits } from "../../protocol/families.ts";
+import { decodeMessage, encodeGameList, encodePlayerList, ServerMessageCode, Verb } from "../../protocol/messages.ts";
+import { rgbToInt } from "../../protocol/structs/rgb-color.ts";
+import type { BridgeControl, EdgeControl } from "../../tunnel/control.ts";
+import { elapsedSeconds, type Game, gameEntry, gameListPacket, type ScoreReport, summarizeGame } from "./games.ts";
+import { handleBeforeLogin, handleMessage } from "./handlers/index.ts";
+import { blammed, blueMessage, serverMessage } from "./packets.ts";
+import { nickOf, playerEntry, playerListPacket, stateOf } from "./player.ts";
+import type { Connection, ConnId, PlayerConnection, PlayerState } from "./state.ts";
+
+/** Where the room's decisions go. Calls happen in order; the shell carries them out in that order. */
+export interface RoomOutbox {
+  send(to: ConnId, packet: Uint8Array): void;
+  /** The same bytes to several connections (encoded once). */
+  broadcast(to: readonly ConnId[], packet: Uint8Array): void;
+  control(to: ConnId, frame: EdgeControl): void;
+  /** Ends the connection after what was sent to it. */
+  close(conn: ConnId): void;
+  /** The connection's state changed: keep it where it survives hibernation. */
+  saveConnection(conn: Connection): void;
+  saveGame(game: Game): void;
+  deleteGame(hostId: number): void;
+  storeScore(report: ScoreReport): void;
+}
+
+/** What the room asks of the rest of the edge. Failures are the shell's to log; they never throw here. */
+export interface RoomServices {
+  /** Directory.redeem: the user a handoff token stands for, or null. */
+  redeem(token: Uint8Array): Promise<SessionUser | null>;
+  /** Directory.left: the user's connection to this room ended. */
+  left(userId: number): Promise<void>;
+  /** Directory.reportRoom: this room's counts. */
+  reportCounts(players: number, games: number): Promise<void>;
+  roomCounts(): Promise<RoomCountsById>;
+  edgeConfig(): EdgeConfig;
+  now(): number;
+}
+
+export class RoomCore {
+  private readonly connections = new Map<ConnId, Connection>();
+  private readonly games = new Map<number, Game>();
+  /** Cache: listed players in join order. */
+  private rosterCache: PlayerConnection[] | null = null;
+  /** Cache: connections that receive room traffic (listed, not deaf). */
+  private listenerCache: ConnId[] | null = null;
+  /** Connections that have been sent a room list since this instance started. */
+  private readonly hasRoomList = new Set<ConnId>();
+  private lastJoin = 0;
+  /** seconds_remaining of an unstarted game: the same for every family of one game. */
+  readonly unstartedSecondsRemaining: number;
+
+  constructor(
+    readonly config: RoomConfig,
+    connections: Iterable<Connection>,
+    games: Iterable<Game>,
+    readonly out: RoomOutbox,
+    readonly services: RoomServices,
+  ) {
+    for (const c of connections) if (!c.closed) this.connections.set(c.id, c);
+    for (const g of games) this.games.set(g.hostId, g);
+    this.unstartedSecondsRemaining = familyTraits(dialectsOf(config.game)[0] ?? "myth2").unstartedSecondsRemaining;
+  }
+
+  // ------------------------------------------------------------------ entry points (the shell calls these)
+
+  /** A new connection from the bridge; nothing is sent until its room_login. */
+  open(conn: Connection): void {
+    this.connections.set(conn.id, conn);
+    this.out.saveConnection(conn);
+  }
+
+  /** One whole raw packet from a connection. */
+  async receive(id: ConnId, packet: Uint8Array): Promise<void> {
+    const conn = this.connections.get(id);
+    if (!conn || conn.closed) return;
+    // Before room_login the family is unknown; the layouts a room accepts then do not depend on it.
+    const decoded = decodeMessage(packet, conn.player?.dialect ?? "myth2", "to-server");
+    if (!decoded.ok) return this.drop(conn, serverMessage(ServerMessageCode.SyntaxError, conn.player?.dialect ?? null));
+    if (!conn.player) return handleBeforeLogin(this, conn, decoded.value);
+    return handleMessage(this, conn as PlayerConnection, decoded.value, packet);
+  }
+
+  /** A control frame from the bridge for this connection. */
+  control(id: ConnId, frame: BridgeControl): void {
+    const conn = this.connections.get(id);
+    if (!conn || conn.closed) return;
+    if (frame.t === "encrypted") {
+      conn.encrypted = true;
+      this.out.saveConnection(conn);
+    }
+  }
+
+  /** The connection closed from the other side. */
+  async gone(id: ConnId): Promise<void> {
+    const conn = this.connections.get(id);
+    if (!conn || conn.closed) return;
+    this.forget(conn);
+    await this.afterLeave(conn.player, true);
+  }
+
+  /** A bug while handling one client's packet ends that client only. */
+  async failed(id: ConnId): Promise<void> {
+    const conn = this.connections.get(id);
+    if (conn && !conn.closed)
+      await this.drop(conn, serverMessage(ServerMessageCode.SyntaxError, conn.player?.dialect ?? null));
+  }
+
+  /** Ends a user's session here: 3 with `code` if given, else 21 with `reason`; then close. */
+  async kick(userId: number, reason: string, code?: ServerMessageCode): Promise<number> {
+    let kicked = 0;
+    for (const conn of [...this.connections.values()]) {
+      const player = conn.player;
+      if (!player || player.userId !== userId || conn.closed) continue;
+      const last = code === undefined ? blammed(reason) : serverMessage(code, player.dialect, reason || undefined);
+      await this.drop(conn, last);
+      kicked++;
+    }
+    return kicked;
+  }
+
+  /** Re-sends room_list (0) to every logged-in client, built for each kind of client. */
+  roomListChanged(): Promise<void> {
+    return this.sendRoomLists([...this.connections.values()]);
+  }
+
+  /** After an eviction, games whose host is gone must not linger. */
+  async dropOrphanGames(): Promise<void> {
+    const hosts = new Set<number>();
+    for (const c of this.connections.values()) if (c.player) hosts.add(c.player.userId);
+    const orphans = [...this.games.values()].filter((g) => !hosts.has(g.hostId));
+    if (orphans.length === 0) return;
+    for (const g of orphans) this.removeGame(g);
+    await this.reportCounts();
+  }
+
+  status(): RoomStatus {
+    const now = this.services.now();
+    const players = this.players()
+      .sort((a, b) => a.joinedAt - b.joinedAt)
+      .map((p) => ({
+        userId: p.userId,
+        nick: nickOf(p),
+        inGame: (stateOf(p) & 1) === 1,
+        guest: p.guest,
+        primaryColor: rgbToInt(p.playerData.primaryColor),
+        secondaryColor: rgbToInt(p.playerData.secondaryColor),
+      }));
+    const games = this.gameList().map((g) => {
+      const s = summarizeGame(g);
+      return {
+        name: s.name,
+        map: s.map,
+        scoring: s.scoring,
+        hostUserId: g.hostId,
+        players: s.players,
+        maxPlayers: s.maxPlayers,
+        elapsedSeconds: elapsedSeconds(g, now),
+      };
+    });
+    return { players, games, instanceStartedAt: 0 };
+  }
+
+  // ------------------------------------------------------------------ what handlers use
+
+  /** Room traffic to one client; deaf clients get none (GoS queues nothing for them). */
+  reply(conn: PlayerConnection, packet: Uint8Array): void {
+    if (!conn.player.deaf) this.out.send(conn.id, packet);
+  }
+
+  /** The same bytes to every listening client (one encode per broadcast). */
+  broadcast(packet: Uint8Array, except?: ConnId): void {
+    const to = except === undefined ? this.listeners() : this.listeners().filter((id) => id !== except);
+    if (to.length > 0) this.out.broadcast(to, packet);
+  }
+
+  /**
+   * Says a last word to one connection (if any), closes it and removes its player from the
+   * room. `directoryLeft` false when the same user stays in this room on another connection.
+   */
+  async drop(conn: Connection, last: Uint8Array | null, directoryLeft = true): Promise<void> {
+    if (conn.closed) return;
+    this.forget(conn);
+    if (last) this.out.send(conn.id, last);
+    this.out.close(conn.id);
+    await this.afterLeave(conn.player, directoryLeft);
+  }
+
+  /** The connection's state changed: keep it. */
+  save(conn: Connection): void {
+    this.out.saveConnection(conn);
+  }
+
+  /** Who is listed or listening changed (a join, `listed` or `deaf` flipped): rebuild the caches. */
+  invalidate(): void {
+    this.rosterCache = null;
+    this.listenerCache = null;
+  }
+
+  /** A join order later than every player's so far (and strictly increasing). */
+  nextJoinOrder(): number {
+    let max = 0;
+    for (const c of this.connections.values()) if (c.player && c.player.joinedAt > max) max = c.player.joinedAt;
+    this.lastJoin = Math.max(this.services.now(), this.lastJoin + 1, max + 1);
+    return this.lastJoin;
+  }
+
+  isOpen(conn: Connection): boolean {
+    return !conn.closed && this.connections.has(conn.id);
+  }
+
+  /** Other open connections of a user (a second login kicks the first). */
+  otherConnectionsOf(userId: number, except: Connection): PlayerConnection[] {
+    const out: PlayerConnection[] = [];
+    for (const c of this.connections.values()) {
+      if (c !== except && c.player?.userId === userId && !c.closed) out.push(c as PlayerConnection);
+    }
+    return out;
+  }
+
+  findPlayer(userId: number): PlayerConnection | undefined {
+    for (const c of this.connections.values()) if (c.player?.userId === userId) return c as PlayerConnection;
+    return undefined;
+  }
+
+  playerCount(): number {
+    let n = 0;
+    for (const c of this.connections.values()) if (c.player) n++;
+    return n;
+  }
+
+  nickOfUser(userId: number): string {
+    const found = this.findPlayer(userId);
+    return found ? nickOf(found.player) : String(userId);
+  }
+
+  sendJoinMessages(conn: Connection): void {
+    for (const line of this.config.joinMessages.flatMap((m) => m.split("\n"))) {
+      if (line.length > 0) this.out.send(conn.id, blueMessage(line));
+    }
+  }
+
+  /**
+   * 1 (all players, add) and 2 (all games, add), split so no packet passes 8096 bytes. An empty
+   * list is not sent at all, as GoS does (send_full_room_update_to_client).
+   */
+  sendFullUpdate(conn: Connection): void {
+    const now = this.services.now();
+    const roster = this.roster();
+    if (roster.length > 0) {
+      for (const p of encodePlayerList(roster.map((c) => playerEntry(c.player, Verb.Add)))) this.out.send(conn.id, p);
+    }
+    const games = this.gameList();
+    if (games.length > 0) {
+      const entries = games.map((g) => gameEntry(g, Verb.Add, now, this.unstartedSecondsRemaining));
+      for (const p of encodeGameList(entries)) this.out.send(conn.id, p);
+    }
+  }
+
+  /** After a login: the directory re-sends lists only when counts changed; the newcomer needs one anyway. */
+  async ensureRoomList(conn: Connection): Promise<void> {
+    if (!this.hasRoomList.has(conn.id)) await this.sendRoomLists([conn]);
+  }
+
+  async reportCounts(): Promise<void> {
+    await this.services.reportCounts(this.playerCount(), this.games.size);
+  }
+
+  // ------------------------------------------------------------------ games
+
+  gameList(): Game[] {
+    return [...this.games.values()];
+  }
+
+  gameOf(hostId: number): Game | undefined {
+    return this.games.get(hostId);
+  }
+
+  addGame(game: Game): void {
+    this.games.set(game.hostId, game);
+    this.out.saveGame(game);
+    this.broadcastGame(game, Verb.Add);
+  }
+
+  /** The game changed: store it; `announce` sends the change to the room. */
+  updateGame(game: Game, announce: boolean): void {
+    this.out.saveGame(game);
+    if (announce) this.broadcastGame(game, Verb.Change);
+  }
+
+  /** Removes a host's game, telling the room; `report` also updates the directory's counts. */
+  async removeGameOf(hostId: number, report: boolean): Promise<void> {
+    const game = this.games.get(hostId);
+    if (!game) return;
+    this.removeGame(game);
+    if (report) await this.reportCounts();
+  }
+
+  // ------------------------------------------------------------------ internals
+
+  private removeGame(game: Game): void {
+    this.games.delete(game.hostId);
+    this.out.deleteGame(game.hostId);
+    this.broadcastGame(game, Verb.Delete);
+  }
+
+  private broadcastGame(game: Game, verb: Verb): void {
+    this.broadcast(gameListPacket(game, verb, this.services.now(), this.unstartedSecondsRemaining));
+  }
+
+  /** Marks the connection closed (in storage too) and drops it from every cache. */
+  private forget(conn: Connection): void {
+    conn.closed = true;
+    this.out.saveConnection(conn);
+    this.connections.delete(conn.id);
+    this.hasRoomList.delete(conn.id);
+    this.invalidate();
+  }
+
+  private async afterLeave(player: PlayerState | undefined, notifyDirectory: boolean): Promise<void> {
+    if (!player) return;
+    await this.removeGameOf(player.userId, false);
+    if (player.listed) this.broadcast(playerListPacket(player, Verb.Delete));
+    if (notifyDirectory) await this.services.left(player.userId);
+    await this.reportCounts();
+  }
+
+  private async sendRoomLists(targets: Connection[]): Promise<void> {
+    const counts = await this.services.roomCounts();
+    const config = this.services.edgeConfig();
+    const built = new Map<string, Uint8Array[]>();
+    for (const conn of targets) {
+      const player = conn.player;
+      if (!player || player.deaf || conn.closed) continue;
+      const key = `${player.dialect}|${player.guest}|${conn.localAddress}`;
+      let packets = built.get(key);
+      if (!packets) {
+        packets = roomListPackets(config, counts, {
+          dialect: player.dialect,
+          guest: player.guest,
+          localAddress: conn.localAddress,
+        });
+        built.set(key, packets);
+      }
+      for (const p of packets) this.out.send(conn.id, p);
+      this.hasRoomList.add(conn.id);
+    }
+  }
+
+  private players(): PlayerState[] {
+    const out: PlayerState[] = [];
+    for (const c of this.connections.values()) if (c.player) out.push(c.player);
+    return out;
+  }
+
+  /** Listed players in join order. */
+  private roster(): PlayerConnection[] {
+    if (this.rosterCache) return this.rosterCache;
+    const list: PlayerConnection[] = [];
+    for (const c of this.connections.values()) if (c.player?.listed) list.push(c as PlayerConnection);
+    list.sort((a, b) => a.player.joinedAt - b.player.joinedAt);
+    this.rosterCache = list;
+    return list;
+  }
+
+  private listeners(): ConnId[] {
+    if (this.listenerCache) return this.listenerCache;
+    this.listenerCache = this.roster()
+      .filter((c) => !c.player.deaf)
+      .map((c) => c.id);
+    return this.listenerCache;
+  }
+}

@@ -1,0 +1,95 @@
+/**
+ * The room's games and score reports in its SQLite storage, so they survive hibernation and
+ * eviction. The shell loads them into the room core at wake and writes what the core changes.
+ */
+import type { Game, ScoreReport } from "./games.ts";
+
+interface GameRow extends Record<string, SqlStorageValue> {
+  host_id: number;
+  host: number;
+  port: number;
+  order_id: number;
+  data: ArrayBuffer;
+  created_at: number;
+  started_at: number | null;
+  time_limit: number;
+  players: string;
+}
+
+/** Score reports kept per room until results move to D1. */
+const MAX_SCORE_REPORTS = 1000;
+
+export class GameTable {
+  constructor(private readonly sql: SqlStorage) {
+    sql.exec(`CREATE TABLE IF NOT EXISTS games (
+      host_id INTEGER PRIMARY KEY, host INTEGER NOT NULL, port INTEGER NOT NULL, order_id INTEGER NOT NULL,
+      data BLOB NOT NULL, created_at INTEGER NOT NULL, started_at INTEGER, time_limit INTEGER NOT NULL,
+      players TEXT NOT NULL DEFAULT '[]')`);
+    sql.exec(`CREATE TABLE IF NOT EXISTS scores (
+      id INTEGER PRIMARY KEY AUTOINCREMENT, game_id INTEGER NOT NULL, reporter_id INTEGER NOT NULL,
+      host_id INTEGER, report BLOB NOT NULL, players TEXT NOT NULL, started_at INTEGER, reported_at INTEGER NOT NULL)`);
+  }
+
+  all(): Game[] {
+    return this.sql
+      .exec<GameRow>("SELECT * FROM games ORDER BY created_at, host_id")
+      .toArray()
+      .map((row) => ({
+        hostId: row.host_id,
+        host: row.host,
+        port: row.port,
+        order: row.order_id,
+        data: new Uint8Array(row.data),
+        createdAt: row.created_at,
+        startedAt: row.started_at,
+        timeLimit: row.time_limit,
+        players: parseIds(row.players),
+      }));
+  }
+
+  save(game: Game): void {
+    this.sql.exec(
+      `INSERT INTO games (host_id, host, port, order_id, data, created_at, started_at, time_limit, players)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (host_id) DO UPDATE SET host = excluded.host, port = excluded.port,
+       order_id = excluded.order_id, data = excluded.data, started_at = excluded.started_at,
+       time_limit = excluded.time_limit, players = excluded.players`,
+      game.hostId,
+      game.host,
+      game.port,
+      game.order,
+      game.data,
+      game.createdAt,
+      game.startedAt,
+      game.timeLimit,
+      JSON.stringify(game.players),
+    );
+  }
+
+  delete(hostId: number): void {
+    this.sql.exec("DELETE FROM games WHERE host_id = ?", hostId);
+  }
+
+  storeScore(s: ScoreReport): void {
+    this.sql.exec(
+      "INSERT INTO scores (game_id, reporter_id, host_id, report, players, started_at, reported_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+      s.gameId,
+      s.reporterId,
+      s.game?.hostId ?? null,
+      s.report,
+      JSON.stringify(s.game?.players ?? []),
+      s.game?.startedAt ?? null,
+      s.at,
+    );
+    // Keep the table from growing without bound until results move to D1.
+    this.sql.exec("DELETE FROM scores WHERE id <= (SELECT MAX(id) FROM scores) - ?", MAX_SCORE_REPORTS);
+  }
+}
+
+function parseIds(json: string): number[] {
+  try {
+    const v: unknown = JSON.parse(json);
+    return Array.isArray(v) ? v.filter((x): x is number => typeof x === "number") : [];
+  } catch {
+    return [];
+  }
+}

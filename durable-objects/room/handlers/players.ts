@@ -1,0 +1,43 @@
+/** A player's own state: set_player_data (103), set_player_mode (107), request_full_update (110). */
+import { familyTraits } from "../../../protocol/families.ts";
+import type { MessageOf, PlayerData } from "../../../protocol/messages.ts";
+import { Verb } from "../../../protocol/messages.ts";
+import type { RoomCore } from "../core.ts";
+import { ownPlayerDataPacket, playerListPacket } from "../player.ts";
+import type { PlayerConnection } from "../state.ts";
+import type { Handler } from "./handler.ts";
+
+export function applyPlayerData(room: RoomCore, conn: PlayerConnection, data: PlayerData): void {
+  const player = conn.player;
+  if (!player.listed) {
+    // Bungie: the first set_player_data brings the newcomer into the lists (§7.4).
+    player.playerData = data;
+    player.listed = true;
+    room.save(conn);
+    room.invalidate();
+    room.broadcast(playerListPacket(player, Verb.Add), conn.id);
+    room.sendFullUpdate(conn);
+    room.out.send(conn.id, ownPlayerDataPacket(player));
+    return;
+  }
+  // GoS takes only the in-game state and keeps the login-time data (no spoofing in the room);
+  // Bungie and A1S store the whole block.
+  player.playerData = familyTraits(player.dialect).roomPlayerDataStateOnly
+    ? { ...player.playerData, state: data.state }
+    : data;
+  room.save(conn);
+  room.broadcast(playerListPacket(player, Verb.Change));
+}
+
+export const setPlayerData: Handler<MessageOf<103>> = (room, conn, msg) => applyPlayerData(room, conn, msg.player);
+
+/** Deaf clients get no room traffic; the codec already refused modes other than 0 and 1 (GoS and Bungie drop the client). */
+export const setPlayerMode: Handler<MessageOf<107>> = (room, conn, msg) => {
+  conn.player.deaf = msg.mode === 1;
+  room.save(conn);
+  room.invalidate();
+};
+
+export const requestFullUpdate: Handler<MessageOf<110>> = (room, conn) => {
+  if (!conn.player.deaf) room.sendFullUpdate(conn);
+};

@@ -1,0 +1,52 @@
+/**
+ * The Durable Objects of the edge, each reached through the typed stub the generated Env gives
+ * (DurableObjectStub<T>), built here and nowhere else; one function names each object.
+ */
+
+/** One Room object per configured room. */
+export function roomObjectName(roomId: number): string {
+  return `room:${roomId}`;
+}
+
+export function roomStub(env: Env, roomId: number) {
+  return env.ROOMS.get(env.ROOMS.idFromName(roomObjectName(roomId)));
+}
+
+/** Which configured room a tunnel request is for (Worker → Room object). */
+export const ROOM_ID_HEADER = "X-Room-Id";
+
+/** The bridge's tunnel upgrade as the Room object gets it: the bridge's headers plus the room id. */
+export function roomTunnelRequest(request: Request, roomId: number): Request {
+  const headers = new Headers(request.headers);
+  headers.set(ROOM_ID_HEADER, String(roomId));
+  return new Request(request.url, { method: "GET", headers });
+}
+
+/** The one global Directory: who is online where, handoff tokens, room counts. */
+export const DIRECTORY_OBJECT_NAME = "global";
+
+export function directoryStub(env: Env) {
+  return env.DIRECTORY.get(env.DIRECTORY.idFromName(DIRECTORY_OBJECT_NAME));
+}
+
+/** One LoginLimiter per client IPv4 address. */
+export function loginLimiterObjectName(clientAddress: string): string {
+  return `ip:${clientAddress.split(":")[0] || "unknown"}`;
+}
+
+export function loginLimiterStub(env: Env, clientAddress: string) {
+  return env.LOGIN_LIMITER.get(env.LOGIN_LIMITER.idFromName(loginLimiterObjectName(clientAddress)));
+}
+
+/**
+ * Runs an RPC on another object and logs instead of throwing: a room that is down must not
+ * break the directory's fan-out or a status page.
+ */
+export async function tryCall<T>(what: string, call: () => Promise<T>): Promise<T | undefined> {
+  try {
+    return await call();
+  } catch (e) {
+    console.warn(`${what} failed: ${(e as Error).message}`);
+    return undefined;
+  }
+}

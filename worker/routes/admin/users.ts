@@ -1,0 +1,76 @@
+/** /admin/users: accounts. Every change writes an audit_log row in the same D1 batch as the change. */
+import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
+import { createAccount, getAccount } from "../../accounts.ts";
+import type { AppEnv } from "../../context.ts";
+import { httpError, validationHook } from "../../errors.ts";
+import { errors, IdParam } from "./schemas.ts";
+
+const NewUser = z
+  .object({
+    username: z.string().openapi({ example: "alice" }),
+    password: z.string().openapi({ example: "secret" }),
+    nick: z.string().optional(),
+    team: z.string().optional(),
+  })
+  .openapi("NewUser");
+
+const Created = z.object({ id: z.number().int(), username: z.string() }).openapi("CreatedUser");
+
+const User = z
+  .object({
+    id: z.number().int(),
+    username: z.string(),
+    displayName: z.string(),
+    nick: z.string(),
+    team: z.string(),
+    primaryColor: z.number().int(),
+    secondaryColor: z.number().int(),
+    coatOfArms: z.number().int(),
+    adminLevel: z.number().int(),
+    bannedUntil: z.number().int().nullable(),
+    bannedReason: z.string().nullable(),
+    hasPlayerData: z.boolean(),
+  })
+  .openapi("User");
+
+export const users = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
+
+users.openapi(
+  createRoute({
+    method: "post",
+    path: "/users",
+    summary: "Create an account",
+    request: { body: { required: true, content: { "application/json": { schema: NewUser } } } },
+    responses: {
+      201: { description: "Created", content: { "application/json": { schema: Created } } },
+      ...errors(400, 401, 409),
+    },
+  }),
+  async (c) => {
+    const input = c.req.valid("json");
+    const result = await createAccount(c.env.DB, input, {
+      audit: { actor: "admin-token", action: "user.create", detail: { username: input.username } },
+    });
+    if (!result.ok) httpError(result.reason === "duplicate" ? 409 : 400, result.message, { reason: result.reason });
+    return c.json({ id: result.account.id, username: result.account.username }, 201);
+  },
+);
+
+users.openapi(
+  createRoute({
+    method: "get",
+    path: "/users/{id}",
+    summary: "One account",
+    request: { params: IdParam },
+    responses: {
+      200: { description: "The account", content: { "application/json": { schema: User } } },
+      ...errors(400, 401, 404),
+    },
+  }),
+  async (c) => {
+    const account = await getAccount(c.env.DB, c.req.valid("param").id);
+    if (!account) httpError(404, "no such user");
+    const { playerData, ...rest } = account;
+    return c.json({ ...rest, hasPlayerData: playerData !== null }, 200);
+  },
+);
