@@ -1,15 +1,14 @@
 import type { Socket } from "node:net";
-import WebSocket from "ws";
 import { createKeyPair, deriveSessionKey, SessionCipher } from "../protocol/cipher.ts";
+import type { KeepalivePolicy } from "../protocol/families.ts";
 import { encodePacket, HEADER_SIZE, packetTypeOf } from "../protocol/header.ts";
 import { MessageType } from "../protocol/message-types.ts";
 import { PacketSplitter } from "../protocol/splitter.ts";
 import { TunnelClose } from "../tunnel/close-codes.ts";
-import { ENCRYPTED, encodeControl, parseEdgeControl } from "../tunnel/control.ts";
-import { frameOfPacket, packetOfFrame } from "../tunnel/frames.ts";
 import type { BridgeConfig } from "./config.ts";
 import { KeepaliveTimer } from "./keepalive.ts";
 import { PacketRateLimit } from "./rate-limit.ts";
+import type { MuxClient, TunnelMux } from "./tunnel-mux.ts";
 
 /** Counters the server aggregates; a connection only ever adds to them. */
 export interface ConnectionCounters {
@@ -23,8 +22,6 @@ export interface ConnectionCounters {
   rateLimited: number;
 }
 
-const ENCRYPTED_FRAME = encodeControl(ENCRYPTED);
-
 const KEEPALIVE_PACKET = encodePacket(MessageType.Keepalive, new Uint8Array());
 
 type CipherState =
@@ -33,34 +30,34 @@ type CipherState =
   | { readonly phase: "encrypted"; readonly cipher: SessionCipher };
 
 /**
- * One legacy TCP connection and its tunnel WebSocket. It frames, encrypts and decrypts; it
- * never looks inside payloads other than the 203 session key.
+ * One legacy TCP connection, riding on its target's multiplexed tunnel (tunnel-mux.ts). It
+ * frames, encrypts and decrypts; it never looks inside payloads other than the 203 session key.
  */
-export class BridgeConnection {
-  /** Resolves once both the TCP socket and the WebSocket are closed. */
+export class BridgeConnection implements MuxClient {
+  /** Resolves once the TCP socket is closed (the edge has been told). */
   readonly closed: Promise<void>;
   private readonly splitter: PacketSplitter;
-  private readonly ws: WebSocket;
+  private readonly conn: number;
   private cipherState: CipherState = { phase: "first" };
-  /** Frames for the edge that arrived before the tunnel opened. */
-  private pending: (Uint8Array | string)[] = [];
-  private pendingBytes = 0;
   /** Set once the session is being torn down: no more packets either way. */
   private ending = false;
   private clientEnding = false;
+  /** The edge knows this connection is over (it ended it, or was told). */
+  private edgeDone = false;
   /** Writes to the client are corked until the end of the current tick. */
   private corked = false;
-  private closeOnOpen: { code: number; reason: string } | undefined;
   /** Set once the edge hands keepalives to the bridge (after room login). */
-  private keepalive: KeepaliveTimer | undefined;
+  private keepaliveTimer: KeepaliveTimer | undefined;
   private readonly rateLimit: PacketRateLimit;
   /** True while reading is paused for the rate limit (the tunnel must not resume it early). */
   private throttled = false;
+  /** True while reading is paused because the tunnel is backed up. */
+  private waitingForTunnel = false;
 
   constructor(
     private readonly socket: Socket,
-    tunnelUrl: string,
-    headers: Record<string, string>,
+    private readonly tunnel: TunnelMux,
+    addresses: { client: string; local: string },
     private readonly config: BridgeConfig,
     private readonly counters: ConnectionCounters,
   ) {
@@ -68,40 +65,60 @@ export class BridgeConnection {
     this.rateLimit = new PacketRateLimit(config.maxPacketsPerSecond, config.packetBurst);
     socket.setNoDelay(true);
     socket.setTimeout(config.idleTimeoutMs);
+    this.conn = tunnel.open(this, addresses.client, addresses.local);
 
-    this.ws = new WebSocket(tunnelUrl, {
-      headers,
-      handshakeTimeout: config.tunnelConnectTimeoutMs,
-      perMessageDeflate: false,
-      // The edge sends single packets; anything huge is a bug, not a reason to buffer it.
-      maxPayload: 1024 * 1024,
-    });
-
-    const socketClosed = new Promise<void>((resolve) => socket.once("close", () => resolve()));
-    const wsClosed = new Promise<void>((resolve) => this.ws.once("close", () => resolve()));
-    this.closed = Promise.all([socketClosed, wsClosed]).then(() => undefined);
-
+    this.closed = new Promise<void>((resolve) => socket.once("close", () => resolve()));
     socket.on("data", (chunk: Buffer) => this.onClientData(chunk));
     socket.on("timeout", () => this.shutdown(TunnelClose.idle, "idle timeout"));
     socket.on("error", () => {}); // a reset client; "close" follows
     socket.on("close", () => this.onClientClosed());
-
-    this.ws.on("open", () => this.onTunnelOpen());
-    this.ws.on("message", (data, isBinary) => this.onEdgeMessage(data, isBinary));
-    this.ws.on("error", () => {}); // refused or broken tunnel (e.g. 401); "close" follows
-    this.ws.on("close", () => this.endClient());
   }
 
   /** Ends the session from the bridge's side (shutdown, idle, protocol error, slow client). */
   shutdown(code: number, reason: string): void {
-    this.closeTunnel(code, reason);
+    this.tellEdge(code, reason);
     this.endClient();
   }
+
+  // ------------------------------------------------------------------ from the tunnel (MuxClient)
+
+  deliver(packet: Uint8Array): void {
+    if (this.ending || packet.byteLength < HEADER_SIZE) return;
+    const state = this.cipherState;
+    this.writeToClient(state.phase === "encrypted" ? state.cipher.encryptPacket(packet) : packet);
+  }
+
+  keepalive(policy: KeepalivePolicy): void {
+    if (this.ending) return;
+    this.keepaliveTimer?.stop();
+    this.keepaliveTimer = new KeepaliveTimer(
+      policy,
+      () => this.sendKeepalive(),
+      () => this.shutdown(TunnelClose.keepaliveTimeout, "no answer to keepalives"),
+    );
+  }
+
+  edgeClosed(): void {
+    this.edgeDone = true;
+    this.endClient();
+  }
+
+  tunnelLost(): void {
+    this.edgeDone = true;
+    this.endClient();
+  }
+
+  tunnelDrained(): void {
+    this.waitingForTunnel = false;
+    this.resumeIfDrained();
+  }
+
+  // ------------------------------------------------------------------ from the client
 
   private onClientData(chunk: Buffer): void {
     this.counters.bytesIn += chunk.byteLength;
     if (this.ending) return;
-    this.keepalive?.heard();
+    this.keepaliveTimer?.heard();
     const split = this.splitter.push(chunk);
     if (!split.ok) {
       this.protocolError(split.error.message);
@@ -109,6 +126,11 @@ export class BridgeConnection {
     }
     for (const raw of split.value) {
       if (!this.onClientPacket(raw)) return;
+    }
+    if (this.tunnel.congested(this) && !this.waitingForTunnel) {
+      this.counters.tunnelPauses++;
+      this.waitingForTunnel = true;
+      this.socket.pause();
     }
     const waitMs = split.value.length > 0 ? this.rateLimit.take(split.value.length) : 0;
     if (waitMs > 0 && !this.throttled) this.throttle(waitMs);
@@ -135,14 +157,14 @@ export class BridgeConnection {
       return this.protocolError("session key after the first packet");
     }
     // Keepalive replies only matter to the bridge's timer; forwarding them would wake the room.
-    if (type === MessageType.Keepalive && this.keepalive) return true;
+    if (type === MessageType.Keepalive && this.keepaliveTimer) return true;
     let plain = raw;
     if (state.phase === "encrypted") {
       const decrypted = state.cipher.decryptPacket(raw);
       if (!decrypted.ok) return this.protocolError(decrypted.error.message);
       plain = decrypted.value;
     }
-    this.sendToEdge(frameOfPacket(plain));
+    this.tunnel.packet(this.conn, plain);
     return true;
   }
 
@@ -157,67 +179,16 @@ export class BridgeConnection {
     if (!sessionKey.ok) return this.protocolError(sessionKey.error.message);
     this.writeToClient(encodePacket(MessageType.SessionKey, keys.publicKey));
     this.cipherState = { phase: "encrypted", cipher: new SessionCipher(sessionKey.value) };
-    this.sendToEdge(ENCRYPTED_FRAME);
+    this.tunnel.encrypted(this.conn);
     return !this.ending;
   }
 
-  private sendToEdge(frame: Uint8Array | string): void {
-    if (this.ws.readyState === WebSocket.CONNECTING) {
-      this.pending.push(frame);
-      this.pendingBytes += typeof frame === "string" ? frame.length : frame.byteLength;
-      // Stop reading until the tunnel opens; memory stays bounded by one TCP chunk past the mark.
-      if (this.pendingBytes > this.config.tunnelHighWaterMark) this.socket.pause();
-      return;
-    }
-    if (this.ws.readyState !== WebSocket.OPEN) return;
-    this.ws.send(frame, () => this.resumeIfDrained());
-    if (this.ws.bufferedAmount > this.config.tunnelHighWaterMark && !this.socket.isPaused()) {
-      this.counters.tunnelPauses++;
-      this.socket.pause();
-    }
-  }
-
   private resumeIfDrained(): void {
-    if (this.ending || this.throttled || !this.socket.isPaused()) return;
-    if (this.ws.readyState === WebSocket.OPEN && this.ws.bufferedAmount <= this.config.tunnelHighWaterMark) {
-      this.socket.resume();
-    }
+    if (this.ending || this.throttled || this.waitingForTunnel || !this.socket.isPaused()) return;
+    this.socket.resume();
   }
 
-  private onTunnelOpen(): void {
-    const queued = this.pending;
-    this.pending = [];
-    this.pendingBytes = 0;
-    for (const frame of queued) this.sendToEdge(frame);
-    // The session ended while the tunnel was opening: deliver what the client sent, then close.
-    if (this.closeOnOpen) this.ws.close(this.closeOnOpen.code, this.closeOnOpen.reason);
-    else this.resumeIfDrained();
-  }
-
-  private onEdgeMessage(data: WebSocket.RawData, isBinary: boolean): void {
-    if (this.ending) return;
-    if (!isBinary) {
-      this.onEdgeControl(toBytes(data));
-      return;
-    }
-    const packet = packetOfFrame(toBytes(data));
-    if (!packet.ok) return; // not a packet; the edge only sends whole packets
-    const raw = packet.value;
-    const state = this.cipherState;
-    this.writeToClient(state.phase === "encrypted" ? state.cipher.encryptPacket(raw) : raw);
-  }
-
-  /** The only edge → bridge control frame is the keepalive hand-over; others are ignored. */
-  private onEdgeControl(bytes: Uint8Array): void {
-    const policy = parseEdgeControl(new TextDecoder().decode(bytes));
-    if (policy?.t !== "keepalive") return;
-    this.keepalive?.stop();
-    this.keepalive = new KeepaliveTimer(
-      policy,
-      () => this.sendKeepalive(),
-      () => this.shutdown(TunnelClose.keepaliveTimeout, "no answer to keepalives"),
-    );
-  }
+  // ------------------------------------------------------------------ to the client
 
   private sendKeepalive(): void {
     const state = this.cipherState;
@@ -245,10 +216,12 @@ export class BridgeConnection {
     if (this.socket.writableLength > this.config.maxOutboundQueueBytes) {
       // The client is not reading: drop it rather than buffer without bound.
       this.counters.droppedSlowClients++;
-      this.closeTunnel(TunnelClose.slowClient, "client too slow");
+      this.tellEdge(TunnelClose.slowClient, "client too slow");
       this.socket.destroy();
     }
   }
+
+  // ------------------------------------------------------------------ endings
 
   private protocolError(reason: string): false {
     this.counters.protocolErrors++;
@@ -258,22 +231,21 @@ export class BridgeConnection {
 
   private onClientClosed(): void {
     this.ending = true;
-    this.keepalive?.stop();
-    this.closeTunnel(TunnelClose.normal, "client closed");
+    this.keepaliveTimer?.stop();
+    this.tellEdge(TunnelClose.normal, "client closed");
   }
 
-  private closeTunnel(code: number, reason: string): void {
+  private tellEdge(code: number, reason: string): void {
     this.ending = true;
-    if (this.ws.readyState === WebSocket.OPEN) this.ws.close(code, reason);
-    // Closing a connecting socket would abort the handshake and leave the edge guessing (1006):
-    // finish opening, then close with the real reason. The handshake timeout still bounds this.
-    else if (this.ws.readyState === WebSocket.CONNECTING) this.closeOnOpen ??= { code, reason };
+    if (this.edgeDone) return;
+    this.edgeDone = true;
+    this.tunnel.close(this.conn, code, reason);
   }
 
   /** Writes what is already queued, then closes; a peer that never reads is destroyed later. */
   private endClient(): void {
     this.ending = true;
-    this.keepalive?.stop();
+    this.keepaliveTimer?.stop();
     if (this.clientEnding || this.socket.destroyed) return;
     this.clientEnding = true;
     this.socket.resume(); // keep draining input so a half-open client can finish closing
@@ -282,10 +254,4 @@ export class BridgeConnection {
     linger.unref();
     this.socket.once("close", () => clearTimeout(linger));
   }
-}
-
-function toBytes(data: WebSocket.RawData): Uint8Array {
-  if (Array.isArray(data)) return Buffer.concat(data);
-  if (data instanceof ArrayBuffer) return new Uint8Array(data);
-  return data;
 }

@@ -1,16 +1,13 @@
+import { randomBytes } from "node:crypto";
 import { createServer, isIPv4, type Server, type Socket } from "node:net";
 import { TunnelClose } from "../tunnel/close-codes.ts";
-import {
-  CLIENT_ADDRESS_HEADER,
-  LOCAL_ADDRESS_HEADER,
-  parseTunnelConfig,
-  type TunnelConfig,
-  TunnelPath,
-} from "../tunnel/http.ts";
+import { BRIDGE_ID_HEADER, parseTunnelConfig, type TunnelConfig, TunnelPath } from "../tunnel/http.ts";
+import { TUNNEL_VERSION } from "../tunnel/mux.ts";
 import { type BridgeConfig, type BridgeOptions, listenPorts, resolveConfig } from "./config.ts";
 import { BridgeConnection, type ConnectionCounters } from "./connection.ts";
+import { type TunnelCounters, TunnelMux } from "./tunnel-mux.ts";
 
-export interface BridgeStats extends ConnectionCounters {
+export interface BridgeStats extends ConnectionCounters, TunnelCounters {
   /** Open client connections. */
   connections: number;
   /** Open client connections by the local port they came in on. */
@@ -19,6 +16,8 @@ export interface BridgeStats extends ConnectionCounters {
 }
 
 export interface Bridge {
+  /** Names this bridge's tunnels at the edge (random per start). */
+  readonly id: string;
   readonly loginPort: number;
   /** roomId → the port the bridge listens on for that room. */
   readonly roomPorts: Map<number, number>;
@@ -35,13 +34,38 @@ export async function startBridge(options: BridgeOptions): Promise<Bridge> {
   const edgeConfig = await fetchEdgeConfig(config);
   const ports = listenPorts(config, edgeConfig);
 
-  const counters: ConnectionCounters = {
+  const counters: ConnectionCounters & TunnelCounters = {
     droppedSlowClients: 0,
     protocolErrors: 0,
     bytesIn: 0,
     bytesOut: 0,
     tunnelPauses: 0,
     rateLimited: 0,
+    tunnelFramesOut: 0,
+    tunnelBytesOut: 0,
+    tunnelFramesIn: 0,
+    tunnelBytesIn: 0,
+    tunnelsOpened: 0,
+    tunnelsLost: 0,
+  };
+  const id = randomBytes(12).toString("base64url");
+  // One multiplexed tunnel per target (tunnel/mux.ts), opened with its first client.
+  const tunnels = new Map<string, TunnelMux>();
+  const tunnelFor = (path: string) => {
+    let mux = tunnels.get(path);
+    if (!mux) {
+      mux = new TunnelMux(
+        {
+          url: tunnelUrl(config.edgeUrl, path),
+          headers: { Authorization: `Bearer ${config.bridgeToken}`, [BRIDGE_ID_HEADER]: id },
+          connectTimeoutMs: config.tunnelConnectTimeoutMs,
+          highWaterMark: config.tunnelHighWaterMark,
+        },
+        counters,
+      );
+      tunnels.set(path, mux);
+    }
+    return mux;
   };
   let rejectedByIpCap = 0;
   const connections = new Set<BridgeConnection>();
@@ -61,11 +85,10 @@ export async function startBridge(options: BridgeOptions): Promise<Bridge> {
     perPort.set(port, (perPort.get(port) ?? 0) + 1);
     const connection = new BridgeConnection(
       socket,
-      tunnelUrl(config.edgeUrl, path),
+      tunnelFor(path),
       {
-        Authorization: `Bearer ${config.bridgeToken}`,
-        [CLIENT_ADDRESS_HEADER]: `${client}:${socket.remotePort}`,
-        [LOCAL_ADDRESS_HEADER]: `${ipv4(socket.localAddress) ?? config.host}:${socket.localPort ?? port}`,
+        client: `${client}:${socket.remotePort}`,
+        local: `${ipv4(socket.localAddress) ?? config.host}:${socket.localPort ?? port}`,
       },
       config,
       counters,
@@ -81,17 +104,18 @@ export async function startBridge(options: BridgeOptions): Promise<Bridge> {
   try {
     const loginServer = await listen(config.host, ports.loginPort, servers);
     const loginPort = boundPort(loginServer);
-    loginServer.on("connection", (socket) => accept(socket, TunnelPath.login, loginPort));
+    loginServer.on("connection", (socket) => accept(socket, TunnelPath.muxLogin, loginPort));
     const roomPorts = new Map<number, number>();
     for (const room of ports.rooms) {
       const server = await listen(config.host, room.port, servers);
       const port = boundPort(server);
-      server.on("connection", (socket) => accept(socket, TunnelPath.room(room.id), port));
+      server.on("connection", (socket) => accept(socket, TunnelPath.muxRoom(room.id), port));
       roomPorts.set(room.id, port);
     }
 
     let closing: Promise<void> | undefined;
     return {
+      id,
       loginPort,
       roomPorts,
       edgeConfig,
@@ -106,6 +130,7 @@ export async function startBridge(options: BridgeOptions): Promise<Bridge> {
           const stopped = Promise.all(servers.map(closeServer));
           for (const connection of connections) connection.shutdown(TunnelClose.bridgeShutdown, "bridge shutting down");
           await Promise.all([...connections].map((c) => c.closed));
+          for (const mux of tunnels.values()) mux.shutdown();
           await stopped;
         })();
         return closing;
@@ -126,6 +151,11 @@ async function fetchEdgeConfig(config: BridgeConfig): Promise<TunnelConfig> {
   if (!response.ok) throw new Error(`edge refused ${url.pathname}: HTTP ${response.status}`);
   const parsed = parseTunnelConfig(await response.json());
   if (typeof parsed === "string") throw new Error(`edge sent a bad tunnel config: ${parsed}`);
+  if (!parsed.tunnelVersions?.includes(TUNNEL_VERSION)) {
+    throw new Error(
+      `the edge does not speak tunnel v${TUNNEL_VERSION}: upgrade the edge first (docs/admin.md, upgrades)`,
+    );
+  }
   return parsed;
 }
 

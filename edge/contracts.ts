@@ -28,6 +28,8 @@ export interface LoginGrant {
   /** The handoff token, 64 hex characters (edge/handoff-token.ts converts). */
   token: string;
   userId: number;
+  /** The rooms' counts, for the room list that follows (saves a round trip). */
+  counts?: Record<number, RoomCounts>;
 }
 
 export interface RoomCounts {

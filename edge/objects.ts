@@ -14,12 +14,20 @@ export function roomStub(env: Env, roomId: number) {
 
 /** Which configured room a tunnel request is for (Worker → Room object). */
 export const ROOM_ID_HEADER = "X-Room-Id";
+/** Which tunnel contract the socket speaks: "1" one connection, "2" multiplexed (tunnel/mux.ts). */
+export const TUNNEL_VERSION_HEADER = "X-Tunnel-Version";
 
-/** The bridge's tunnel upgrade as the Room object gets it: the bridge's headers plus the room id. */
-export function roomTunnelRequest(request: Request, roomId: number): Request {
+/** The bridge's tunnel upgrade as the Room object gets it: the bridge's headers plus the room id and tunnel version. */
+export function roomTunnelRequest(request: Request, roomId: number, version: 1 | 2): Request {
   const headers = new Headers(request.headers);
   headers.set(ROOM_ID_HEADER, String(roomId));
+  headers.set(TUNNEL_VERSION_HEADER, String(version));
   return new Request(request.url, { method: "GET", headers });
+}
+
+/** One LoginGateway per bridge (tunnel v2): the logins of that bridge's connections. */
+export function loginGatewayStub(env: Env, bridgeId: string) {
+  return env.LOGIN_GATEWAY.get(env.LOGIN_GATEWAY.idFromName(`bridge:${bridgeId}`));
 }
 
 /** The one global Directory: who is online where, handoff tokens, room counts. */

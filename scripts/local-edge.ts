@@ -77,6 +77,7 @@ export async function startLocalEdge(options: LocalEdgeOptions): Promise<LocalEd
         ROOMS: { className: "Room", useSQLite: true },
         DIRECTORY: { className: "Directory", useSQLite: true },
         LOGIN_LIMITER: { className: "LoginLimiter", useSQLite: true },
+        LOGIN_GATEWAY: { className: "LoginGateway", useSQLite: true },
       },
       d1Databases: { DB: D1_DATABASE_ID },
       durableObjectsPersist: persist === false ? false : join(persist, "v3", "do"),

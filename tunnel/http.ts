@@ -6,11 +6,20 @@
 export const TunnelPath = {
   /** GET: the port map (TunnelConfig). */
   config: "/tunnel/config",
-  /** WebSocket: one connection to the login port. */
+  /** v1 WebSocket: one connection to the login port. */
   login: "/tunnel/login",
-  /** WebSocket: one connection to a room's port. */
+  /** v1 WebSocket: one connection to a room's port. */
   room: (roomId: number | string) => `/tunnel/room/${roomId}`,
+  /** v2 WebSocket (tunnel/mux.ts): every connection of one bridge to the login port. */
+  muxLogin: "/tunnel/v2/login",
+  /** v2 WebSocket: every connection of one bridge to a room. */
+  muxRoom: (roomId: number | string) => `/tunnel/v2/room/${roomId}`,
 } as const;
+
+/** v2: names the bridge (random per bridge start), so its tunnels can be told apart. */
+export const BRIDGE_ID_HEADER = "X-Bridge-Id";
+/** A bridge id: 8 to 64 of [A-Za-z0-9_-]. */
+export const BRIDGE_ID_PATTERN = /^[A-Za-z0-9_-]{8,64}$/;
 
 /** "ipv4:port" of the player as the bridge sees it. */
 export const CLIENT_ADDRESS_HEADER = "X-Client-Address";
@@ -19,6 +28,8 @@ export const LOCAL_ADDRESS_HEADER = "X-Local-Address";
 
 export interface TunnelConfig {
   readonly loginPort: number;
+  /** Tunnel versions the edge accepts (absent from edges before v2: [1]). */
+  readonly tunnelVersions?: readonly number[];
   readonly rooms: readonly TunnelRoom[];
 }
 
@@ -43,7 +54,9 @@ export function parseTunnelConfig(json: unknown): TunnelConfig | string {
     if (!isPort(port)) return `room ${id} has no valid port`;
     parsed.push({ id, port, game: typeof game === "string" ? game : "", name: typeof name === "string" ? name : "" });
   }
-  return { loginPort, rooms: parsed };
+  const versions = (json as Record<string, unknown>).tunnelVersions;
+  const tunnelVersions = Array.isArray(versions) ? versions.filter((v): v is number => Number.isInteger(v)) : [1];
+  return { loginPort, tunnelVersions, rooms: parsed };
 }
 
 export function isPort(value: unknown): value is number {

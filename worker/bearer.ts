@@ -3,7 +3,7 @@
  * is not configured every request is refused (503) rather than let through.
  */
 import type { MiddlewareHandler } from "hono";
-import { secretsEqual } from "./passwords.ts";
+import { secretsEqual } from "../edge/passwords.ts";
 
 type SecretName = "ADMIN_TOKEN" | "BRIDGE_TOKEN";
 

@@ -59,7 +59,7 @@ export class Directory extends DurableObject<Env> {
     this.sessions.insert(user, token, expiresAt);
     await this.armAlarm(expiresAt);
     if (kickFrom !== null) await this.kick(userId, kickFrom, "Logged in again from elsewhere");
-    return { token, userId };
+    return { token, userId, counts: this.counts.all() };
   }
 
   /**

@@ -1,33 +1,74 @@
 /**
  * One room: a Durable Object per configured room (edge/objects.ts names it). This is the thin
- * shell around the room's rules (core.ts): it accepts the bridge's tunnel sockets as
- * hibernatable WebSockets, keeps each connection's state in its socket's attachment and the
- * games in SQLite (game-table.ts), queues each connection's packets so they are handled
- * strictly in order, and carries out what the core decides. After hibernation or eviction the
- * core is rebuilt from the attachments and the tables; nothing else lives only in memory.
+ * shell around the room's rules (core.ts). It accepts the bridges' tunnel sockets as
+ * hibernatable WebSockets — v2 sockets carry every connection of one bridge (tunnel/mux.ts),
+ * v1 sockets one connection each (older bridges) — keeps each connection's state in SQLite
+ * (connection-table.ts) and the games too (game-table.ts), queues each connection's packets so
+ * they are handled strictly in order, and carries out what the core decides: everything sent
+ * in one turn leaves as one frame per bridge. After hibernation or eviction the core is
+ * rebuilt from the tables and the sockets still open; nothing else lives only in memory.
  */
 import { DurableObject } from "cloudflare:workers";
 import { type EdgeConfig, loadConfig, type RoomConfig, roomById } from "../../edge/config.ts";
 import type { RoomCountsById, RoomStatus } from "../../edge/contracts.ts";
 import { tokenToHex } from "../../edge/handoff-token.ts";
-import { directoryStub, ROOM_ID_HEADER, tryCall } from "../../edge/objects.ts";
+import { directoryStub, ROOM_ID_HEADER, TUNNEL_VERSION_HEADER, tryCall } from "../../edge/objects.ts";
 import type { ServerMessageCode } from "../../protocol/messages.ts";
 import { closeReason, TunnelClose } from "../../tunnel/close-codes.ts";
 import { encodeControl, parseBridgeControl } from "../../tunnel/control.ts";
 import { frameOfPacket, packetOfFrame } from "../../tunnel/frames.ts";
-import { CLIENT_ADDRESS_HEADER, LOCAL_ADDRESS_HEADER } from "../../tunnel/http.ts";
+import { BRIDGE_ID_HEADER, CLIENT_ADDRESS_HEADER, LOCAL_ADDRESS_HEADER } from "../../tunnel/http.ts";
+import { decodeUpFrame, type UpRecord } from "../../tunnel/mux.ts";
+import { MuxSender } from "../../tunnel/mux-sender.ts";
+import { OpenOrder } from "../../tunnel/open-order.ts";
+import { ConnectionTable } from "./connection-table.ts";
 import { RoomCore, type RoomOutbox, type RoomServices } from "./core.ts";
 import { GameTable } from "./game-table.ts";
 import type { Connection, ConnId } from "./state.ts";
 
+/** What a socket's attachment holds (the connections themselves are in SQLite). */
+interface SocketTag {
+  /** Random per socket: connections are "<socket>:<number>". */
+  readonly socket: string;
+  /** v2: many connections of one bridge; v1: one connection (number 0). */
+  readonly mux: boolean;
+  readonly bridge?: string;
+}
+
+interface Transport extends SocketTag {
+  readonly ws: WebSocket;
+  /** v2 only: batches this turn's records into one frame. */
+  readonly sender: MuxSender | null;
+  /** v2 only: records that overtook their connection's open wait for it. */
+  readonly order: OpenOrder;
+}
+
+/** A connection's place: its socket and its number on it. */
+interface Route {
+  readonly transport: Transport;
+  readonly num: number;
+}
+
+/** Recipients of one broadcast, grouped by socket. */
+interface Group {
+  readonly transport: Transport;
+  readonly nums: number[];
+}
+
+/** Largest packet a bridge may forward in a record (its own inbound limit is lower). */
+const MAX_INBOUND_PACKET = 65_536;
+
 export class Room extends DurableObject<Env> {
   private readonly games: GameTable;
+  private readonly connections: ConnectionTable;
   private core: RoomCore | null = null;
-  /** The open socket of each connection, and back. Rebuilt with the core. */
-  private readonly sockets = new Map<ConnId, WebSocket>();
-  private readonly connIds = new WeakMap<WebSocket, ConnId>();
-  /** Per-socket work queue: packets of one client are handled strictly in order, even across awaits. */
-  private readonly queues = new WeakMap<WebSocket, Promise<void>>();
+  private readonly transports = new Map<string, Transport>();
+  private readonly routes = new Map<ConnId, Route>();
+  private readonly bySocket = new WeakMap<WebSocket, Transport>();
+  /** Per-connection work queue: one client's packets are handled strictly in order, even across awaits. */
+  private readonly queues = new Map<ConnId, Promise<void>>();
+  /** Broadcast recipients grouped by socket, per recipient list (the core reuses a list until its listeners change). */
+  private groupCache = new WeakMap<readonly ConnId[], Group[]>();
   /** When this instance was constructed: it changes after hibernation or eviction (diagnostics). */
   private readonly instanceStartedAt = Date.now();
 
@@ -35,6 +76,7 @@ export class Room extends DurableObject<Env> {
     super(ctx, env);
     ctx.storage.sql.exec("CREATE TABLE IF NOT EXISTS meta (k TEXT PRIMARY KEY, v TEXT NOT NULL)");
     this.games = new GameTable(ctx.storage.sql);
+    this.connections = new ConnectionTable(ctx.storage.sql);
   }
 
   // ------------------------------------------------------------------ tunnel sockets
@@ -49,55 +91,129 @@ export class Room extends DurableObject<Env> {
     this.rememberConfig(config);
     const core = this.room() as RoomCore;
 
+    const mux = request.headers.get(TUNNEL_VERSION_HEADER) === "2";
     const pair = new WebSocketPair();
     const server = pair[1];
-    this.ctx.acceptWebSocket(server);
-    const conn: Connection = {
-      id: crypto.randomUUID(),
-      clientAddress: request.headers.get(CLIENT_ADDRESS_HEADER) ?? "",
-      localAddress: request.headers.get(LOCAL_ADDRESS_HEADER) ?? "",
-      encrypted: false,
+    const tag: SocketTag = {
+      socket: crypto.randomUUID(),
+      mux,
+      ...(mux ? { bridge: request.headers.get(BRIDGE_ID_HEADER) ?? "" } : {}),
     };
-    this.track(conn.id, server);
-    core.open(conn);
+    this.ctx.acceptWebSocket(server);
+    server.serializeAttachment(tag);
+    const transport = this.track(tag, server);
+    if (!mux) {
+      // v1: the one connection of this socket opens with it.
+      const conn: Connection = {
+        id: connId(tag.socket, 0),
+        clientAddress: request.headers.get(CLIENT_ADDRESS_HEADER) ?? "",
+        localAddress: request.headers.get(LOCAL_ADDRESS_HEADER) ?? "",
+        encrypted: false,
+      };
+      this.routes.set(conn.id, { transport, num: 0 });
+      core.open(conn);
+    }
     return new Response(null, { status: 101, webSocket: pair[0] });
   }
 
-  override webSocketMessage(ws: WebSocket, message: ArrayBuffer | string): Promise<void> {
-    return this.enqueue(ws, (core, id) => {
+  override async webSocketMessage(ws: WebSocket, message: ArrayBuffer | string): Promise<void> {
+    const core = this.room();
+    const transport = core ? this.transportOf(ws) : undefined;
+    if (!core || !transport) return;
+    if (!transport.mux) {
+      const id = connId(transport.socket, 0);
       if (typeof message === "string") {
         const control = parseBridgeControl(message);
-        if (control) core.control(id, control);
-        return Promise.resolve();
+        if (control) await this.enqueue(id, (c) => Promise.resolve(c.control(id, control)));
+        return;
       }
       const packet = packetOfFrame(message);
-      return packet.ok ? core.receive(id, packet.value) : core.failed(id);
-    });
+      return this.enqueue(id, (c) => (packet.ok ? c.receive(id, packet.value) : c.failed(id)));
+    }
+    if (typeof message === "string") return; // v2 is binary only
+    const records = decodeUpFrame(new Uint8Array(message), MAX_INBOUND_PACKET);
+    if (!records.ok) {
+      // Only a broken bridge sends a broken frame: end its tunnel (its clients reconnect).
+      console.error(`room: bad frame from bridge ${transport.bridge}: ${records.error.message}`);
+      closeSocket(ws, TunnelClose.protocolError, "bad frame");
+      return this.transportGone(ws);
+    }
+    const work: Promise<void>[] = [];
+    const isOpen = (conn: number) => this.routes.has(connId(transport.socket, conn));
+    // One record at a time: an open must take effect before the records after it are sorted.
+    for (const arrived of records.value) {
+      for (const record of transport.order.accept(arrived, isOpen)) work.push(this.onRecord(transport, record));
+    }
+    await Promise.all(work);
   }
 
-  override webSocketClose(ws: WebSocket): Promise<void> {
-    return this.enqueue(ws, (core, id) => core.gone(id)).finally(() => closeSocket(ws, TunnelClose.normal, "bye"));
+  private onRecord(transport: Transport, record: UpRecord): Promise<void> {
+    const id = connId(transport.socket, record.conn);
+    switch (record.kind) {
+      case "open": {
+        if (this.routes.has(id)) return Promise.resolve();
+        this.routes.set(id, { transport, num: record.conn });
+        const conn: Connection = { id, clientAddress: record.client, localAddress: record.local, encrypted: false };
+        return this.enqueue(id, async (c) => c.open(conn));
+      }
+      case "packet": {
+        const packet = record.packet;
+        return this.enqueue(id, (c) => c.receive(id, packet));
+      }
+      case "encrypted":
+        return this.enqueue(id, async (c) => c.control(id, { t: "encrypted" }));
+      case "close":
+        return this.enqueue(id, async (c) => {
+          await c.gone(id);
+          this.forgetRoute(id);
+        });
+    }
+  }
+
+  override async webSocketClose(ws: WebSocket): Promise<void> {
+    await this.transportGone(ws);
+    closeSocket(ws, TunnelClose.normal, "bye");
   }
 
   override webSocketError(ws: WebSocket): Promise<void> {
     return this.webSocketClose(ws);
   }
 
-  private enqueue(ws: WebSocket, work: (core: RoomCore, id: ConnId) => Promise<void>): Promise<void> {
-    const previous = this.queues.get(ws) ?? Promise.resolve();
+  /** A socket closed: every connection it carried is gone. */
+  private async transportGone(ws: WebSocket): Promise<void> {
+    const transport = this.transportOf(ws);
+    if (!transport) return;
+    this.transports.delete(transport.socket);
+    this.groupCache = new WeakMap();
+    const ids = [...this.routes].filter(([, r]) => r.transport === transport).map(([id]) => id);
+    await Promise.all(
+      ids.map((id) =>
+        this.enqueue(id, async (c) => {
+          await c.gone(id);
+          this.forgetRoute(id);
+        }),
+      ),
+    );
+  }
+
+  private enqueue(id: ConnId, work: (core: RoomCore) => Promise<void>): Promise<void> {
+    const previous = this.queues.get(id) ?? Promise.resolve();
     const next = previous.then(async () => {
       const core = this.room();
-      const id = this.connIds.get(ws);
-      if (!core || id === undefined) return;
+      if (!core) return;
       try {
-        await work(core, id);
+        await work(core);
       } catch (e) {
         console.error("room: handler failed", e);
         // A bug in handling one client's packet ends that client only.
         await core.failed(id);
       }
     });
-    this.queues.set(ws, next);
+    this.queues.set(id, next);
+    // Let the queue go once it is drained, so it does not grow with every connection ever seen.
+    void next.then(() => {
+      if (this.queues.get(id) === next) this.queues.delete(id);
+    });
     return next;
   }
 
@@ -126,56 +242,127 @@ export class Room extends DurableObject<Env> {
     if (this.core) return this.core;
     const config = this.config();
     if (!config) return null;
-    const connections: Connection[] = [];
     for (const ws of this.ctx.getWebSockets()) {
-      const conn = ws.deserializeAttachment() as Connection | null;
-      if (!conn || conn.closed) continue;
-      connections.push(conn);
-      this.track(conn.id, ws);
+      const tag = ws.deserializeAttachment() as SocketTag | null;
+      if (tag && typeof tag.socket === "string") this.track(tag, ws);
     }
-    this.core = new RoomCore(config, connections, this.games.all(), this.outbox(), this.services(config));
-    // After an eviction, games whose host is gone must not linger.
-    this.ctx.waitUntil(this.core.dropOrphanGames());
-    return this.core;
+    const live: Connection[] = [];
+    const stale: Connection[] = [];
+    for (const conn of this.connections.all()) {
+      const { socket, num } = parseConnId(conn.id);
+      const transport = this.transports.get(socket);
+      if (transport) {
+        this.routes.set(conn.id, { transport, num });
+        live.push(conn);
+      } else {
+        stale.push(conn);
+      }
+    }
+    const core = new RoomCore(config, [...live, ...stale], this.games.all(), this.outbox(), this.services(config));
+    this.core = core;
+    // Connections whose socket did not survive (the edge restarted under them) are gone, and
+    // games whose host is gone must not linger.
+    this.ctx.waitUntil(
+      (async () => {
+        for (const conn of stale) await core.gone(conn.id);
+        await core.dropOrphanGames();
+      })(),
+    );
+    return core;
   }
 
-  private track(id: ConnId, ws: WebSocket): void {
-    this.sockets.set(id, ws);
-    this.connIds.set(ws, id);
+  private track(tag: SocketTag, ws: WebSocket): Transport {
+    const existing = this.transports.get(tag.socket);
+    if (existing) return existing;
+    const transport: Transport = {
+      ...tag,
+      ws,
+      sender: tag.mux
+        ? new MuxSender(
+            (frame) => sendOn(ws, frame),
+            (flush) => queueMicrotask(flush),
+          )
+        : null,
+      order: new OpenOrder(),
+    };
+    this.transports.set(tag.socket, transport);
+    this.bySocket.set(ws, transport);
+    return transport;
+  }
+
+  private transportOf(ws: WebSocket): Transport | undefined {
+    const known = this.bySocket.get(ws);
+    if (known) return this.transports.get(known.socket) === known ? known : undefined;
+    const tag = ws.deserializeAttachment() as SocketTag | null;
+    return tag ? this.transports.get(tag.socket) : undefined;
+  }
+
+  private forgetRoute(id: ConnId): void {
+    this.routes.delete(id);
   }
 
   private outbox(): RoomOutbox {
-    const sockets = this.sockets;
-    const send = (id: ConnId, data: Uint8Array | string) => {
-      try {
-        sockets.get(id)?.send(data);
-      } catch {
-        // The socket is closing; its close handler cleans up.
-      }
-    };
+    const routes = this.routes;
     return {
-      send: (to, packet) => send(to, frameOfPacket(packet)),
+      send: (to, packet) => {
+        const route = routes.get(to);
+        if (!route) return;
+        const { transport, num } = route;
+        if (transport.sender) transport.sender.add((w) => w.packetDown([num], packet));
+        else sendOn(transport.ws, frameOfPacket(packet));
+      },
       broadcast: (to, packet) => {
-        const frame = frameOfPacket(packet);
-        for (const id of to) send(id, frame);
-      },
-      control: (to, frame) => send(to, encodeControl(frame)),
-      close: (id) => {
-        const ws = sockets.get(id);
-        sockets.delete(id);
-        if (ws) closeSocket(ws, TunnelClose.normal, "closed by room");
-      },
-      saveConnection: (conn) => {
-        try {
-          sockets.get(conn.id)?.serializeAttachment(conn);
-        } catch (e) {
-          console.error("room: serializeAttachment failed", e);
+        for (const group of this.groupsOf(to)) {
+          const { transport, nums } = group;
+          if (transport.sender) transport.sender.add((w) => w.packetDown(nums, packet));
+          else sendOn(transport.ws, frameOfPacket(packet));
         }
       },
+      control: (to, frame) => {
+        const route = routes.get(to);
+        if (!route) return;
+        const { num } = route;
+        if (route.transport.sender)
+          route.transport.sender.add((w) => w.keepalive(num, frame.intervalMs, frame.timeoutMs));
+        else sendOn(route.transport.ws, encodeControl(frame));
+      },
+      close: (id) => {
+        const route = routes.get(id);
+        if (!route) return;
+        routes.delete(id);
+        this.groupCache = new WeakMap();
+        const { num } = route;
+        if (route.transport.sender)
+          route.transport.sender.add((w) => w.closeDown(num, TunnelClose.normal, "closed by room"));
+        else closeSocket(route.transport.ws, TunnelClose.normal, "closed by room");
+      },
+      saveConnection: (conn) => this.connections.save(conn),
       saveGame: (game) => this.games.save(game),
       deleteGame: (hostId) => this.games.delete(hostId),
       storeScore: (report) => this.games.storeScore(report),
     };
+  }
+
+  /** The recipients grouped by socket: one record per bridge. Cached per recipient list. */
+  private groupsOf(to: readonly ConnId[]): Group[] {
+    const cached = this.groupCache.get(to);
+    if (cached) return cached;
+    const bySocket = new Map<Transport, number[]>();
+    for (const id of to) {
+      const route = this.routes.get(id);
+      if (!route) continue;
+      const nums = bySocket.get(route.transport);
+      if (nums) nums.push(route.num);
+      else bySocket.set(route.transport, [route.num]);
+    }
+    const groups: Group[] = [];
+    for (const [transport, nums] of bySocket) {
+      if (transport.sender) groups.push({ transport, nums });
+      // v1 sockets carry one connection each: a group per socket.
+      else for (const num of nums) groups.push({ transport, nums: [num] });
+    }
+    this.groupCache.set(to, groups);
+    return groups;
   }
 
   private services(config: RoomConfig): RoomServices {
@@ -209,6 +396,23 @@ export class Room extends DurableObject<Env> {
     if (!row) return null;
     const stored = JSON.parse(row.v) as RoomConfig;
     return roomById(loadConfig(this.env), stored.id) ?? stored;
+  }
+}
+
+function connId(socket: string, num: number): ConnId {
+  return `${socket}:${num}`;
+}
+
+function parseConnId(id: ConnId): { socket: string; num: number } {
+  const colon = id.lastIndexOf(":");
+  return { socket: id.slice(0, colon), num: Number(id.slice(colon + 1)) };
+}
+
+function sendOn(ws: WebSocket, data: Uint8Array | string): void {
+  try {
+    ws.send(data);
+  } catch {
+    // The socket is closing; its close handler cleans up.
   }
 }
 

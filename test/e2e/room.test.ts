@@ -3,7 +3,8 @@
  * messages, games, room changes and kicks (PROTOCOL.md §7.4, §7.7, §8).
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { describeGameData } from "../../client/flows.ts";
+import { startBridge } from "../../bridge/server.ts";
+import { describeGameData, joinRoom, login } from "../../client/flows.ts";
 import { MessageType } from "../../protocol/message-types.ts";
 import type { LocalStack } from "../../scripts/local-stack.ts";
 import { enterRoom, joinAs, loginAs, type Player, startTestStack } from "./stack.ts";
@@ -251,5 +252,67 @@ describe("sessions", () => {
     expect(await a.session.nextChat()).toMatchObject({ text: "still here" });
     expect(await a.session.nextChat()).toMatchObject({ text: "and here" });
     await Promise.all([a.session.leave(), b.session.leave()]);
+  });
+});
+
+describe("two bridges on one edge", () => {
+  it("players of one room split across two bridges see each other's joins, chat and games; a broadcast is one frame per bridge", async () => {
+    const second = await startBridge({
+      edgeUrl: stack.httpUrl,
+      bridgeToken: stack.bridgeToken,
+      host: stack.host,
+      ephemeralPorts: true,
+      maxConnectionsPerIp: 1024,
+    });
+    try {
+      // Through the second bridge: its own login port and its own port for each room.
+      const viaSecond = async (prefix: string): Promise<Player> => {
+        const account = await newUser(prefix);
+        const result = await login(stack.host, second.loginPort, {
+          dialect: "myth2",
+          user: account.user,
+          password: account.password,
+          nick: account.user,
+          timeoutMs: 15_000,
+        });
+        const room = result.rooms[0];
+        const edgeRoom = second.edgeConfig.rooms.find((r) => r.port === room?.port);
+        const port = second.roomPorts.get(edgeRoom?.id ?? -1);
+        if (port === undefined) throw new Error("the second bridge does not listen for that room");
+        const session = await joinRoom(stack.host, port, {
+          dialect: "myth2",
+          token: result.token,
+          userName: account.user,
+          playerData: result.playerData,
+          timeoutMs: 15_000,
+        });
+        return { login: result, session, userId: session.userId };
+      };
+      const a1 = await member("twoA");
+      const a2 = await member("twoA");
+      const b1 = await viaSecond("twoB");
+      const b2 = await viaSecond("twoB");
+      for (const p of [a1, a2, b2]) await p.session.waitForPlayer(b1.userId);
+      for (const p of [b1, b2]) expect(p.session.players.has(a1.userId)).toBe(true);
+
+      // Let the join traffic (room lists come coalesced, up to a second late) settle.
+      await new Promise((resolve) => setTimeout(resolve, 1500));
+      const framesBefore = [stack.bridge.stats().tunnelFramesIn, second.stats().tunnelFramesIn];
+      a1.session.chat("across bridges");
+      for (const p of [a1, a2, b1, b2]) {
+        expect(await p.session.nextChat()).toMatchObject({ text: "across bridges", header: { playerId: a1.userId } });
+      }
+      // Two recipients on each bridge, one frame each.
+      expect(stack.bridge.stats().tunnelFramesIn - (framesBefore[0] ?? 0)).toBe(1);
+      expect(second.stats().tunnelFramesIn - (framesBefore[1] ?? 0)).toBe(1);
+
+      b1.session.createGame({ name: "Cross bridge", map: "Map" });
+      await a1.session.waitFor(() => a1.session.games.has(b1.userId), 5_000, "the other bridge's game");
+      await b2.session.leave();
+      await a2.session.waitForPlayerGone(b2.userId);
+      for (const p of [a1, a2, b1]) await p.session.leave();
+    } finally {
+      await second.close();
+    }
   });
 });

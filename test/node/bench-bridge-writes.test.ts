@@ -11,6 +11,7 @@ import { type WebSocket, WebSocketServer } from "ws";
 import { type Bridge, startBridge } from "../../bridge/server.ts";
 import { encodePacket } from "../../protocol/header.ts";
 import { PacketSplitter } from "../../protocol/splitter.ts";
+import { decodeUpFrame, MuxFrameWriter } from "../../tunnel/mux.ts";
 
 const TOKEN = "bench-bridge-token";
 let http: Server;
@@ -21,7 +22,9 @@ const waiting: ((ws: WebSocket) => void)[] = [];
 beforeAll(async () => {
   http = createServer((req, res) => {
     if (req.url !== "/tunnel/config") return void res.writeHead(404).end();
-    res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify({ loginPort: 6321, rooms: [] }));
+    res
+      .writeHead(200, { "content-type": "application/json" })
+      .end(JSON.stringify({ loginPort: 6321, tunnelVersions: [2], rooms: [] }));
   });
   const wss = new WebSocketServer({ server: http });
   wss.on("connection", (ws) => {
@@ -77,18 +80,41 @@ function numbered(i: number): Uint8Array {
   return encodePacket(10, payload);
 }
 
+/** One edge → bridge frame. */
+function frame(write: (w: MuxFrameWriter) => void): Uint8Array {
+  const w = new MuxFrameWriter();
+  write(w);
+  return w.take();
+}
+
 it("delivers a burst in order while open, and a burst followed by close before the close", async () => {
   const c = client();
-  // The first client packet (no 203) makes the session plaintext and opens the tunnel.
-  c.socket.write(encodePacket(202, new Uint8Array(0)));
+  // The client's connection opens the tunnel; its open record names its connection.
   const edge = await nextTunnel();
+  const conn = await new Promise<number>((resolve) =>
+    edge.once("message", (data) => {
+      const records = decodeUpFrame(new Uint8Array(data as Buffer), 8192);
+      if (!records.ok || records.value[0]?.kind !== "open") throw new Error("expected an open record");
+      resolve(records.value[0].conn);
+    }),
+  );
 
-  for (let i = 0; i < 300; i++) edge.send(numbered(i));
+  // One packet per frame, then a whole burst in one frame.
+  for (let i = 0; i < 150; i++) edge.send(frame((w) => w.packetDown([conn], numbered(i))));
+  edge.send(
+    frame((w) => {
+      for (let i = 150; i < 300; i++) w.packetDown([conn], numbered(i));
+    }),
+  );
   await c.count(300);
   expect(c.packets).toEqual(Array.from({ length: 300 }, (_, i) => i));
 
-  for (let i = 300; i < 600; i++) edge.send(numbered(i));
-  edge.close(1000, "bye");
+  edge.send(
+    frame((w) => {
+      for (let i = 300; i < 600; i++) w.packetDown([conn], numbered(i));
+      w.closeDown(conn, 1000, "bye");
+    }),
+  );
   await c.closed;
   expect(c.packets).toEqual(Array.from({ length: 600 }, (_, i) => i));
 });

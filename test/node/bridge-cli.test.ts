@@ -18,9 +18,13 @@ afterEach(async () => {
 async function startEdge(): Promise<{ url: string; tunnels: Promise<[WebSocket, { url?: string }]> }> {
   const http = createServer((req, res) => {
     if (req.headers.authorization !== `Bearer ${TOKEN}`) return void res.writeHead(401).end();
-    res
-      .writeHead(200)
-      .end(JSON.stringify({ loginPort: 6321, rooms: [{ id: 1, port: 6323, game: "myth2", name: "R" }] }));
+    res.writeHead(200).end(
+      JSON.stringify({
+        loginPort: 6321,
+        tunnelVersions: [1, 2],
+        rooms: [{ id: 1, port: 6323, game: "myth2", name: "R" }],
+      }),
+    );
   });
   const wss = new WebSocketServer({
     server: http,
@@ -79,7 +83,7 @@ describe("bridge cli", () => {
     socket.on("error", () => {});
     const socketClosed = once(socket, "close");
     const [ws, request] = await edge.tunnels;
-    expect(request.url).toBe("/tunnel/login");
+    expect(request.url).toBe("/tunnel/v2/login");
     const wsClosed = once(ws, "close");
 
     const exited = once(run.child, "exit");

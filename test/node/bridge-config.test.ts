@@ -63,7 +63,8 @@ describe("bridge config", () => {
   });
 
   it("validates the edge's /tunnel/config answer", () => {
-    expect(parseTunnelConfig(edge)).toEqual(edge);
+    expect(parseTunnelConfig(edge)).toEqual({ ...edge, tunnelVersions: [1] }); // an edge from before v2
+    expect(parseTunnelConfig({ ...edge, tunnelVersions: [1, 2] })).toEqual({ ...edge, tunnelVersions: [1, 2] });
     expect(parseTunnelConfig(null)).toBe("not an object");
     expect(parseTunnelConfig({ loginPort: "6321", rooms: [] })).toMatch(/loginPort/);
     expect(parseTunnelConfig({ loginPort: 6321, rooms: {} })).toMatch(/rooms/);

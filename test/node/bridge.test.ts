@@ -10,6 +10,7 @@ import { createKeyPair, deriveSessionKey, SessionCipher } from "../../protocol/c
 import { encodePacket } from "../../protocol/header.ts";
 import { MessageType } from "../../protocol/message-types.ts";
 import { PacketSplitter } from "../../protocol/splitter.ts";
+import { decodeUpFrame, MuxFrameWriter, type UpRecord } from "../../tunnel/mux.ts";
 
 const TOKEN = "bridge-secret";
 const ROOMS = [
@@ -36,42 +37,105 @@ class Inbox<T> {
   }
 }
 
-type Frame = { binary: true; bytes: Uint8Array } | { binary: false; text: string };
+type Frame = { binary: true; bytes: Uint8Array } | { binary: false; control: Record<string, unknown> };
 
-/** The edge's end of one tunnel. */
-class EdgeSession {
-  readonly frames = new Inbox<Frame>();
+/** One multiplexed tunnel socket at the edge's end (tunnel v2): it hands out a session per connection. */
+class EdgeTunnel {
+  readonly frames: number[] = [];
   readonly closed: Promise<{ code: number; reason: string }>;
+  private readonly sessions = new Map<number, EdgeSession>();
   constructor(
     readonly ws: WebSocket,
     readonly request: IncomingMessage,
+    private readonly onSession: (session: EdgeSession) => void,
   ) {
     ws.on("message", (data, isBinary) => {
+      if (!isBinary) throw new Error("the bridge sent a text frame on a v2 tunnel");
       const bytes = new Uint8Array(data as Buffer);
-      this.frames.push(isBinary ? { binary: true, bytes } : { binary: false, text: Buffer.from(bytes).toString() });
+      this.frames.push(bytes.byteLength);
+      const records = decodeUpFrame(bytes, 1 << 20);
+      if (!records.ok) throw new Error(records.error.message);
+      for (const record of records.value) this.onRecord(record);
     });
     this.closed = new Promise((resolve) => ws.on("close", (code, reason) => resolve({ code, reason: String(reason) })));
+    void this.closed.then((c) => {
+      for (const session of this.sessions.values()) session.ended(c);
+    });
   }
-  get path(): string | undefined {
-    return this.request.url;
+  private onRecord(record: UpRecord): void {
+    if (record.kind === "open") {
+      const session = new EdgeSession(this, record.conn, record.client, record.local);
+      this.sessions.set(record.conn, session);
+      this.onSession(session);
+      return;
+    }
+    const session = this.sessions.get(record.conn);
+    if (!session) throw new Error(`record for unknown connection ${record.conn}`);
+    if (record.kind === "packet") session.frames.push({ binary: true, bytes: record.packet.slice() });
+    else if (record.kind === "close") session.ended({ code: record.code, reason: record.reason });
+    else session.frames.push({ binary: false, control: { t: record.kind } });
   }
   header(name: string): string | undefined {
     const value = this.request.headers[name.toLowerCase()];
     return Array.isArray(value) ? value[0] : value;
   }
-  async nextPacket(): Promise<Uint8Array> {
-    const frame = await this.frames.next();
-    if (!frame.binary) throw new Error(`expected a binary frame, got text ${frame.text}`);
-    return frame.bytes;
-  }
-  send(bytes: Uint8Array): Promise<void> {
-    return new Promise((resolve, reject) => this.ws.send(bytes, (error) => (error ? reject(error) : resolve())));
+  /** Sends one edge → bridge frame. */
+  sendFrame(frame: Uint8Array | string): Promise<void> {
+    return new Promise((resolve, reject) => this.ws.send(frame, (error) => (error ? reject(error) : resolve())));
   }
 }
 
-/** A real HTTP + WebSocket server playing the edge: /tunnel/config and the tunnel upgrades. */
+/** The edge's end of one client connection on a tunnel. */
+class EdgeSession {
+  readonly frames = new Inbox<Frame>();
+  readonly closed: Promise<{ code: number; reason: string }>;
+  isClosed = false;
+  private resolveClosed: (c: { code: number; reason: string }) => void = () => {};
+  constructor(
+    readonly tunnel: EdgeTunnel,
+    readonly conn: number,
+    readonly clientAddress: string,
+    readonly localAddress: string,
+  ) {
+    this.closed = new Promise((resolve) => {
+      this.resolveClosed = resolve;
+    });
+  }
+  ended(c: { code: number; reason: string }): void {
+    if (this.isClosed) return;
+    this.isClosed = true;
+    this.resolveClosed(c);
+  }
+  get path(): string | undefined {
+    return this.tunnel.request.url;
+  }
+  async nextPacket(): Promise<Uint8Array> {
+    const frame = await this.frames.next();
+    if (!frame.binary) throw new Error(`expected a packet, got control ${JSON.stringify(frame.control)}`);
+    return frame.bytes;
+  }
+  send(bytes: Uint8Array): Promise<void> {
+    return this.record((w) => w.packetDown([this.conn], bytes));
+  }
+  keepalive(intervalMs: number, timeoutMs: number): Promise<void> {
+    return this.record((w) => w.keepalive(this.conn, intervalMs, timeoutMs));
+  }
+  /** The edge ends this session. */
+  close(): Promise<void> {
+    this.isClosed = true;
+    return this.record((w) => w.closeDown(this.conn, 1000, "done"));
+  }
+  private record(write: (w: MuxFrameWriter) => void): Promise<void> {
+    const w = new MuxFrameWriter();
+    write(w);
+    return this.tunnel.sendFrame(w.take());
+  }
+}
+
+/** A real HTTP + WebSocket server playing the edge: /tunnel/config and the v2 tunnel upgrades. */
 class FakeEdge {
   readonly sessions = new Inbox<EdgeSession>();
+  readonly tunnels = new Inbox<EdgeTunnel>();
   /** Upgrade requests seen, accepted or not. */
   readonly upgrades = new Inbox<IncomingMessage>();
   refusedUpgrades = 0;
@@ -83,7 +147,9 @@ class FakeEdge {
     http.on("request", (req, res) => {
       if (req.url !== "/tunnel/config") return void res.writeHead(404).end();
       if (req.headers.authorization !== `Bearer ${this.token}`) return void res.writeHead(401).end();
-      res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify({ loginPort: 6321, rooms: ROOMS }));
+      res
+        .writeHead(200, { "content-type": "application/json" })
+        .end(JSON.stringify({ loginPort: 6321, tunnelVersions: [1, 2], rooms: ROOMS }));
     });
     http.on("upgrade", (req, socket, head) => void this.upgrade(req, socket, head));
   }
@@ -103,7 +169,9 @@ class FakeEdge {
       return;
     }
     await this.holdUpgrades;
-    this.wss.handleUpgrade(req, socket, head, (ws) => this.sessions.push(new EdgeSession(ws, req)));
+    this.wss.handleUpgrade(req, socket, head, (ws) =>
+      this.tunnels.push(new EdgeTunnel(ws, req, (session) => this.sessions.push(session))),
+    );
   }
   async close(): Promise<void> {
     for (const ws of this.wss.clients) ws.terminate();
@@ -210,10 +278,11 @@ describe("bridge tunnel", () => {
     const b = await setup();
     const c = await client();
     const session = await edge.sessions.next();
-    expect(session.path).toBe("/tunnel/login");
-    expect(session.header("authorization")).toBe(`Bearer ${TOKEN}`);
-    expect(session.header("x-client-address")).toBe(`127.0.0.1:${c.socket.localPort}`);
-    expect(session.header("x-local-address")).toBe(`127.0.0.1:${b.loginPort}`);
+    expect(session.path).toBe("/tunnel/v2/login");
+    expect(session.tunnel.header("authorization")).toBe(`Bearer ${TOKEN}`);
+    expect(session.tunnel.header("x-bridge-id")).toBe(b.id);
+    expect(session.clientAddress).toBe(`127.0.0.1:${c.socket.localPort}`);
+    expect(session.localAddress).toBe(`127.0.0.1:${b.loginPort}`);
 
     const login = encodePacket(MessageType.Login, text("hello login"));
     await c.send(login);
@@ -225,13 +294,13 @@ describe("bridge tunnel", () => {
     expect(b.stats()).toMatchObject({ connections: 1, bytesIn: login.byteLength, bytesOut: reply.byteLength });
   });
 
-  it("tunnels a room port to /tunnel/room/<id>", async () => {
+  it("tunnels a room port to /tunnel/v2/room/<id>", async () => {
     const b = await setup();
     const port = b.roomPorts.get(11) ?? 0;
     await client(port);
     const session = await edge.sessions.next();
-    expect(session.path).toBe("/tunnel/room/11");
-    expect(session.header("x-local-address")).toBe(`127.0.0.1:${port}`);
+    expect(session.path).toBe("/tunnel/v2/room/11");
+    expect(session.localAddress).toBe(`127.0.0.1:${port}`);
     expect(b.stats().perPort).toEqual({ [port]: 1 });
   });
 
@@ -240,7 +309,7 @@ describe("bridge tunnel", () => {
     const c = await client();
     await c.negotiate();
     const session = await edge.sessions.next();
-    expect(await session.frames.next()).toEqual({ binary: false, text: '{"t":"encrypted"}' });
+    expect(await session.frames.next()).toEqual({ binary: false, control: { t: "encrypted" } });
 
     const login = encodePacket(MessageType.Login, text("secret name"));
     await c.send(login);
@@ -348,7 +417,7 @@ describe("bridge tunnel", () => {
     const session = await edge.sessions.next();
     const message = encodePacket(MessageType.ServerMessage, text("bye"));
     await session.send(message);
-    session.ws.close(1000, "done");
+    await session.close();
     expect(await c.packets.next()).toEqual(message);
     await c.closed;
   });
@@ -403,7 +472,7 @@ describe("bridge tunnel", () => {
     const otherSession = await edge.sessions.next();
     const chunk = encodePacket(MessageType.PlayerList, new Uint8Array(8000));
     // Keep sending until the bridge gives up on the client (the edge's socket stops being OPEN).
-    while (session.ws.readyState === session.ws.OPEN) {
+    while (!session.isClosed) {
       await session.send(chunk).catch(() => {});
       await new Promise((resolve) => setImmediate(resolve)); // let the bridge read
     }
@@ -420,7 +489,7 @@ describe("bridge tunnel", () => {
     const b = await setup({ tunnelHighWaterMark: 16 * 1024 });
     const c = await client();
     const session = await edge.sessions.next();
-    session.ws.pause(); // the edge stops reading
+    session.tunnel.ws.pause(); // the edge stops reading
     // Write until the bridge pauses this client (once the kernel buffers towards the edge are full).
     const sent: number[] = [];
     while (b.stats().tunnelPauses === 0) {
@@ -429,7 +498,7 @@ describe("bridge tunnel", () => {
       c.socket.write(encodePacket(MessageType.RoomBroadcast, new Uint8Array(8000).fill(n & 0xff)));
       if (c.socket.writableLength > 1 << 20) await new Promise((resolve) => setTimeout(resolve, 1));
     }
-    session.ws.resume();
+    session.tunnel.ws.resume();
     let inOrder = 0;
     for (const n of sent) {
       const packet = await session.nextPacket();
@@ -451,10 +520,8 @@ describe("bridge tunnel", () => {
     const c = await client(bridge?.roomPorts.get(10));
     await c.negotiate();
     const session = await edge.sessions.next();
-    expect(await session.frames.next()).toEqual({ binary: false, text: '{"t":"encrypted"}' });
-    await new Promise<void>((resolve) =>
-      session.ws.send(JSON.stringify({ t: "keepalive", intervalMs: 1000, timeoutMs: 2500 }), () => resolve()),
-    );
+    expect(await session.frames.next()).toEqual({ binary: false, control: { t: "encrypted" } });
+    await session.keepalive(1000, 2500);
 
     // Silent for a second: the bridge pings (encrypted like everything else on this session).
     expect(typeOf(await c.packets.next())).toBe(MessageType.Keepalive);
@@ -470,13 +537,16 @@ describe("bridge tunnel", () => {
     expect((await session.closed).code).toBe(4001);
   });
 
-  it("ignores control frames it does not understand", async () => {
+  it("ignores text frames, out-of-bounds keepalives and records for unknown connections", async () => {
     await setup();
     const c = await client();
     const session = await edge.sessions.next();
-    for (const frame of ["not json", '{"t":"keepalive","intervalMs":1,"timeoutMs":2}', '{"t":"other"}']) {
-      await new Promise<void>((resolve) => session.ws.send(frame, () => resolve()));
-    }
+    await session.tunnel.sendFrame("not part of v2");
+    await session.keepalive(1, 2);
+    const w = new MuxFrameWriter();
+    w.closeDown(999999, 1000, "nobody");
+    w.packetDown([999998], encodePacket(MessageType.RoomBroadcast, text("to nobody")));
+    await session.tunnel.sendFrame(w.take());
     const login = encodePacket(MessageType.Login, text("after control"));
     await c.send(login);
     expect(await session.nextPacket()).toEqual(login);
@@ -515,5 +585,75 @@ describe("bridge tunnel", () => {
     await c.closed;
     expect((await session.closed).code).toBe(1001);
     await expect(LegacyClient.connect(b.loginPort)).rejects.toThrow(/ECONNREFUSED/);
+  });
+});
+
+describe("multiplexed tunnel (v2)", () => {
+  it("carries every connection to one target on one socket, and a record with two recipients reaches both", async () => {
+    const b = await setup();
+    const port = b.roomPorts.get(10) ?? 0;
+    const a = await client(port);
+    const sa = await edge.sessions.next();
+    const c = await client(port);
+    const sc = await edge.sessions.next();
+    expect(sa.tunnel).toBe(sc.tunnel);
+    expect(sa.conn).not.toBe(sc.conn);
+    expect(edge.tunnels.size).toBe(1);
+
+    const broadcast = encodePacket(MessageType.RoomBroadcast, text("to both"));
+    const w = new MuxFrameWriter();
+    w.packetDown([sa.conn, sc.conn], broadcast);
+    await sa.tunnel.sendFrame(w.take());
+    expect(await a.packets.next()).toEqual(broadcast);
+    expect(await c.packets.next()).toEqual(broadcast);
+    expect(b.stats()).toMatchObject({ tunnelFramesIn: 1, tunnelsOpened: 1 });
+  });
+
+  it("sends what several clients write in one tick as one frame", async () => {
+    const b = await setup();
+    const port = b.roomPorts.get(10) ?? 0;
+    const a = await client(port);
+    const sa = await edge.sessions.next();
+    const c = await client(port);
+    const sc = await edge.sessions.next();
+    const framesBefore = sa.tunnel.frames.length;
+    // Both clients' packets reach the bridge in the same tick when written back to back.
+    const pa = encodePacket(MessageType.RoomBroadcast, text("a"));
+    const pc = encodePacket(MessageType.RoomBroadcast, text("c"));
+    a.socket.write(Buffer.concat([pa, pa]));
+    c.socket.write(pc);
+    expect(await sa.nextPacket()).toEqual(pa);
+    expect(await sa.nextPacket()).toEqual(pa);
+    expect(await sc.nextPacket()).toEqual(pc);
+    // At most one frame per client write here, and fewer frames than packets overall.
+    expect(sa.tunnel.frames.length - framesBefore).toBeLessThanOrEqual(2);
+    expect(b.stats().tunnelFramesOut).toBeLessThan(b.stats().tunnelBytesOut);
+  });
+
+  it("disconnects every client of a tunnel that dies, and opens a fresh tunnel for the next client", async () => {
+    const b = await setup();
+    const port = b.roomPorts.get(11) ?? 0;
+    const a = await client(port);
+    const sa = await edge.sessions.next();
+    const c = await client(port);
+    await edge.sessions.next();
+    sa.tunnel.ws.terminate();
+    await a.closed;
+    await c.closed;
+    await until(() => b.stats().connections === 0);
+    await client(port);
+    const fresh = await edge.sessions.next();
+    expect(fresh.tunnel).not.toBe(sa.tunnel);
+    expect(b.stats()).toMatchObject({ tunnelsOpened: 2, tunnelsLost: 1 });
+  });
+
+  it("refuses to start against an edge that does not speak tunnel v2", async () => {
+    const old = createHttpServer((req, res) => {
+      res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify({ loginPort: 6321, rooms: ROOMS }));
+    });
+    await new Promise<void>((resolve) => old.listen(0, "127.0.0.1", resolve));
+    const url = `http://127.0.0.1:${(old.address() as AddressInfo).port}`;
+    await expect(startBridge({ edgeUrl: url, bridgeToken: TOKEN, ephemeralPorts: true })).rejects.toThrow(/tunnel v2/);
+    await new Promise<void>((resolve) => old.close(() => resolve()));
   });
 });

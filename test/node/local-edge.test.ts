@@ -42,6 +42,7 @@ describe("startLocalEdge", () => {
     expect(res.status).toBe(200);
     expect(await res.json()).toEqual({
       loginPort: 6321,
+      tunnelVersions: [1, 2],
       rooms: [{ id: 3, port: 7003, game: "myth2", name: "Test room" }],
     });
   });

@@ -1,7 +1,7 @@
 import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import { createAccount, getAccount, recordLogin, verifyLogin } from "../../worker/accounts.ts";
-import { hashPassword, MAX_PBKDF2_ITERATIONS, verifyPassword } from "../../worker/passwords.ts";
+import { createAccount, getAccount, recordLogin, verifyLogin } from "../../edge/accounts.ts";
+import { hashPassword, MAX_PBKDF2_ITERATIONS, verifyPassword } from "../../edge/passwords.ts";
 
 const enc = (s: string) => new TextEncoder().encode(s);
 

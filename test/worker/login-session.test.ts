@@ -4,6 +4,8 @@
  * with the protocol codec; test/worker/login.test.ts covers the wire byte by byte.
  */
 import { describe, expect, it } from "vitest";
+import type { Account } from "../../edge/accounts.ts";
+import { type LoginAction, type LoginDeps, LoginSession } from "../../edge/login/session.ts";
 import {
   encodeMessage,
   encodePlayerData,
@@ -11,8 +13,6 @@ import {
   type PlayerData,
   type VersionControlMessage,
 } from "../../protocol/messages.ts";
-import type { Account } from "../../worker/accounts.ts";
-import { type LoginAction, type LoginDeps, LoginSession } from "../../worker/login/session.ts";
 
 const player: PlayerData = {
   coatOfArms: 1,

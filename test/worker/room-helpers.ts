@@ -1,6 +1,8 @@
 /**
  * A scripted bridge for room tests: one tunnel WebSocket per player, opened through the real
- * Worker route, carrying whole plaintext packets. Tokens come from the real Directory.
+ * Worker route, carrying whole plaintext packets. Tunnel v2 by default (a multiplexed socket
+ * carrying this one connection, tunnel/mux.ts); `version: 1` opens an old bridge's socket.
+ * Tokens come from the real Directory.
  */
 import { env, SELF } from "cloudflare:test";
 import { directoryStub, roomStub as roomStubOf } from "../../edge/objects.ts";
@@ -10,6 +12,7 @@ import type { PlayerData } from "../../protocol/messages.ts";
 import { PayloadReader } from "../../protocol/reader.ts";
 import { type RoomInfo, readRoomInfo } from "../../protocol/structs/room-info.ts";
 import { PayloadWriter } from "../../protocol/writer.ts";
+import { forEachDownRecord, MuxFrameWriter } from "../../tunnel/mux.ts";
 import { hex } from "../support/bytes.ts";
 
 export interface Packet {
@@ -36,16 +39,41 @@ export class TunnelClient {
   private firstRoomListSeen = false;
   private waiters: (() => void)[] = [];
 
-  constructor(readonly ws: WebSocket) {
+  /** v2 frames received (each may carry several packets). */
+  frames = 0;
+
+  constructor(
+    readonly ws: WebSocket,
+    readonly version: 1 | 2 = 2,
+    /** v2: this client's connection number on its socket. */
+    readonly conn = 1,
+  ) {
     ws.addEventListener("message", (e) => {
-      if (typeof e.data === "string") this.texts.push(JSON.parse(e.data));
+      if (typeof e.data === "string") {
+        if (version === 2) throw new Error(`a text frame on a v2 tunnel: ${e.data}`);
+        this.texts.push(JSON.parse(e.data));
+      } else if (version === 1) this.onPacket(new Uint8Array(e.data as ArrayBuffer));
       else {
-        const bytes = new Uint8Array(e.data as ArrayBuffer);
-        const type = new DataView(bytes.buffer).getInt16(2);
-        const packet = { type, payload: bytes.slice(HEADER_SIZE) };
-        if (type !== 0 || !this.firstRoomListSeen) this.packets.push(packet);
-        else this.laterRoomLists.push(packet);
-        if (type === 0) this.firstRoomListSeen = true;
+        this.frames++;
+        const mine = (conn: number) => {
+          if (conn !== this.conn)
+            throw new Error(`a record for connection ${conn} on connection ${this.conn}'s socket`);
+        };
+        const result = forEachDownRecord(new Uint8Array(e.data as ArrayBuffer), {
+          packet: (conns, count, packet) => {
+            for (let i = 0; i < count; i++) mine(conns.getUint32(4 * i));
+            this.onPacket(packet.slice());
+          },
+          keepalive: (conn, intervalMs, timeoutMs) => {
+            mine(conn);
+            this.texts.push({ t: "keepalive", intervalMs, timeoutMs });
+          },
+          close: (conn) => {
+            mine(conn);
+            this.closed = true;
+          },
+        });
+        if (!result.ok) throw new Error(`bad frame from the room: ${result.error.message}`);
       }
       this.wake();
     });
@@ -53,6 +81,14 @@ export class TunnelClient {
       this.closed = true;
       this.wake();
     });
+  }
+
+  private onPacket(bytes: Uint8Array): void {
+    const type = new DataView(bytes.buffer, bytes.byteOffset).getInt16(2);
+    const packet = { type, payload: bytes.slice(HEADER_SIZE) };
+    if (type !== 0 || !this.firstRoomListSeen) this.packets.push(packet);
+    else this.laterRoomLists.push(packet);
+    if (type === 0) this.firstRoomListSeen = true;
   }
 
   private wake(): void {
@@ -120,32 +156,58 @@ export class TunnelClient {
   }
 
   send(type: number, payload: Uint8Array = new Uint8Array(0)): void {
-    this.ws.send(encodePacket(type, payload));
+    this.sendRaw(encodePacket(type, payload));
   }
 
+  /** Bytes as one packet frame (v1) or as one record (v2): broken ones break the frame. */
   sendRaw(bytes: Uint8Array): void {
-    this.ws.send(bytes);
+    if (this.version === 1) {
+      this.ws.send(bytes);
+      return;
+    }
+    this.record((w) => w.packetUp(this.conn, bytes));
   }
 
+  /** v2: records as a bridge writes them. */
+  record(write: (w: MuxFrameWriter) => void): void {
+    const w = new MuxFrameWriter();
+    write(w);
+    this.ws.send(w.take());
+  }
+
+  /** The bridge finished the 203 exchange for this client. */
+  encrypted(): void {
+    if (this.version === 1) this.ws.send(JSON.stringify({ t: "encrypted" }));
+    else this.record((w) => w.encrypted(this.conn));
+  }
+
+  /** The client leaves: v2 tells the room, then (one connection per socket here) the socket goes too. */
   close(): void {
+    if (this.version === 2 && !this.closed) this.record((w) => w.closeUp(this.conn, 1000, "test done"));
     this.ws.close(1000, "test done");
   }
 }
 
-export async function openTunnel(roomId: number | string, clientAddress = "198.51.100.7:40000"): Promise<TunnelClient> {
-  const res = await SELF.fetch(`http://edge.test/tunnel/room/${roomId}`, {
-    headers: {
-      Upgrade: "websocket",
-      Authorization: "Bearer test-bridge",
-      "X-Client-Address": clientAddress,
-      "X-Local-Address": "127.0.0.1:6323",
-    },
-  });
+let nextBridge = 0;
+
+export async function openTunnel(
+  roomId: number | string,
+  clientAddress = "198.51.100.7:40000",
+  version: 1 | 2 = 2,
+): Promise<TunnelClient> {
+  const local = "127.0.0.1:6323";
+  const headers: Record<string, string> = { Upgrade: "websocket", Authorization: "Bearer test-bridge" };
+  if (version === 1) Object.assign(headers, { "X-Client-Address": clientAddress, "X-Local-Address": local });
+  else headers["X-Bridge-Id"] = `test-bridge-${++nextBridge}`;
+  const path = version === 1 ? `/tunnel/room/${roomId}` : `/tunnel/v2/room/${roomId}`;
+  const res = await SELF.fetch(`http://edge.test${path}`, { headers });
   if (res.status !== 101 || !res.webSocket) throw new Error(`tunnel refused: ${res.status}`);
   const ws = res.webSocket;
   ws.binaryType = "arraybuffer";
   ws.accept();
-  return new TunnelClient(ws);
+  const client = new TunnelClient(ws, version);
+  if (version === 2) client.record((w) => w.open(client.conn, clientAddress, local));
+  return client;
 }
 
 export function playerData(nick: string, team = "Team", state = 0): Uint8Array {
@@ -211,9 +273,10 @@ export async function join(
   roomId: number,
   o: LoginOptions = {},
   clientAddress?: string,
+  version: 1 | 2 = 2,
 ): Promise<{ client: TunnelClient; userId: number; nick: string }> {
   const { token, userId, nick } = await directoryLogin(o);
-  const client = await openTunnel(roomId, clientAddress);
+  const client = await openTunnel(roomId, clientAddress, version);
   client.send(101, roomLoginPayload(token, nick));
   return { client, userId, nick };
 }
@@ -381,26 +444,30 @@ export async function leaveAll(roomId: number, ...clients: TunnelClient[]): Prom
   }
 }
 
-/** The attachments of every socket the room holds. */
-export async function attachments(roomId: number): Promise<SocketStateView[]> {
+/** The connections the room keeps in its SQLite storage (what survives hibernation). */
+export async function storedConnections(roomId: number): Promise<StoredConnection[]> {
   const { runInDurableObject } = await import("cloudflare:test");
   return runInDurableObject(roomStub(roomId), (_room, state) =>
-    state.getWebSockets().map((ws) => ws.deserializeAttachment() as SocketStateView),
+    state.storage.sql
+      .exec<{ state: string }>("SELECT state FROM connections")
+      .toArray()
+      .map((row) => JSON.parse(row.state) as StoredConnection),
   );
 }
 
-export interface SocketStateView {
+export interface StoredConnection {
+  id: string;
   clientAddress: string;
   encrypted: boolean;
   closed?: boolean;
   player?: { userId: number; deaf: boolean; listed: boolean; playerData: PlayerData };
 }
 
-/** Waits until some attachment satisfies `check`. */
-export async function untilAttachment(roomId: number, check: (s: SocketStateView) => boolean): Promise<void> {
+/** Waits until some stored connection satisfies `check`. */
+export async function untilStored(roomId: number, check: (s: StoredConnection) => boolean): Promise<void> {
   const deadline = Date.now() + WAIT_LIMIT_MS;
-  while (!(await attachments(roomId)).some(check)) {
-    if (Date.now() > deadline) throw new Error("attachment never matched");
+  while (!(await storedConnections(roomId)).some(check)) {
+    if (Date.now() > deadline) throw new Error("no stored connection matched");
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
 }

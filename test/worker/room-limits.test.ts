@@ -2,7 +2,6 @@ import { describe, expect, it, vi } from "vitest";
 import { encodePacket } from "../../protocol/header.ts";
 import { i16s } from "../support/bytes.ts";
 import {
-  attachments,
   chatBody,
   chatOf,
   directoryLogin,
@@ -14,9 +13,10 @@ import {
   roomLoginPayload,
   roomStub,
   serverMessageCode,
+  storedConnections,
   type TunnelClient,
   textOf,
-  untilAttachment,
+  untilStored,
 } from "./room-helpers.ts";
 
 vi.setConfig({ testTimeout: 60_000 });
@@ -70,39 +70,69 @@ describe("refusals", () => {
 });
 
 describe("bad input ends one client only", () => {
-  it("garbage, unknown types and bad modes get code 0 and a close while the others keep chatting", async () => {
+  it("a v2 frame that is not whole records ends that bridge's tunnel, not the room", async () => {
     const good = await join(0, { nick: "Good" });
     await good.client.types(5);
-
-    const badPackets: [string, Uint8Array][] = [
+    for (const [what, bytes] of [
       ["not a packet", new Uint8Array([1, 2, 3])],
-      ["truncated chat", new Uint8Array([0xde, 0xad, 0, 200, 0, 0, 0, 12, 0, 0, 0, 0])],
-      ["unknown type", new Uint8Array([0xde, 0xad, 0, 150, 0, 0, 0, 8])],
       ["length mismatch", new Uint8Array([0xde, 0xad, 0, 202, 0, 0, 0, 20])],
-      // The layouts are the shared codec's (PROTOCOL.md §5): no leniency beyond them.
-      ["start_game without its two unused words (§5.16: 12 bytes)", encodePacket(114, new Uint8Array(4))],
-      ["remove_game with a stray byte (empty message)", encodePacket(105, new Uint8Array(1))],
-      ["change_room, a login-server message", encodePacket(106, i16s(1))],
-      ["chat text over 1023 characters", encodePacket(200, chatBody(1, "Bad", "x".repeat(1024)))],
-    ];
-    for (const [what, bytes] of badPackets) {
-      const bad = await join(0, { nick: "Bad" });
+    ] as const) {
+      const bad = await join(0, { nick: "Broken" });
       await bad.client.types(5);
       expect(playerEntries(await good.client.nextOfType(1))[0]?.playerId, what).toBe(bad.userId);
-      bad.client.sendRaw(bytes);
-      await expectRefused(bad.client, 0);
+      bad.client.ws.send(bytes);
+      await bad.client.waitClosed();
       expect(playerEntries(await good.client.nextOfType(1))[0], what).toMatchObject({ playerId: bad.userId, verb: 1 });
-      good.client.send(200, chatBody(good.userId, "Good", `still here after ${what}`));
-      expect(chatOf(await good.client.nextOfType(200)).text).toBe(`still here after ${what}`);
     }
-
-    const deafish = await join(0, { nick: "Mode" });
-    await deafish.client.types(5);
-    deafish.client.send(107, i16s(2));
-    await expectRefused(deafish.client, 0);
+    good.client.send(200, chatBody(good.userId, "Good", "still here"));
+    expect(chatOf(await good.client.nextOfType(200)).text).toBe("still here");
     await leaveAll(0, good.client);
   });
+
+  for (const version of [1, 2] as const) {
+    it(`garbage, unknown types and bad modes get code 0 and a close while the others keep chatting (tunnel v${version})`, async () => {
+      await badInput(version);
+    });
+  }
 });
+
+async function badInput(version: 1 | 2): Promise<void> {
+  const good = await join(0, { nick: "Good" });
+  await good.client.types(5);
+
+  const badPackets: [string, Uint8Array][] = [
+    // A v1 frame is one packet, whatever it holds; v2 records are whole packets (above).
+    ...(version === 1
+      ? ([
+          ["not a packet", new Uint8Array([1, 2, 3])],
+          ["length mismatch", new Uint8Array([0xde, 0xad, 0, 202, 0, 0, 0, 20])],
+        ] as [string, Uint8Array][])
+      : []),
+    ["truncated chat", new Uint8Array([0xde, 0xad, 0, 200, 0, 0, 0, 12, 0, 0, 0, 0])],
+    ["unknown type", new Uint8Array([0xde, 0xad, 0, 150, 0, 0, 0, 8])],
+    // The layouts are the shared codec's (PROTOCOL.md §5): no leniency beyond them.
+    ["start_game without its two unused words (§5.16: 12 bytes)", encodePacket(114, new Uint8Array(4))],
+    ["remove_game with a stray byte (empty message)", encodePacket(105, new Uint8Array(1))],
+    ["change_room, a login-server message", encodePacket(106, i16s(1))],
+    ["chat text over 1023 characters", encodePacket(200, chatBody(1, "Bad", "x".repeat(1024)))],
+  ];
+  for (const [what, bytes] of badPackets) {
+    const bad = await join(0, { nick: "Bad" }, undefined, version);
+    await bad.client.types(5);
+    expect(playerEntries(await good.client.nextOfType(1))[0]?.playerId, what).toBe(bad.userId);
+    bad.client.sendRaw(bytes);
+    await expectRefused(bad.client, 0);
+    expect(playerEntries(await good.client.nextOfType(1))[0], what).toMatchObject({ playerId: bad.userId, verb: 1 });
+    good.client.send(200, chatBody(good.userId, "Good", `still here after ${what}`));
+    expect(chatOf(await good.client.nextOfType(200)).text).toBe(`still here after ${what}`);
+  }
+
+  const deafish = await join(0, { nick: "Mode" }, undefined, version);
+  await deafish.client.types(5);
+  deafish.client.send(107, i16s(2));
+  await expectRefused(deafish.client, 0);
+  await leaveAll(0, good.client);
+}
 
 describe("sessions", () => {
   it("a second login of the same account kicks the first connection", async () => {
@@ -149,11 +179,11 @@ describe("sessions", () => {
     await leaveAll(0);
   });
 
-  it("roomListChanged sends a fresh room list; the bridge's encrypted flag lands in the attachment", async () => {
+  it("roomListChanged sends a fresh room list; the bridge's encrypted flag lands in storage", async () => {
     const a = await join(0, { nick: "Lister" });
     await a.client.types(5);
-    a.client.ws.send(JSON.stringify({ t: "encrypted" }));
-    await untilAttachment(0, (s) => s.player?.userId === a.userId && s.encrypted);
+    a.client.encrypted();
+    await untilStored(0, (s) => s.player?.userId === a.userId && s.encrypted);
     const seen = a.client.laterRoomLists.length;
     await roomStub(0).roomListChanged();
     const list = await a.client.laterRoomListAfter(seen);
@@ -167,7 +197,7 @@ describe("sessions", () => {
     }));
     expect(rooms.map((r) => r.id)).toEqual([0, 1, 2, 3, 4, 5]);
     expect(rooms[0]).toEqual({ id: 0, players: 1, host: 0 });
-    expect((await attachments(0)).filter((s) => s.player && !s.closed)).toHaveLength(1);
+    expect((await storedConnections(0)).filter((s) => s.player && !s.closed)).toHaveLength(1);
     await leaveAll(0, a.client);
   });
 });

@@ -3,6 +3,7 @@ import { expect, it, vi } from "vitest";
 import { Room } from "../../durable-objects/room/object.ts";
 import type { Connection } from "../../durable-objects/room/state.ts";
 import { encodePacket } from "../../protocol/header.ts";
+import { MuxFrameWriter } from "../../tunnel/mux.ts";
 import {
   chatBody,
   chatOf,
@@ -19,10 +20,10 @@ vi.setConfig({ testTimeout: 30_000 });
 
 /**
  * A Room instance built from scratch over the same state is what workerd makes after
- * hibernation or eviction: nothing in memory, only attachments and SQLite. (Real hibernation
+ * hibernation or eviction: nothing in memory, only socket tags and SQLite. (Real hibernation
  * through the bridge is covered by the e2e suite.)
  */
-it("a fresh Room instance restores players from attachments and games from storage, and keeps serving them", async () => {
+it("a fresh Room instance restores players and games from storage, and keeps serving them", async () => {
   const a = await join(0, { nick: "Alice" }, "192.0.2.10:7000");
   await a.client.types(5);
   const b = await join(0, { nick: "Bob" });
@@ -35,12 +36,22 @@ it("a fresh Room instance restores players from attachments and games from stora
   const restored = await runInDurableObject(roomStub(0), async (_old: Room, state) => {
     const fresh = new Room(state, env);
     const status = await fresh.status();
-    // The fresh instance relays Alice's chat to Bob with her verified identity.
+    // The fresh instance relays Alice's chat to Bob with her verified identity: find her
+    // connection in storage and her bridge's socket by its tag.
+    const stored = state.storage.sql
+      .exec<{ state: string }>("SELECT state FROM connections")
+      .toArray()
+      .map((row) => JSON.parse(row.state) as Connection)
+      .find((c) => c.player?.userId === a.userId);
+    if (!stored) throw new Error("Alice's connection is gone");
+    const [socket, num] = [stored.id.slice(0, stored.id.lastIndexOf(":")), Number(stored.id.split(":").pop())];
     const alice = state
       .getWebSockets()
-      .find((ws) => (ws.deserializeAttachment() as Connection | null)?.player?.userId === a.userId);
+      .find((ws) => (ws.deserializeAttachment() as { socket: string }).socket === socket);
     if (!alice) throw new Error("Alice's socket is gone");
-    await fresh.webSocketMessage(alice, encodePacket(200, chatBody(0, "?", "after the reset")).buffer as ArrayBuffer);
+    const w = new MuxFrameWriter();
+    w.packetUp(num, encodePacket(200, chatBody(0, "?", "after the reset")));
+    await fresh.webSocketMessage(alice, w.take().buffer as ArrayBuffer);
     return status;
   });
   expect(restored.players.map((p) => [p.userId, p.nick])).toEqual([

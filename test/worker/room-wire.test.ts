@@ -26,7 +26,7 @@ import {
   roomLoginPayload,
   roomStub,
   type TunnelClient,
-  untilAttachment,
+  untilStored,
 } from "./room-helpers.ts";
 import { TRANSCRIPT } from "./room-wire.transcript.ts";
 
@@ -195,11 +195,11 @@ it("Aleph One: 103 with the login, deaf mode with a session id, ticks, logout: e
   await listShows(a, 0, 2, 0);
 
   a.send(107, new PayloadWriter(8).i16(1).u32(0x1234).finish()); // deaf, with a game session id
-  await untilAttachment(8, (s) => s.player?.userId === 8101 && s.player.deaf);
+  await untilStored(8, (s) => s.player?.userId === 8101 && s.player.deaf);
   b.send(200, chatBody(8102, "Scout", "while A is deaf"));
   await take(lines, "B chat while A deaf", b, 1);
   a.send(107, i16s(0));
-  await untilAttachment(8, (s) => s.player?.userId === 8101 && !s.player.deaf);
+  await untilStored(8, (s) => s.player?.userId === 8101 && !s.player.deaf);
   b.send(200, chatBody(8102, "Scout", "A listens"));
   await take(lines, "B chat", b, 1);
   await take(lines, "A gets chat", a, 1);

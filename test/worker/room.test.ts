@@ -12,7 +12,7 @@ import {
   playerEntries,
   serverMessageCode,
   textOf,
-  untilAttachment,
+  untilStored,
 } from "./room-helpers.ts";
 
 // Generous: other suites may load the machine; a missing packet still fails fast in the helpers.
@@ -165,7 +165,7 @@ describe("chat", () => {
 
     // Deaf clients get no room traffic; listening again brings it back.
     b.client.send(107, i16s(1));
-    await untilAttachment(1, (s) => s.player?.userId === b.userId && s.player.deaf);
+    await untilStored(1, (s) => s.player?.userId === b.userId && s.player.deaf);
     a.client.send(200, chatBody(a.userId, "Alice", "while deaf"));
     expect(chatOf(await a.client.next()).text).toBe("while deaf");
     b.client.send(107, i16s(0));

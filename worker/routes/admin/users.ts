@@ -1,6 +1,6 @@
 /** /admin/users: accounts. Every change writes an audit_log row in the same D1 batch as the change. */
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
-import { createAccount, getAccount } from "../../accounts.ts";
+import { createAccount, getAccount } from "../../../edge/accounts.ts";
 import type { AppEnv } from "../../context.ts";
 import { httpError, validationHook } from "../../errors.ts";
 import { errors, IdParam } from "./schemas.ts";

@@ -1,5 +1,5 @@
 /**
- * Registered accounts in D1. Passwords are stored only as PBKDF2 hashes (worker/passwords.ts).
+ * Registered accounts in D1. Passwords are stored only as PBKDF2 hashes (edge/passwords.ts).
  */
 import { decodeMacRoman, encodeMacRoman } from "../protocol/macroman.ts";
 import { normalizeUserName, stripUserName } from "../protocol/text.ts";

@@ -2,7 +2,7 @@
  * The user/login server conversation (PROTOCOL.md §7.1-§7.3) as a state machine fed one
  * packet or decoded message at a time. It does no I/O of its own: accounts, the directory,
  * the room list, randomness and the clock are injected, and every step returns the actions
- * to take (messages to send, then maybe "close"). worker/login/tunnel.ts wires it to the
+ * to take (messages to send, then maybe "close"). edge/login/driver.ts wires it to a
  * bridge's WebSocket.
  *
  * Three families (protocol/families.ts):
@@ -13,8 +13,6 @@
  * Passwords stay inside this module and accounts.verifyLogin; they are never logged.
  */
 
-import type { LoginGrant, LoginRequest } from "../../edge/contracts.ts";
-import { tokenFromHex } from "../../edge/handoff-token.ts";
 import type { Dialect } from "../../protocol/dialect.ts";
 import { type ClientFamily, FAMILY_TRAITS, loginClient } from "../../protocol/families.ts";
 import { packetTypeOf } from "../../protocol/header.ts";
@@ -40,6 +38,8 @@ import {
 import { PasswordType, readPlaintextPassword, SALT_SIZE } from "../../protocol/password.ts";
 import type { DecodeError } from "../../protocol/result.ts";
 import type { Account } from "../accounts.ts";
+import type { LoginGrant, LoginRequest, RoomCountsById } from "../contracts.ts";
+import { tokenFromHex } from "../handoff-token.ts";
 
 /** What the directory needs to issue a handoff token (docs/architecture.md, SessionUser). */
 export type LoginUser = LoginRequest;
@@ -75,8 +75,8 @@ export interface LoginDeps {
   recordLogin(accountId: number, playerData: Uint8Array | null): Promise<void>;
   /** Directory.login: a handoff token (64 hex characters) and the user id. */
   directoryLogin(user: LoginUser): Promise<LoginGrant>;
-  /** The room_info entries this user may see. */
-  roomList(user: LoginUser & { userId: number }): Promise<readonly RoomInfo[]>;
+  /** The room_info entries this user may see; `counts` when the directory already gave them. */
+  roomList(user: LoginUser & { userId: number }, counts?: RoomCountsById): Promise<readonly RoomInfo[]>;
   randomBytes(n: number): Uint8Array;
   now(): number;
 }
@@ -341,9 +341,9 @@ export class LoginSession {
       clientAddress: this.deps.clientAddress,
       ...(account ? { userId: account.id } : {}),
     };
-    const { token, userId } = await this.deps.directoryLogin(user);
+    const { token, userId, counts } = await this.deps.directoryLogin(user);
     if (this.closedWhileBusy()) return [];
-    const rooms = await this.deps.roomList({ ...user, userId });
+    const rooms = await this.deps.roomList({ ...user, userId }, counts);
     if (this.closedWhileBusy()) return [];
 
     // GoS sends order -1 for "no order"; Bungie's "no order" was 0 (new users got order_index 0).
