@@ -2,11 +2,13 @@
  * Child processes of the bench: TypeScript modules run with tsx, talking JSON over Node IPC.
  */
 import { type ChildProcess, fork } from "node:child_process";
-import { fileURLToPath } from "node:url";
+import { fileURLToPath, pathToFileURL } from "node:url";
 
 export const ROOT = fileURLToPath(new URL("..", import.meta.url));
 
 export interface SpawnOptions {
+  /** Run the module from this checkout instead (its bench/ folder; peer mode). */
+  root?: string;
   /** Extra Node flags, e.g. --cpu-prof. */
   nodeArgs?: string[];
   env?: Record<string, string>;
@@ -15,8 +17,11 @@ export interface SpawnOptions {
 }
 
 export function spawnTs(module: string, args: string[], options: SpawnOptions = {}): ChildProcess {
-  const child = fork(fileURLToPath(new URL(module, import.meta.url)), args, {
-    cwd: ROOT,
+  const path = options.root
+    ? fileURLToPath(new URL(module, new URL("bench/", pathToFileURL(`${options.root.replace(/\/$/, "")}/`))))
+    : fileURLToPath(new URL(module, import.meta.url));
+  const child = fork(path, args, {
+    cwd: options.root ?? ROOT,
     execArgv: ["--import", "tsx", ...(options.nodeArgs ?? [])],
     env: { ...process.env, ...options.env },
     stdio: ["ignore", "pipe", "pipe", "ipc"],

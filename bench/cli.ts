@@ -1,15 +1,21 @@
 /**
  * `npm run bench -- <scenario…> [flags]`: legacy-protocol load generator (docs/performance.md).
  *
- * Scenarios: smoke, seed, scale, logins, bigroom, all (= seed scale logins bigroom).
+ * Scenarios: smoke, seed, scale, logins, bigroom, onebig, scale10k, all (= seed scale logins bigroom).
  * Flags override the scenario's values:
  *   --clients N --rooms N --capacity N --rate MSGS_PER_S --duration S
+ *   --steps R1,R2,…        chat at each rate in turn (stepped scenarios such as onebig)
  *   --dialects myth2[=w],myth2-legacy[=w],…   dialect mix (default myth2, i.e. Myth II 1.8)
  *   --encrypt on|off       session encryption for every client (default: the dialect's usual)
  *   --guests / --accounts  log in as guests / as registered accounts (created via the admin API)
  *   --workers N            client processes (default 2)
  *   --concurrency N        logins/joins in flight at once (all client processes)
- *   --target HOST:PORT     a running metaserver's login port instead of starting our own stack
+ *   --target T             what to measure: self (default), HOST:PORT (a running metaserver's login
+ *                          port) or git:REV (this project at another commit, in a temporary worktree)
+ *   --server-pid PID,…     with a running target: its processes, sampled for CPU and memory
+ *   --versus T             peer mode: run each scenario against --target and T alternately
+ *   --versus-pid PID,…     the --versus target's processes, as --server-pid
+ *   --rounds N             peer mode: how many A, B pairs (default 2)
  *   --admin URL --token T  its admin API, for account creation
  *   --json FILE            write the results (one object per scenario, a JSON array)
  *   --profile DIR          CPU profiles of the measured phase: workerd (via its inspector), bridge, clients
@@ -19,6 +25,7 @@
 import { writeFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { parseArgs } from "node:util";
+import { formatComparison, type PreparedTarget, parseTarget, prepareTarget } from "./peer.ts";
 import { formatResult } from "./report.ts";
 import { runScenario, type ScenarioResult } from "./run.ts";
 import { ALL, type BenchOptions, parseDialects, SCENARIOS, scenarioOptions } from "./scenarios.ts";
@@ -30,6 +37,7 @@ const { values, positionals } = parseArgs({
     rooms: { type: "string" },
     capacity: { type: "string" },
     rate: { type: "string" },
+    steps: { type: "string" },
     duration: { type: "string" },
     dialects: { type: "string" },
     encrypt: { type: "string" },
@@ -38,6 +46,10 @@ const { values, positionals } = parseArgs({
     workers: { type: "string" },
     concurrency: { type: "string" },
     target: { type: "string" },
+    "server-pid": { type: "string" },
+    versus: { type: "string" },
+    "versus-pid": { type: "string" },
+    rounds: { type: "string" },
     admin: { type: "string" },
     token: { type: "string" },
     json: { type: "string" },
@@ -52,7 +64,8 @@ if (values.help) {
   console.log(
     `usage: npm run bench -- <${[...Object.keys(SCENARIOS), "all"].join("|")}>… [--clients N] [--rooms N] [--capacity N] [--rate R] [--duration S]
        [--dialects myth2=3,myth2-legacy=1] [--encrypt on|off] [--guests|--accounts] [--workers N] [--concurrency N]
-       [--target HOST:PORT [--admin URL --token T]] [--json FILE] [--profile DIR] [--timeout S] [--verbose]`,
+       [--target self|HOST:PORT|git:REV [--server-pid PID,…] [--admin URL --token T]]
+       [--versus self|HOST:PORT|git:REV [--versus-pid PID,…] [--rounds N]] [--json FILE] [--profile DIR] [--timeout S] [--verbose]`,
   );
   process.exit(0);
 }
@@ -63,35 +76,72 @@ const overrides: Partial<BenchOptions> = {
   rooms: int(values.rooms, "rooms"),
   capacity: int(values.capacity, "capacity"),
   rate: num(values.rate, "rate"),
+  steps: values.steps ? values.steps.split(",").map((r) => num(r, "steps") as number) : undefined,
   durationS: num(values.duration, "duration"),
   dialects: values.dialects ? parseDialects(values.dialects) : undefined,
   encrypt: values.encrypt === undefined ? undefined : onOff(values.encrypt),
   guests: values.guests ? true : values.accounts ? false : undefined,
   workers: int(values.workers, "workers"),
   concurrency: int(values.concurrency, "concurrency"),
-  target: values.target ? hostPort(values.target) : undefined,
   admin: values.admin ? { url: values.admin, token: values.token ?? "" } : undefined,
   profileDir: values.profile ? resolve(values.profile) : undefined,
   timeoutS: num(values.timeout, "timeout"),
   verbose: values.verbose,
 };
 
+const targetA = prepare(values.target ?? "self", values["server-pid"]);
+const targetB = values.versus ? prepare(values.versus, values["versus-pid"]) : null;
+const rounds = int(values.rounds, "rounds") ?? 2;
+
 const results: ScenarioResult[] = [];
 let failed = false;
-for (const name of names) {
-  const options = scenarioOptions(name, overrides);
+const once = async (name: string, target: PreparedTarget): Promise<ScenarioResult | null> => {
+  const options = scenarioOptions(name, { ...overrides, ...target.overrides });
   try {
     const result = await runScenario(options);
     results.push(result);
-    console.log(formatResult(result));
+    console.log(targetB ? `[${target.label}] ${formatResult(result)}` : formatResult(result));
     if (!result.pass) failed = true;
+    return result;
   } catch (err) {
     failed = true;
-    console.error(`== ${name}: ERROR ${(err as Error).message}`);
+    console.error(`== ${name} [${target.label}]: ERROR ${(err as Error).message}`);
+    return null;
+  } finally {
+    if (values.json) writeFileSync(values.json, `${JSON.stringify(results, null, 2)}\n`);
   }
-  if (values.json) writeFileSync(values.json, `${JSON.stringify(results, null, 2)}\n`);
+};
+try {
+  for (const name of names) {
+    if (!targetB) {
+      await once(name, targetA);
+      continue;
+    }
+    // Peer mode: A, B, A, B … so that drift of the machine hits both alike.
+    const a: ScenarioResult[] = [];
+    const b: ScenarioResult[] = [];
+    for (let round = 0; round < Math.max(1, rounds); round++) {
+      const ra = await once(name, targetA);
+      if (ra) a.push(ra);
+      const rb = await once(name, targetB);
+      if (rb) b.push(rb);
+    }
+    console.log(
+      `== ${name}: ${targetA.label} (A) versus ${targetB.label} (B), ${rounds} rounds, medians\n${formatComparison(targetA.label, a, targetB.label, b)}`,
+    );
+  }
+} finally {
+  targetA.cleanup();
+  targetB?.cleanup();
 }
 process.exit(failed ? 1 : 0);
+
+function prepare(text: string, pids: string | undefined): PreparedTarget {
+  const spec = parseTarget(text);
+  if (typeof spec === "string") return fail(spec);
+  const serverPids = pids ? pids.split(",").map((p) => int(p, "server-pid") as number) : undefined;
+  return prepareTarget(spec, serverPids);
+}
 
 function int(value: string | undefined, name: string): number | undefined {
   const n = num(value, name);
@@ -110,12 +160,6 @@ function onOff(value: string): boolean {
   if (value === "on" || value === "true") return true;
   if (value === "off" || value === "false") return false;
   return fail(`--encrypt must be on or off, got ${value}`);
-}
-
-function hostPort(value: string): { host: string; port: number } {
-  const m = /^(.+):(\d+)$/.exec(value);
-  if (!m) return fail(`--target must be HOST:PORT, got ${value}`);
-  return { host: m[1] as string, port: Number(m[2]) };
 }
 
 function fail(message: string): never {

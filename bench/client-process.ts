@@ -4,6 +4,7 @@
  * each chat line from the sender's write to every receiver's read on the shared clock.
  */
 import { joinRoom, login, type RoomSession } from "../client/flows.ts";
+import { HEADER_SIZE, packetTypeOf } from "../protocol/header.ts";
 import { formatIPv4 } from "../protocol/ipv4.ts";
 import { MessageType } from "../protocol/message-types.ts";
 import { answerProfileRequests, exitWithParent } from "./child.ts";
@@ -96,14 +97,21 @@ async function setup(cmd: SetupCommand): Promise<void> {
 
 function watch(member: Member): void {
   const client = member.session.client;
-  client.on("message", ({ message, receivedAt }) => {
+  // Our own chat lines are read straight from the packet (the text is its last C string): a
+  // full decode per delivery made the measuring clients costlier than the servers they measure.
+  client.tap = (packet, receivedAt) => {
+    if (packetTypeOf(packet) !== MessageType.RoomBroadcast) return false;
+    const sentAt = benchLineSentAt(packet);
+    if (sentAt === null) return false;
     messagesTotal++;
-    // (LegacyClient answers keepalives (202) itself, as real clients do.)
-    if (message.type !== MessageType.RoomBroadcast || !message.text.startsWith(PREFIX)) return;
-    const sentAt = Number(message.text.slice(message.text.lastIndexOf(" ") + 1));
     latency.record(perfToMono(receivedAt) - sentAt);
     member.received++;
     receivedTotal++;
+    return true;
+  };
+  client.on("message", ({ message }) => {
+    // Keepalives (202, answered by LegacyClient as real clients do) are not join traffic.
+    if (message.type !== MessageType.Keepalive) messagesTotal++;
   });
   client.on("close", () => {
     if (!stopping) {
@@ -111,6 +119,39 @@ function watch(member: Member): void {
       keepError(`${member.spec.user}: connection closed during the run`);
     }
   });
+}
+
+const PREFIX_BYTES = new TextEncoder().encode(PREFIX);
+
+/**
+ * The send time of a bench chat line ("bench <sender> <seq> <send time ms>", the packet's last
+ * C string), or null when the packet is not one (then it is decoded as usual).
+ */
+function benchLineSentAt(packet: Uint8Array): number | null {
+  const end = packet.byteLength - 1;
+  if (end < HEADER_SIZE + 24 || packet[end] !== 0) return null;
+  const start = packet.lastIndexOf(0, end - 1) + 1;
+  if (start <= HEADER_SIZE + 24 || end - start < PREFIX_BYTES.length) return null;
+  for (let i = 0; i < PREFIX_BYTES.length; i++) if (packet[start + i] !== PREFIX_BYTES[i]) return null;
+  // The time is "<digits>.<digits>" before the NUL: parsed in place, no string built.
+  let whole = 0;
+  let fraction = 0;
+  let scale = 1;
+  let seenPoint = false;
+  let i = end - 1;
+  while (i > start && packet[i] !== 0x20) i--;
+  if (i === end - 1) return null;
+  for (let j = i + 1; j < end; j++) {
+    const c = packet[j] as number;
+    if (c === 0x2e && !seenPoint) seenPoint = true;
+    else if (c >= 0x30 && c <= 0x39) {
+      if (seenPoint) {
+        scale /= 10;
+        fraction += (c - 0x30) * scale;
+      } else whole = whole * 10 + (c - 0x30);
+    } else return null;
+  }
+  return whole + fraction;
 }
 
 /** Nobody waits on the clients' queues during the run: empty them so memory stays flat. */
@@ -187,6 +228,14 @@ process.on("message", (m: ToClient) => {
       break;
     case "chat":
       chat(m);
+      break;
+    case "reset":
+      // A new measured phase (the next step of a stepped scenario) starts from zero.
+      latency.reset();
+      for (const k of Object.keys(sent)) delete sent[k];
+      for (const mem of members) mem.received = 0;
+      receivedTotal = 0;
+      process.send?.({ t: "reset-done" });
       break;
     case "counts":
       process.send?.(counts());

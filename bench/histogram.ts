@@ -34,6 +34,12 @@ export class Histogram {
     if (ms > this.maxMs) this.maxMs = ms;
   }
 
+  reset(): void {
+    this.counts.fill(0);
+    this.count = 0;
+    this.maxMs = 0;
+  }
+
   merge(data: HistogramData): void {
     for (const [i, n] of data.buckets) this.counts[i] = (this.counts[i] ?? 0) + n;
     this.count += data.count;

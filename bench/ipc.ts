@@ -64,7 +64,7 @@ export interface ChatCommand {
   durationMs: number;
 }
 
-export type ToClient = SetupCommand | ChatCommand | { t: "counts" } | { t: "report" } | { t: "stop" };
+export type ToClient = SetupCommand | ChatCommand | { t: "counts" } | { t: "report" } | { t: "reset" } | { t: "stop" };
 
 export interface Joined {
   index: number;

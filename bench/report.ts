@@ -40,6 +40,7 @@ export function formatResult(r: ScenarioResult): string {
       `${pct(r.machineCpuPercent)} / ${pct(r.otherCpuPercent)} / ${r.loadAverageAtStart}`,
     ],
     ["peak RSS: edge (workerd) / bridge", `${mb(r.edgePeakRssBytes)} / ${mb(r.bridgePeakRssBytes)}`],
+    ["edge per connection: RSS", r.edgeBytesPerConnection === null ? "n/a" : kb(r.edgeBytesPerConnection)],
     [
       "bridge per connection: RSS / heap",
       r.bridgeBytesPerConnection === null
@@ -47,6 +48,14 @@ export function formatResult(r: ScenarioResult): string {
         : `${kb(r.bridgeBytesPerConnection)} / ${kb(r.bridgeHeapBytesPerConnection)} (${r.bridgeConnections} connections)`,
     ],
   );
+  for (const step of r.steps) {
+    const cpu = step.cpuUsPerDelivery;
+    rows.push([
+      `step ${step.rate} msgs/s ${step.pass ? "ok" : "FAIL"}`,
+      `lost ${step.lost} of ${step.expected}, p50/p99 ${step.latencyMs.p50}/${step.latencyMs.p99} ms, µs/delivery ${cpu.edge ?? "n/a"}/${cpu.bridge ?? "n/a"}/${cpu.clients ?? "n/a"}, machine ${pct(step.machineCpuPercent)} %`,
+    ]);
+  }
+  if (r.sustainedRate !== null) rows.push(["sustained rate", `${r.sustainedRate} msgs/s`]);
   for (const c of r.checks) rows.push([`${c.ok ? "PASS" : "FAIL"} ${c.name}`, c.detail]);
   const width = Math.max(...rows.map(([k]) => k.length));
   const lines = rows.map(([k, v]) => `  ${k.padEnd(width)}  ${v}`);

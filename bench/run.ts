@@ -59,6 +59,8 @@ export interface ScenarioResult {
   /** JS heap + external delta / connections (the part the bridge's own objects take). */
   bridgeHeapBytesPerConnection: number | null;
   bridgeConnections: number | null;
+  /** Edge (workerd) memory per joined connection: RSS after the joins minus before, / connections. */
+  edgeBytesPerConnection: number | null;
   edgePeakRssBytes: number | null;
   edgeHostPeakRssBytes: number | null;
   bridgePeakRssBytes: number | null;
@@ -87,8 +89,23 @@ export interface ScenarioResult {
   /** Times the bridge paused a client for its packet rate limit (should be 0). */
   bridgeRateLimited: number | null;
   bridgeProtocolErrors: number | null;
+  /** Stepped scenarios: each step's rate and outcome, in order. */
+  steps: StepResult[];
+  /** Stepped scenarios: the highest rate with nothing lost and p99 within the target. */
+  sustainedRate: number | null;
   errors: string[];
   checks: Check[];
+  pass: boolean;
+}
+
+export interface StepResult {
+  rate: number;
+  offered: number;
+  expected: number;
+  lost: number;
+  latencyMs: LatencySummary;
+  cpuUsPerDelivery: { edge: number | null; bridge: number | null; clients: number | null };
+  machineCpuPercent: number | null;
   pass: boolean;
 }
 
@@ -154,6 +171,7 @@ async function runInner(
       maxPacketsPerSecond: perClientRate(options) > 25 ? Math.ceil(perClientRate(options) * 4) : undefined,
       inspect: options.profileDir !== undefined,
       verbose: options.verbose,
+      root: options.serverRoot,
     });
     setServers(servers);
     host = servers.host;
@@ -164,7 +182,10 @@ async function runInner(
     );
   }
   const baseline = servers ? await servers.bridgeMemory() : null;
-  const edgeGroup = () => (servers ? sampleGroup(servers.edgePids) : null);
+  // A running target: the processes named with --server-pid stand for "the edge".
+  const serverPids = servers ? servers.edgePids : (options.serverPids ?? []);
+  const edgeGroup = () => (serverPids.length > 0 ? sampleGroup(serverPids) : null);
+  const edgeBefore = edgeGroup();
   const edgeHostGroup = () => (servers ? sampleGroup([servers.edgeHostPid]) : null);
   const bridgeGroup = () => (servers ? sampleGroup([servers.bridgePid]) : null);
 
@@ -316,72 +337,122 @@ async function runInner(
 
   const counts = () => Promise.all(workers.map((c) => request<Counts>(c, { t: "counts" }, "counts", 30_000)));
 
+  let steps: StepResult[] = [];
+  let edgeAfterJoins: GroupSample | null = null;
   if (options.mode === "chat") {
     await settle(counts, log);
     memory = servers ? await servers.bridgeMemory() : null;
-    await startProfiles();
-    cpuPhase0 = { edge: edgeGroup(), edgeHost: edgeHostGroup(), bridge: bridgeGroup(), client: clientGroup() };
-    machine0 = sampleMachine();
-    self0 = process.cpuUsage();
-    loadAtStart = loadAverage();
-    const t0 = monoNow();
-    const totalJoined = joined.length;
-    const done = workers.map((c) => nextMessage(c, "chat-done", options.durationS * 1000 + 60_000));
-    workers.forEach((c, w) => {
-      const mine = setups[w]?.joined.length ?? 0;
-      c.send({
-        t: "chat",
-        rate: totalJoined ? (options.rate * mine) / totalJoined : 0,
-        durationMs: options.durationS * 1000,
-      });
+    edgeAfterJoins = edgeGroup();
+    const rates = options.steps ?? [options.rate];
+    const sample = () => ({
+      edge: edgeGroup(),
+      edgeHost: edgeHostGroup(),
+      bridge: bridgeGroup(),
+      client: clientGroup(),
     });
-    log(`chat: ${options.rate} msgs/s for ${options.durationS} s over ${Object.keys(roomMembers).length} rooms`);
-    const chatTicker = setInterval(() => {
-      void counts()
-        .then((cs) => {
-          const { sent, received } = totals(cs, roomMembers);
-          log(
-            `chat ${((monoNow() - t0) / 1000).toFixed(0)}/${options.durationS} s: sent ${sent.offered}, delivered ${received}/${sent.expected}`,
-          );
-        })
-        .catch(() => {});
-    }, 2_000);
-    try {
-      await Promise.all(done);
-    } finally {
-      clearInterval(chatTicker);
-    }
-    // Stragglers: wait until every expected delivery is in, or the drain bound passes.
-    const drainEnd = monoNow() + options.drainS * 1000;
-    for (;;) {
-      const { sent, received } = totals(await counts(), roomMembers);
-      if (received >= sent.expected || monoNow() > drainEnd) break;
-      await sleep(100);
-    }
-    phaseSeconds = (monoNow() - t0) / 1000;
-    cpuPhase1 = { edge: edgeGroup(), edgeHost: edgeHostGroup(), bridge: bridgeGroup(), client: clientGroup() };
-    machine1 = sampleMachine();
-    self1 = process.cpuUsage();
-    await stopProfiles();
+    const phase = async (rate: number) => {
+      if (options.steps) {
+        await Promise.all(workers.map((c) => request(c, { t: "reset" }, "reset-done", 30_000)));
+      }
+      const c0 = sample();
+      const m0 = sampleMachine();
+      const s0 = process.cpuUsage();
+      const load = loadAverage();
+      const t0 = monoNow();
+      const totalJoined = joined.length;
+      const done = workers.map((c) => nextMessage(c, "chat-done", options.durationS * 1000 + 60_000));
+      workers.forEach((c, w) => {
+        const mine = setups[w]?.joined.length ?? 0;
+        c.send({
+          t: "chat",
+          rate: totalJoined ? (rate * mine) / totalJoined : 0,
+          durationMs: options.durationS * 1000,
+        });
+      });
+      log(`chat: ${rate} msgs/s for ${options.durationS} s over ${Object.keys(roomMembers).length} rooms`);
+      const chatTicker = setInterval(() => {
+        void counts()
+          .then((cs) => {
+            const { sent, received } = totals(cs, roomMembers);
+            log(
+              `chat ${((monoNow() - t0) / 1000).toFixed(0)}/${options.durationS} s: sent ${sent.offered}, delivered ${received}/${sent.expected}`,
+            );
+          })
+          .catch(() => {});
+      }, 2_000);
+      try {
+        await Promise.all(done);
+      } finally {
+        clearInterval(chatTicker);
+      }
+      // Stragglers: wait until every expected delivery is in, or the drain bound passes.
+      const drainEnd = monoNow() + options.drainS * 1000;
+      for (;;) {
+        const { sent, received } = totals(await counts(), roomMembers);
+        if (received >= sent.expected || monoNow() > drainEnd) break;
+        await sleep(100);
+      }
+      const seconds = (monoNow() - t0) / 1000;
+      const reports = await Promise.all(workers.map((c) => request<Report>(c, { t: "report" }, "report", 60_000)));
+      return { c0, c1: sample(), m0, m1: sampleMachine(), s0, s1: process.cpuUsage(), load, seconds, reports };
+    };
 
-    const reports = await Promise.all(workers.map((c) => request<Report>(c, { t: "report" }, "report", 60_000)));
-    const sentByRoom: Record<string, number> = {};
-    for (const r of reports) {
+    await startProfiles();
+    let last: Awaited<ReturnType<typeof phase>> | null = null;
+    for (const rate of rates) {
+      const run = await phase(rate);
+      const outcome = deliveries(run.reports);
+      const stepLatency = new Histogram();
+      for (const r of run.reports) stepLatency.merge(r.latency);
+      const cpuOf = (key: "edge" | "bridge" | "client") =>
+        cpuPercent(run.c0[key] ?? null, run.c1[key] ?? null, run.seconds);
+      const perDelivery = (pct: number | null) =>
+        pct === null || outcome.delivered === 0
+          ? null
+          : Math.round((((pct / 100) * run.seconds * 1e6) / outcome.delivered) * 10) / 10;
+      const machine =
+        run.m0 && run.m1 && run.seconds >= 1
+          ? Math.round(((run.m1.busySeconds - run.m0.busySeconds) / run.seconds) * 1000) / 10
+          : null;
+      const summary = stepLatency.summary();
+      const maxP99 = options.targets.maxP99Ms ?? Number.POSITIVE_INFINITY;
+      steps.push({
+        rate,
+        offered: outcome.offered,
+        expected: outcome.expected,
+        lost: outcome.lost,
+        latencyMs: summary,
+        cpuUsPerDelivery: {
+          edge: perDelivery(cpuOf("edge")),
+          bridge: perDelivery(cpuOf("bridge")),
+          clients: perDelivery(cpuOf("client")),
+        },
+        machineCpuPercent: machine,
+        pass: outcome.lost === 0 && outcome.offered > 0 && summary.p99 <= maxP99,
+      });
+      if (options.steps) log(`step ${rate} msgs/s: lost ${outcome.lost}, p99 ${summary.p99} ms`);
+      last = run;
+      // A stepped run stops at the first step that fails: the ones after it would fail worse.
+      if (options.steps && !steps[steps.length - 1]?.pass) break;
+    }
+    await stopProfiles();
+    if (!options.steps) steps = [];
+    const run = last as NonNullable<typeof last>;
+    cpuPhase0 = run.c0;
+    cpuPhase1 = run.c1;
+    machine0 = run.m0;
+    machine1 = run.m1;
+    self0 = run.s0;
+    self1 = run.s1;
+    loadAtStart = run.load;
+    phaseSeconds = run.seconds;
+    const outcome = deliveries(run.reports);
+    ({ offered, expected, delivered, lost, extra } = outcome);
+    for (const r of run.reports) {
       latency.merge(r.latency);
-      for (const [room, n] of Object.entries(r.sent)) sentByRoom[room] = (sentByRoom[room] ?? 0) + n;
       disconnects += r.disconnects;
       decodeErrors += r.decodeErrors;
       for (const e of r.errors) if (errors.length < 20) errors.push(e);
-    }
-    offered = Object.values(sentByRoom).reduce((a, n) => a + n, 0);
-    for (const r of reports) {
-      for (const receiver of r.receivers) {
-        const want = sentByRoom[receiver.room] ?? 0;
-        expected += want;
-        delivered += receiver.received;
-        lost += Math.max(0, want - receiver.received);
-        extra += Math.max(0, receiver.received - want);
-      }
     }
   } else {
     cpuPhase0 = cpuSetup0;
@@ -442,6 +513,10 @@ async function runInner(
         : null,
     ),
     bridgeConnections: memory?.connections ?? null,
+    edgeBytesPerConnection:
+      edgeBefore && edgeAfterJoins && joined.length > 0
+        ? Math.round((edgeAfterJoins.rssBytes - edgeBefore.rssBytes) / joined.length)
+        : null,
     edgePeakRssBytes: end.edge?.peakRssBytes ?? null,
     edgeHostPeakRssBytes: end.edgeHost?.peakRssBytes ?? null,
     bridgePeakRssBytes: end.bridge?.peakRssBytes ?? null,
@@ -463,6 +538,8 @@ async function runInner(
     bridgeSlowClientDrops: memory?.droppedSlowClients ?? null,
     bridgeRateLimited: end.bridgeStats?.rateLimited ?? null,
     bridgeProtocolErrors: memory?.protocolErrors ?? null,
+    steps,
+    sustainedRate: steps.length > 0 ? Math.max(0, ...steps.filter((x) => x.pass).map((x) => x.rate)) : null,
     errors: decodeErrors ? [`${decodeErrors} decode errors`, ...errors] : errors,
     checks: [],
     pass: false,
@@ -470,6 +547,28 @@ async function runInner(
   result.checks = checks(result, options);
   result.pass = result.checks.every((c) => c.ok);
   return result;
+}
+
+/** What the receivers got against what was sent in their rooms. */
+function deliveries(reports: Report[]) {
+  const sentByRoom: Record<string, number> = {};
+  for (const r of reports)
+    for (const [room, n] of Object.entries(r.sent)) sentByRoom[room] = (sentByRoom[room] ?? 0) + n;
+  let expected = 0;
+  let delivered = 0;
+  let lost = 0;
+  let extra = 0;
+  for (const r of reports) {
+    for (const receiver of r.receivers) {
+      const want = sentByRoom[receiver.room] ?? 0;
+      expected += want;
+      delivered += receiver.received;
+      lost += Math.max(0, want - receiver.received);
+      extra += Math.max(0, receiver.received - want);
+    }
+  }
+  const offered = Object.values(sentByRoom).reduce((a, n) => a + n, 0);
+  return { offered, expected, delivered, lost, extra };
 }
 
 /** Waits until the join traffic (player lists, room lists) has died down. */
@@ -531,6 +630,18 @@ function checks(r: ScenarioResult, options: BenchOptions): Check[] {
       name: "no connection failures",
       ok: r.connectionFailures === 0,
       detail: `${r.loginFailures} login, ${r.joinFailures} join, ${r.disconnects} dropped`,
+    });
+  if (t.minSustainedRate !== undefined)
+    out.push({
+      name: `sustains ≥ ${t.minSustainedRate} msgs/s (nothing lost, p99 ≤ ${t.maxP99Ms} ms)`,
+      ok: (r.sustainedRate ?? 0) >= t.minSustainedRate,
+      detail: `sustained ${r.sustainedRate ?? 0} msgs/s`,
+    });
+  if (t.maxEdgeBytesPerConnection !== undefined && r.edgeBytesPerConnection !== null)
+    out.push({
+      name: `edge ≤ ${Math.round(t.maxEdgeBytesPerConnection / 1024)} KB/connection`,
+      ok: r.edgeBytesPerConnection <= t.maxEdgeBytesPerConnection,
+      detail: `${(r.edgeBytesPerConnection / 1024).toFixed(1)} KB`,
     });
   if (t.maxBridgeBytesPerConnection !== undefined && r.bridgeBytesPerConnection !== null)
     out.push({

@@ -15,7 +15,10 @@ export interface Targets {
   maxP99Ms?: number;
   minLoginsPerSec?: number;
   maxBridgeBytesPerConnection?: number;
+  maxEdgeBytesPerConnection?: number;
   noLoginFailures?: boolean;
+  /** Stepped scenarios: the highest step that passes must be at least this rate. */
+  minSustainedRate?: number;
 }
 
 export interface BenchOptions {
@@ -29,6 +32,8 @@ export interface BenchOptions {
   capacity: number;
   /** Chat messages per second, all clients together. */
   rate: number;
+  /** Stepped: chat at each of these rates in turn (durationS each), stopping at the first that fails. */
+  steps?: number[] | undefined;
   durationS: number;
   dialects: DialectShare[];
   /** Session encryption; undefined ⇒ each dialect's usual (Myth II 1.8: on). */
@@ -41,6 +46,10 @@ export interface BenchOptions {
   concurrency: number;
   /** Running metaserver's login port (HOST:PORT); absent ⇒ start our own stack. */
   target?: { host: string; port: number } | undefined;
+  /** With a running target: its processes, sampled for CPU and memory like a self-started edge. */
+  serverPids?: number[] | undefined;
+  /** Start the servers from this checkout instead of this one (peer mode, git:REV). */
+  serverRoot?: string | undefined;
   /** Admin API for account creation on a running target. */
   admin?: { url: string; token: string } | undefined;
   profileDir?: string | undefined;
@@ -53,7 +62,10 @@ export interface BenchOptions {
   verbose?: boolean;
 }
 
-type ScenarioDefaults = Omit<BenchOptions, "target" | "admin" | "profileDir" | "quiet" | "verbose" | "encrypt">;
+type ScenarioDefaults = Omit<
+  BenchOptions,
+  "target" | "admin" | "profileDir" | "quiet" | "verbose" | "encrypt" | "serverPids" | "serverRoot"
+>;
 
 const MYTH2: DialectShare[] = [{ dialect: "myth2", weight: 1 }];
 
@@ -119,6 +131,42 @@ export const SCENARIOS: Record<string, ScenarioDefaults> = {
     timeoutS: 600,
     targets: { minLoginsPerSec: 50, noLoginFailures: true },
   },
+  onebig: {
+    ...base,
+    scenario: "onebig",
+    mode: "chat",
+    clients: 100,
+    rooms: 1,
+    capacity: 100,
+    rate: 300,
+    steps: [300, 600, 900, 1200, 1500, 1800, 2100, 2400, 3000, 3600, 4200],
+    durationS: 10,
+    drainS: 5,
+    guests: true,
+    timeoutS: 600,
+    targets: { noLoss: true, maxP99Ms: 100, minSustainedRate: 1500, noLoginFailures: true },
+  },
+  scale10k: {
+    ...base,
+    scenario: "scale10k",
+    mode: "chat",
+    clients: 10_000,
+    rooms: 100,
+    capacity: 100,
+    rate: 500,
+    durationS: 30,
+    guests: true,
+    workers: 4,
+    concurrency: 64,
+    timeoutS: 1200,
+    targets: {
+      noLoss: true,
+      maxP99Ms: 200,
+      maxBridgeBytesPerConnection: 20 * 1024,
+      maxEdgeBytesPerConnection: 20 * 1024,
+      noLoginFailures: true,
+    },
+  },
   bigroom: {
     ...base,
     scenario: "bigroom",
@@ -130,7 +178,7 @@ export const SCENARIOS: Record<string, ScenarioDefaults> = {
     durationS: 30,
     guests: true,
     timeoutS: 900,
-    targets: { noLoss: true, maxP99Ms: 200, noLoginFailures: true },
+    targets: { noLoss: true, maxP99Ms: 50, noLoginFailures: true },
   },
 };
 

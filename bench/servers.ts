@@ -21,6 +21,8 @@ export interface BenchServersOptions {
   vars?: Record<string, string>;
   /** Forward server logs to stderr. */
   verbose?: boolean;
+  /** Start the servers of another checkout (peer mode: git:REV). */
+  root?: string | undefined;
 }
 
 export interface BenchServers {
@@ -68,7 +70,7 @@ export async function startBenchServers(options: BenchServersOptions): Promise<B
           inspect: options.inspect ?? false,
         }),
       ],
-      { logPrefix: logPrefix("edge") },
+      { logPrefix: logPrefix("edge"), root: options.root },
     );
     children.push(edge);
     const edgeReady = await nextMessage<EdgeReady>(edge, "ready", START_TIMEOUT_MS);
@@ -86,7 +88,7 @@ export async function startBenchServers(options: BenchServersOptions): Promise<B
           maxPacketsPerSecond: options.maxPacketsPerSecond,
         }),
       ],
-      { nodeArgs: ["--expose-gc"], logPrefix: logPrefix("bridge") },
+      { nodeArgs: ["--expose-gc"], logPrefix: logPrefix("bridge"), root: options.root },
     );
     children.push(bridge);
     const bridgeReady = await nextMessage<BridgeReady>(bridge, "ready", START_TIMEOUT_MS);

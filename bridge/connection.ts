@@ -1,5 +1,5 @@
 import type { Socket } from "node:net";
-import { createKeyPair, deriveSessionKey, SessionCipher } from "../protocol/cipher.ts";
+import { createKeyPair, deriveSessionKey, type ScrambledPacket, SessionCipher } from "../protocol/cipher.ts";
 import type { KeepalivePolicy } from "../protocol/families.ts";
 import { encodePacket, HEADER_SIZE, packetTypeOf } from "../protocol/header.ts";
 import { MessageType } from "../protocol/message-types.ts";
@@ -23,6 +23,9 @@ export interface ConnectionCounters {
 }
 
 const KEEPALIVE_PACKET = encodePacket(MessageType.Keepalive, new Uint8Array());
+
+/** Packets to clients come from Node's buffer pool: cheap to allocate, and written as they are. */
+const allocate = (size: number): Uint8Array => Buffer.allocUnsafe(size);
 
 type CipherState =
   | { readonly phase: "first" } // no packet yet: a 203 now turns encryption on
@@ -82,10 +85,10 @@ export class BridgeConnection implements MuxClient {
 
   // ------------------------------------------------------------------ from the tunnel (MuxClient)
 
-  deliver(packet: Uint8Array): void {
+  deliver(packet: Uint8Array, scrambled: () => ScrambledPacket): void {
     if (this.ending || packet.byteLength < HEADER_SIZE) return;
     const state = this.cipherState;
-    this.writeToClient(state.phase === "encrypted" ? state.cipher.encryptPacket(packet) : packet);
+    this.writeToClient(state.phase === "encrypted" ? state.cipher.keyScrambled(scrambled(), allocate) : packet);
   }
 
   keepalive(policy: KeepalivePolicy): void {
@@ -192,19 +195,24 @@ export class BridgeConnection implements MuxClient {
 
   private sendKeepalive(): void {
     const state = this.cipherState;
-    this.writeToClient(state.phase === "encrypted" ? state.cipher.encryptPacket(KEEPALIVE_PACKET) : KEEPALIVE_PACKET);
+    this.writeToClient(
+      state.phase === "encrypted" ? state.cipher.encryptPacket(KEEPALIVE_PACKET, allocate) : KEEPALIVE_PACKET,
+    );
   }
 
   private writeToClient(bytes: Uint8Array): void {
     if (this.socket.destroyed || this.socket.writableEnded) return;
     this.counters.bytesOut += bytes.byteLength;
-    // Everything written to this client in one tick leaves in one writev: under load several
-    // packets arrive per tick, and a write syscall per packet was the bridge's largest cost
-    // (docs/performance.md). end() flushes a corked socket, so nothing is lost on close.
+    // Everything written to this client in one turn of the event loop leaves in one writev:
+    // under load several packets arrive per turn, and a write syscall per packet was the
+    // bridge's largest cost (docs/performance.md). end() flushes a corked socket, so nothing is
+    // lost on close.
     if (!this.corked) {
       this.corked = true;
       this.socket.cork();
-      process.nextTick(() => this.flushToClient());
+      // After the I/O phase: every frame from the edge read in this turn of the loop adds to
+      // the same write.
+      setImmediate(() => this.flushToClient());
     }
     this.socket.write(bytes);
   }

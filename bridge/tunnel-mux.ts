@@ -9,6 +9,7 @@
  * never left half-alive.
  */
 import WebSocket from "ws";
+import { type ScrambledPacket, scramblePacket } from "../protocol/cipher.ts";
 import type { KeepalivePolicy } from "../protocol/families.ts";
 import { TunnelClose } from "../tunnel/close-codes.ts";
 import { type DownHandlers, forEachDownRecord } from "../tunnel/mux.ts";
@@ -16,8 +17,11 @@ import { MuxSender } from "../tunnel/mux-sender.ts";
 
 /** What a tunnel tells the connections on it. */
 export interface MuxClient {
-  /** A packet from the edge for this connection (a view, valid during the call). */
-  deliver(packet: Uint8Array): void;
+  /**
+   * A packet from the edge for this connection (a view, valid during the call). `scrambled`
+   * gives it scrambled for encryption, computed once for all recipients of the record.
+   */
+  deliver(packet: Uint8Array, scrambled: () => ScrambledPacket): void;
   keepalive(policy: KeepalivePolicy): void;
   /** The edge ended the session. */
   edgeClosed(): void;
@@ -67,12 +71,20 @@ export class TunnelMux {
   ) {
     this.sender = new MuxSender(
       (frame) => this.write(frame),
-      (flush) => process.nextTick(flush),
+      // After the I/O phase, not after this callback: packets of every client read in the same
+      // turn of the loop leave in one frame.
+      (flush) => setImmediate(flush),
     );
     const clients = this.clients;
     this.handlers = {
       packet: (conns, count, packet) => {
-        for (let i = 0; i < count; i++) clients.get(conns.getUint32(4 * i))?.deliver(packet);
+        // Encrypted recipients share the key-independent part of the cipher (protocol/cipher.ts).
+        let shared: ScrambledPacket | null = null;
+        const scrambled = () => {
+          shared ??= scramblePacket(packet);
+          return shared;
+        };
+        for (let i = 0; i < count; i++) clients.get(conns.getUint32(4 * i))?.deliver(packet, scrambled);
       },
       keepalive: (conn, intervalMs, timeoutMs) => clients.get(conn)?.keepalive({ intervalMs, timeoutMs }),
       close: (conn) => {
@@ -96,16 +108,16 @@ export class TunnelMux {
     this.nextConn = this.nextConn >= 0xffffffff ? 1 : this.nextConn + 1;
     this.clients.set(conn, client);
     this.ensureSocket();
-    this.sender.add((w) => w.open(conn, clientAddress, localAddress));
+    this.sender.open(conn, clientAddress, localAddress);
     return conn;
   }
 
   packet(conn: number, packet: Uint8Array): void {
-    if (this.clients.has(conn)) this.sender.add((w) => w.packetUp(conn, packet));
+    if (this.clients.has(conn)) this.sender.packetUp(conn, packet);
   }
 
   encrypted(conn: number): void {
-    if (this.clients.has(conn)) this.sender.add((w) => w.encrypted(conn));
+    if (this.clients.has(conn)) this.sender.encrypted(conn);
   }
 
   /** The bridge ends a connection (the client left, or broke the rules). */
@@ -114,7 +126,7 @@ export class TunnelMux {
     if (!client) return;
     this.clients.delete(conn);
     this.paused.delete(client);
-    this.sender.add((w) => w.closeUp(conn, code, reason));
+    this.sender.closeUp(conn, code, reason);
   }
 
   /** True while too much is queued towards the edge; the client waits for tunnelDrained. */

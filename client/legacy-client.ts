@@ -260,6 +260,12 @@ export class LegacyClient extends EventEmitter<LegacyClientEvents> {
   }
 
   /** Takes every buffered (not yet consumed) message; a buffered decode error is thrown. */
+  /**
+   * Sees every decrypted packet before it is decoded; returning true consumes it (no decode,
+   * no "message" event, not queued). For load generators that must stay cheap per delivery.
+   */
+  tap: ((packet: Uint8Array, receivedAt: number) => boolean) | null = null;
+
   drain(): Message[] {
     const out: Message[] = [];
     const entries = this.queue.splice(0);
@@ -318,6 +324,8 @@ export class LegacyClient extends EventEmitter<LegacyClientEvents> {
       }
       plain = decrypted.value;
     }
+    // A load generator may take some packets itself, undecoded (bench: its own chat lines).
+    if (this.tap?.(plain, receivedAt)) return;
     const decoded = decodeMessage(plain, this.dialect, "to-client");
     if (!decoded.ok) {
       this.deliver({ kind: "error", error: new ClientDecodeError(decoded.error, type, plain) });

@@ -101,34 +101,128 @@ export function deriveSessionKey(privateKey: readonly number[], peerPublicKey: U
   return ok(packKey(values));
 }
 
-/** §2.2 step 2, applied in place. */
-function scramble(b: Uint8Array): void {
-  const n = b.length;
-  for (let i = 0; i < n; i++) {
-    b[i] = (b[i] as number) ^ (b[(i + 1) % n] as number);
-    b[(i + 2) % n] = (b[(i + 2) % n] as number) ^ (b[i] as number);
+/**
+ * §2.2 step 2, applied in place to b[at, at + n). Indices wrap modulo n; the loops run without
+ * a modulo except at the wrapping ends (this runs once per delivered packet in the bridge).
+ * Payloads are never shorter than CIPHER_OVERHEAD, so n ≥ 24.
+ */
+function scramble(b: Uint8Array, at: number, n: number): void {
+  const end = at + n;
+  for (let i = at; i < end - 2; i++) {
+    b[i] = (b[i] as number) ^ (b[i + 1] as number);
+    b[i + 2] = (b[i + 2] as number) ^ (b[i] as number);
   }
-  for (let i = n - 1; i >= 0; i--) {
-    b[i] = (b[i] as number) ^ (b[(i + n - 1) % n] as number);
-    b[(i + n - 3) % n] = (b[(i + n - 3) % n] as number) ^ (b[i] as number);
+  // i = n-2: neighbours n-1 and 0; i = n-1: neighbours 0 and 1.
+  b[end - 2] = (b[end - 2] as number) ^ (b[end - 1] as number);
+  b[at] = (b[at] as number) ^ (b[end - 2] as number);
+  b[end - 1] = (b[end - 1] as number) ^ (b[at] as number);
+  b[at + 1] = (b[at + 1] as number) ^ (b[end - 1] as number);
+  for (let i = end - 1; i >= at + 3; i--) {
+    b[i] = (b[i] as number) ^ (b[i - 1] as number);
+    b[i - 3] = (b[i - 3] as number) ^ (b[i] as number);
   }
+  // i = 2: neighbours 1 and n-1; i = 1: 0 and n-2; i = 0: n-1 and n-3.
+  b[at + 2] = (b[at + 2] as number) ^ (b[at + 1] as number);
+  b[end - 1] = (b[end - 1] as number) ^ (b[at + 2] as number);
+  b[at + 1] = (b[at + 1] as number) ^ (b[at] as number);
+  b[end - 2] = (b[end - 2] as number) ^ (b[at + 1] as number);
+  b[at] = (b[at] as number) ^ (b[end - 1] as number);
+  b[end - 3] = (b[end - 3] as number) ^ (b[at] as number);
 }
 
 /** Exact inverse of `scramble`: the same steps in reverse order. */
-function unscramble(b: Uint8Array): void {
-  const n = b.length;
-  for (let i = 0; i < n; i++) {
-    b[(i + n - 3) % n] = (b[(i + n - 3) % n] as number) ^ (b[i] as number);
-    b[i] = (b[i] as number) ^ (b[(i + n - 1) % n] as number);
+function unscramble(b: Uint8Array, at: number, n: number): void {
+  const end = at + n;
+  // The second loop of scramble, undone from i = 0 up.
+  b[end - 3] = (b[end - 3] as number) ^ (b[at] as number);
+  b[at] = (b[at] as number) ^ (b[end - 1] as number);
+  b[end - 2] = (b[end - 2] as number) ^ (b[at + 1] as number);
+  b[at + 1] = (b[at + 1] as number) ^ (b[at] as number);
+  b[end - 1] = (b[end - 1] as number) ^ (b[at + 2] as number);
+  b[at + 2] = (b[at + 2] as number) ^ (b[at + 1] as number);
+  for (let i = at + 3; i < end; i++) {
+    b[i - 3] = (b[i - 3] as number) ^ (b[i] as number);
+    b[i] = (b[i] as number) ^ (b[i - 1] as number);
   }
-  for (let i = n - 1; i >= 0; i--) {
-    b[(i + 2) % n] = (b[(i + 2) % n] as number) ^ (b[i] as number);
-    b[i] = (b[i] as number) ^ (b[(i + 1) % n] as number);
+  // The first loop, undone from i = n-1 down.
+  b[at + 1] = (b[at + 1] as number) ^ (b[end - 1] as number);
+  b[end - 1] = (b[end - 1] as number) ^ (b[at] as number);
+  b[at] = (b[at] as number) ^ (b[end - 2] as number);
+  b[end - 2] = (b[end - 2] as number) ^ (b[end - 1] as number);
+  for (let i = end - 3; i >= at; i--) {
+    b[i + 2] = (b[i + 2] as number) ^ (b[i] as number);
+    b[i] = (b[i] as number) ^ (b[i + 1] as number);
   }
 }
 
-function xorKey(b: Uint8Array, key: Uint8Array): void {
-  for (let i = 0; i < b.length; i++) b[i] = (b[i] as number) ^ (key[i % SESSION_KEY_SIZE] as number);
+function xorKey(b: Uint8Array, at: number, n: number, key: Uint8Array): void {
+  for (let i = 0; i < n; i++) b[at + i] = (b[at + i] as number) ^ (key[i & 7] as number);
+}
+
+/** Writes r0, CHECK1, plain, CHECK2, r1 at b[at, at + plain + 24) and scrambles it: §2.2 before the key. */
+function scrambleInto(b: Uint8Array, at: number, plain: Uint8Array, random: RandomSource): void {
+  const n = plain.byteLength + CIPHER_OVERHEAD;
+  const r = random(8);
+  for (let i = 0; i < 4; i++) {
+    b[at + i] = r[i] as number;
+    b[at + n - 4 + i] = r[4 + i] as number;
+  }
+  for (let i = 0; i < 8; i++) {
+    b[at + 4 + i] = CHECK1[i] as number;
+    b[at + n - 12 + i] = CHECK2[i] as number;
+  }
+  b.set(plain, at + 12);
+  scramble(b, at, n);
+}
+
+/** Writes the encrypted form of `plain` at b[at, at + plain + 24) (§2.2). */
+function encryptInto(b: Uint8Array, at: number, key: Uint8Array, plain: Uint8Array, random: RandomSource): void {
+  scrambleInto(b, at, plain, random);
+  xorKey(b, at, plain.byteLength + CIPHER_OVERHEAD, key);
+}
+
+/** Sets the header's length field (bytes 4-7, big-endian) without a DataView (this runs per delivery). */
+function setLength(b: Uint8Array, length: number): void {
+  b[4] = (length >>> 24) & 0xff;
+  b[5] = (length >>> 16) & 0xff;
+  b[6] = (length >>> 8) & 0xff;
+  b[7] = length & 0xff;
+}
+
+/** Where packets are allocated: a plain Uint8Array, or a caller's pool (the bridge passes Node's). */
+export type Allocate = (size: number) => Uint8Array;
+const newBytes: Allocate = (size) => new Uint8Array(size);
+
+/**
+ * A packet scrambled but not yet keyed: everything of §2.2 that does not depend on the session
+ * key. The scramble is the costly part; XOR with each recipient's key is cheap. So a packet that
+ * goes to many recipients is scrambled once (`scramblePacket`) and keyed per recipient
+ * (`SessionCipher.keyScrambled`). Its random padding is then the same for every recipient of that
+ * packet, which costs nothing that matters: the receiver ignores it, and this cipher protects
+ * nothing anyway (see the top of this file).
+ */
+export interface ScrambledPacket {
+  /** Header (length already +24) and the scrambled payload. */
+  readonly bytes: Uint8Array;
+}
+
+export function scramblePacket(rawPacket: Uint8Array, random: RandomSource = cryptoRandom): ScrambledPacket {
+  if (rawPacket.byteLength < HEADER_SIZE) throw new RangeError("a raw packet needs its 8-byte header");
+  const bytes = new Uint8Array(rawPacket.byteLength + CIPHER_OVERHEAD);
+  for (let i = 0; i < HEADER_SIZE; i++) bytes[i] = rawPacket[i] as number;
+  setLength(bytes, bytes.byteLength);
+  scrambleInto(bytes, HEADER_SIZE, rawPacket.subarray(HEADER_SIZE), random);
+  return { bytes };
+}
+
+/** Undoes encryptInto on b[at, at + n) in place; false when the check bytes do not match. */
+function decryptInPlace(b: Uint8Array, at: number, n: number, key: Uint8Array): boolean {
+  xorKey(b, at, n, key);
+  unscramble(b, at, n);
+  for (let i = 0; i < 8; i++) {
+    if (b[at + 4 + i] !== CHECK1[i] || b[at + n - 12 + i] !== CHECK2[i]) return false;
+  }
+  return true;
 }
 
 function checkKey(key: Uint8Array): void {
@@ -141,16 +235,8 @@ function checkKey(key: Uint8Array): void {
  */
 export function encryptPayload(key: Uint8Array, plain: Uint8Array, random: RandomSource = cryptoRandom): Uint8Array {
   checkKey(key);
-  const n = plain.byteLength + CIPHER_OVERHEAD;
-  const b = new Uint8Array(n);
-  const r = random(8);
-  b.set(r.subarray(0, 4), 0);
-  b.set(CHECK1, 4);
-  b.set(plain, 12);
-  b.set(CHECK2, n - 12);
-  b.set(r.subarray(4, 8), n - 4);
-  scramble(b);
-  xorKey(b, key);
+  const b = new Uint8Array(plain.byteLength + CIPHER_OVERHEAD);
+  encryptInto(b, 0, key, plain, random);
   return b;
 }
 
@@ -160,22 +246,8 @@ export function decryptPayload(key: Uint8Array, cipher: Uint8Array): Result<Uint
   const n = cipher.byteLength;
   if (n < CIPHER_OVERHEAD) return fail("truncated", `encrypted payload of ${n} bytes is under ${CIPHER_OVERHEAD}`);
   const b = cipher.slice();
-  xorKey(b, key);
-  unscramble(b);
-  for (let i = 0; i < 8; i++) {
-    if (b[4 + i] !== CHECK1[i] || b[n - 12 + i] !== CHECK2[i]) {
-      return fail("bad-checksum", "session cipher check bytes do not match");
-    }
-  }
+  if (!decryptInPlace(b, 0, n, key)) return fail("bad-checksum", "session cipher check bytes do not match");
   return ok(b.slice(12, n - 12));
-}
-
-function frame(rawPacket: Uint8Array, payload: Uint8Array): Uint8Array {
-  const out = new Uint8Array(HEADER_SIZE + payload.byteLength);
-  out.set(rawPacket.subarray(0, HEADER_SIZE));
-  new DataView(out.buffer).setInt32(4, out.byteLength);
-  out.set(payload, HEADER_SIZE);
-  return out;
 }
 
 /**
@@ -193,15 +265,37 @@ export class SessionCipher {
     this.key = key.slice();
   }
 
-  /** A raw plaintext packet (header + payload) to the same packet encrypted; 24 bytes longer. */
-  encryptPacket(rawPacket: Uint8Array): Uint8Array {
+  /** A raw plaintext packet (header + payload) to the same packet encrypted, 24 bytes longer: one buffer, one copy. */
+  encryptPacket(rawPacket: Uint8Array, allocate: Allocate = newBytes): Uint8Array {
     if (rawPacket.byteLength < HEADER_SIZE) throw new RangeError("a raw packet needs its 8-byte header");
-    return frame(rawPacket, encryptPayload(this.key, rawPacket.subarray(HEADER_SIZE), this.random));
+    const out = allocate(rawPacket.byteLength + CIPHER_OVERHEAD);
+    for (let i = 0; i < HEADER_SIZE; i++) out[i] = rawPacket[i] as number;
+    setLength(out, out.byteLength);
+    encryptInto(out, HEADER_SIZE, this.key, rawPacket.subarray(HEADER_SIZE), this.random);
+    return out;
+  }
+
+  /** The encrypted packet for this session from a packet scrambled once for all its recipients. */
+  keyScrambled(scrambled: ScrambledPacket, allocate: Allocate = newBytes): Uint8Array {
+    const source = scrambled.bytes;
+    const out = allocate(source.byteLength);
+    out.set(source);
+    xorKey(out, HEADER_SIZE, source.byteLength - HEADER_SIZE, this.key);
+    return out;
   }
 
   decryptPacket(rawPacket: Uint8Array): Result<Uint8Array> {
     if (rawPacket.byteLength < HEADER_SIZE) return fail("truncated", "a raw packet needs its 8-byte header");
-    const plain = decryptPayload(this.key, rawPacket.subarray(HEADER_SIZE));
-    return plain.ok ? ok(frame(rawPacket, plain.value)) : plain;
+    const n = rawPacket.byteLength - HEADER_SIZE;
+    if (n < CIPHER_OVERHEAD) return fail("truncated", `encrypted payload of ${n} bytes is under ${CIPHER_OVERHEAD}`);
+    // Decrypt in a copy, then slide the payload down over r0 and CHECK1, behind the header.
+    const b = rawPacket.slice();
+    if (!decryptInPlace(b, HEADER_SIZE, n, this.key)) {
+      return fail("bad-checksum", "session cipher check bytes do not match");
+    }
+    b.copyWithin(HEADER_SIZE, HEADER_SIZE + 12, HEADER_SIZE + n - 12);
+    const length = rawPacket.byteLength - CIPHER_OVERHEAD;
+    setLength(b, length);
+    return ok(b.subarray(0, length));
   }
 }

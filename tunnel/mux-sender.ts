@@ -7,6 +7,10 @@ import { MAX_MUX_FRAME_BYTES, MuxFrameWriter } from "./mux.ts";
 export class MuxSender {
   private readonly writer = new MuxFrameWriter();
   private scheduled = false;
+  private readonly flushLater = () => {
+    this.scheduled = false;
+    this.flush();
+  };
   /** Frames and bytes sent. */
   frames = 0;
   bytes = 0;
@@ -20,19 +24,36 @@ export class MuxSender {
     private readonly schedule: (flush: () => void) => void,
   ) {}
 
-  /** Writes records with `write`, and sends them at the end of the turn (or now, past the frame limit). */
-  add(write: (w: MuxFrameWriter) => void): void {
-    write(this.writer);
-    if (this.writer.size >= MAX_MUX_FRAME_BYTES) {
-      this.flush();
-      return;
-    }
-    if (this.scheduled) return;
-    this.scheduled = true;
-    this.schedule(() => {
-      this.scheduled = false;
-      this.flush();
-    });
+  // bridge → edge
+  packetUp(conn: number, packet: Uint8Array): void {
+    this.writer.packetUp(conn, packet);
+    this.written();
+  }
+  open(conn: number, client: string, local: string): void {
+    this.writer.open(conn, client, local);
+    this.written();
+  }
+  encrypted(conn: number): void {
+    this.writer.encrypted(conn);
+    this.written();
+  }
+  closeUp(conn: number, code: number, reason: string): void {
+    this.writer.closeUp(conn, code, reason);
+    this.written();
+  }
+
+  // edge → bridge
+  packetDown(conns: ArrayLike<number>, packet: Uint8Array): void {
+    this.writer.packetDown(conns, packet);
+    this.written();
+  }
+  keepalive(conn: number, intervalMs: number, timeoutMs: number): void {
+    this.writer.keepalive(conn, intervalMs, timeoutMs);
+    this.written();
+  }
+  closeDown(conn: number, code: number, reason: string): void {
+    this.writer.closeDown(conn, code, reason);
+    this.written();
   }
 
   flush(): void {
@@ -41,5 +62,16 @@ export class MuxSender {
     this.frames++;
     this.bytes += frame.byteLength;
     this.out(frame);
+  }
+
+  /** Sends at the end of the turn, or now once the frame is past its limit. */
+  private written(): void {
+    if (this.writer.size >= MAX_MUX_FRAME_BYTES) {
+      this.flush();
+      return;
+    }
+    if (this.scheduled) return;
+    this.scheduled = true;
+    this.schedule(this.flushLater);
   }
 }

@@ -54,11 +54,9 @@ export class LoginGateway extends DurableObject<Env> {
       if (logins.has(conn)) return;
       const session = new LoginSession(loginDeps(this.env, loadConfig(this.env), clientAddress, localAddress));
       const driver = new LoginDriver(session, {
-        send: (packet) => sender.add((w) => w.packetDown([conn], packet)),
+        send: (packet) => sender.packetDown([conn], packet),
         close: (reason, failed) =>
-          sender.add((w) =>
-            w.closeDown(conn, failed ? TunnelClose.internalError : TunnelClose.normal, closeReason(reason)),
-          ),
+          sender.closeDown(conn, failed ? TunnelClose.internalError : TunnelClose.normal, closeReason(reason)),
       });
       logins.set(conn, driver);
       void driver.done.then(() => {

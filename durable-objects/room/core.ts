@@ -81,8 +81,11 @@ export class RoomCore {
     this.out.saveConnection(conn);
   }
 
-  /** One whole raw packet from a connection. */
-  async receive(id: ConnId, packet: Uint8Array): Promise<void> {
+  /**
+   * One whole raw packet from a connection. Returns a promise only when the handler awaits
+   * something (the directory): chat and most messages are handled synchronously.
+   */
+  receive(id: ConnId, packet: Uint8Array): void | Promise<void> {
     const conn = this.connections.get(id);
     if (!conn || conn.closed) return;
     // Before room_login the family is unknown; the layouts a room accepts then do not depend on it.

@@ -12,6 +12,7 @@ import {
   keyPairFromExponents,
   type RandomSource,
   SessionCipher,
+  scramblePacket,
 } from "../../protocol/cipher.ts";
 import { encodePacket } from "../../protocol/header.ts";
 import { hex } from "../support/bytes.ts";
@@ -187,5 +188,34 @@ describe("payload cipher (§2.2, §12.2 vectors)", () => {
         else expect(r.value.byteLength).toBe(bytes.byteLength - CIPHER_OVERHEAD);
       }),
     );
+  });
+});
+
+describe("a packet scrambled once for many recipients (the bridge's broadcast path)", () => {
+  it("keys to exactly what encryptPacket gives with the same random, for every session key", () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.uint8Array({ minLength: 8, maxLength: 8 }), { minLength: 1, maxLength: 5 }),
+        fc.uint8Array({ maxLength: 300 }),
+        fc.uint8Array({ minLength: 8, maxLength: 8 }),
+        (keys, payload, random) => {
+          const packet = encodePacket(200, payload);
+          const scrambled = scramblePacket(packet, () => random.slice());
+          for (const key of keys) {
+            const cipher = new SessionCipher(key, () => random.slice());
+            expect(cipher.keyScrambled(scrambled)).toEqual(cipher.encryptPacket(packet));
+            expect(new SessionCipher(key).decryptPacket(cipher.keyScrambled(scrambled))).toEqual({
+              ok: true,
+              value: packet,
+            });
+          }
+        },
+      ),
+    );
+  });
+
+  it("gives the §12.2 vector", () => {
+    const cipher = new SessionCipher(sessionKey);
+    expect(cipher.keyScrambled(scramblePacket(serverMessage, vectorRandom))).toEqual(encryptedServerMessage);
   });
 });

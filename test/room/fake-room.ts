@@ -105,8 +105,8 @@ export class FakeRoom {
     return id;
   }
 
-  send(id: string, message: Message, dialect: Dialect = "myth2"): Promise<void> {
-    return this.core.receive(id, encodeMessage(message, dialect));
+  async send(id: string, message: Message, dialect: Dialect = "myth2"): Promise<void> {
+    await this.core.receive(id, encodeMessage(message, dialect));
   }
 
   /** The messages `id` got since the last take, oldest first (effects for others stay). */

@@ -44,13 +44,13 @@ export const HANDLERS: HandlerTable = {
   [T.RecordingStreamEnd]: ignore,
 };
 
-export async function handleMessage(
+export function handleMessage(
   room: RoomCore,
   conn: PlayerConnection,
   msg: Message,
   packet: Uint8Array,
-): Promise<void> {
+): void | Promise<void> {
   const handler = HANDLERS[msg.type] as Handler | undefined;
   if (!handler) return room.drop(conn, serverMessage(ServerMessageCode.SyntaxError, conn.player.dialect));
-  await handler(room, conn, msg, packet);
+  return handler(room, conn, msg, packet);
 }
