@@ -116,9 +116,12 @@ export class LegacyClient extends EventEmitter<LegacyClientEvents> {
     this.closed = new Promise((resolve) => {
       socket.once("close", (hadError) => {
         this.isClosed = true;
-        this.failWaiters(
-          new ConnectionClosedError(`connection closed${this.closeReason ? `: ${this.closeReason}` : ""}`),
-        );
+        // An error (and its stack) only when someone is waiting to be told.
+        if (this.waiters.size > 0) {
+          this.failWaiters(
+            new ConnectionClosedError(`connection closed${this.closeReason ? `: ${this.closeReason}` : ""}`),
+          );
+        }
         resolve();
         this.emit("close", hadError);
       });

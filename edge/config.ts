@@ -166,12 +166,19 @@ export const DEFAULT_ROOMS: readonly RoomConfigInput[] = [
 ];
 
 let cached: { key: string; config: EdgeConfig } | null = null;
+const byEnv = new WeakMap<object, EdgeConfig>();
 
 /** Reads and validates the configuration; throws ConfigError with a message saying what is wrong. */
 export function loadConfig(env: ConfigEnv): EdgeConfig {
-  // Env does not change within an isolate in practice; skip re-parsing on every request.
+  // The Worker and its objects get the same env object for every event: parse once per object
+  // (per-login and per-message callers ask often). Tests pass other env objects: then by value.
+  const known = byEnv.get(env);
+  if (known) return known;
   const key = JSON.stringify(CONFIG_VARS.map((v) => env[v] ?? null));
-  if (cached?.key === key) return cached.config;
+  if (cached?.key === key) {
+    byEnv.set(env, cached.config);
+    return cached.config;
+  }
 
   const loginPort = intVar(env, "LOGIN_PORT", DEFAULT_LOGIN_PORT, 1, 65535);
   const maxRoomCapacity = intVar(env, "MAX_ROOM_CAPACITY", DEFAULT_MAX_ROOM_CAPACITY, 1, 32767);
@@ -200,6 +207,7 @@ export function loadConfig(env: ConfigEnv): EdgeConfig {
     rooms: parseRooms(env.ROOM_CONFIG, { loginPort, maxRoomCapacity }),
   };
   cached = { key, config };
+  byEnv.set(env, config);
   return config;
 }
 

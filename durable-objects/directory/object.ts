@@ -25,6 +25,8 @@ import { SessionTable } from "./sessions.ts";
 export class Directory extends DurableObject<Env> {
   private readonly sessions: SessionTable;
   private readonly counts: RoomCountTable;
+  /** When the alarm is known to be armed for (null: ask storage). */
+  private alarmAt: number | null = null;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -112,6 +114,7 @@ export class Directory extends DurableObject<Env> {
    * grace ran out (dropped here). It then re-arms for whichever of the two comes next.
    */
   override async alarm(): Promise<void> {
+    this.alarmAt = null;
     const now = Date.now();
     if (this.counts.pending && now >= this.counts.windowEnd()) await this.fanOutRoomLists();
     const nextExpiry = this.sessions.sweep(now);
@@ -119,7 +122,10 @@ export class Directory extends DurableObject<Env> {
     // have opened a new window.
     const listsDue = this.counts.pending ? this.counts.windowEnd() : null;
     const next = Math.min(nextExpiry ?? Number.POSITIVE_INFINITY, listsDue ?? Number.POSITIVE_INFINITY);
-    if (next !== Number.POSITIVE_INFINITY) await this.ctx.storage.setAlarm(next);
+    if (next !== Number.POSITIVE_INFINITY) {
+      await this.ctx.storage.setAlarm(next);
+      this.alarmAt = next;
+    }
   }
 
   private async fanOutRoomLists(): Promise<void> {
@@ -135,10 +141,19 @@ export class Directory extends DurableObject<Env> {
     return loadConfig(this.env).tokenGraceSeconds * 1000;
   }
 
-  /** Arms the alarm for `at` unless it is already due earlier (token sweep or room-list fan-out). */
+  /**
+   * Arms the alarm for `at` unless it is already due earlier (token sweep or room-list fan-out).
+   * The armed time is remembered so most logins need no storage call; `alarm()` forgets it.
+   */
   private async armAlarm(at: number): Promise<void> {
+    if (this.alarmAt !== null && this.alarmAt <= at && this.alarmAt > Date.now()) return;
     const current = await this.ctx.storage.getAlarm();
-    if (current === null || current > at) await this.ctx.storage.setAlarm(at);
+    if (current === null || current > at) {
+      await this.ctx.storage.setAlarm(at);
+      this.alarmAt = at;
+    } else {
+      this.alarmAt = current;
+    }
   }
 
   /** GoS kicks the earlier session of a user with code 6 ("User already logged in!"). */

@@ -27,7 +27,13 @@ export interface Session {
   readonly expiresAt: number | null;
 }
 
+/** The guest-id counter is written to storage this often (it only shortens the search after a restart). */
+const GUEST_ID_SAVE_EVERY = 64;
+
 export class SessionTable {
+  private nextGuest: number | null = null;
+  private guestIdsSinceSave = GUEST_ID_SAVE_EVERY - 1;
+
   constructor(private readonly sql: SqlStorage) {
     sql.exec(`
       CREATE TABLE IF NOT EXISTS sessions (
@@ -121,20 +127,30 @@ export class SessionTable {
     return rooms;
   }
 
-  /** The next guest id not online (GoS: from int.max / 2 upward, wrapping). */
+  /**
+   * The next guest id not online (GoS: from int.max / 2 upward, wrapping). The counter lives in
+   * memory and is stored every GUEST_ID_SAVE_EVERY ids: after an eviction the search resumes from
+   * the last stored value and skips ids still online, so nothing is handed out twice.
+   */
   nextGuestId(): number {
-    const stored = this.sql.exec<{ v: number }>("SELECT v FROM meta WHERE k = 'next_guest_id'").toArray()[0];
-    let id = stored?.v ?? FIRST_GUEST_ID;
+    if (this.nextGuest === null) {
+      const stored = this.sql.exec<{ v: number }>("SELECT v FROM meta WHERE k = 'next_guest_id'").toArray()[0];
+      this.nextGuest = stored?.v ?? FIRST_GUEST_ID;
+    }
+    let id = this.nextGuest;
     const start = id;
     while (this.sql.exec("SELECT 1 FROM sessions WHERE user_id = ?", id).toArray().length > 0) {
       id = id >= LAST_GUEST_ID ? FIRST_GUEST_ID : id + 1;
       if (id === start) throw new Error("no free guest id");
     }
-    const next = id >= LAST_GUEST_ID ? FIRST_GUEST_ID : id + 1;
-    this.sql.exec(
-      "INSERT INTO meta (k, v) VALUES ('next_guest_id', ?) ON CONFLICT (k) DO UPDATE SET v = excluded.v",
-      next,
-    );
+    this.nextGuest = id >= LAST_GUEST_ID ? FIRST_GUEST_ID : id + 1;
+    if (++this.guestIdsSinceSave >= GUEST_ID_SAVE_EVERY) {
+      this.guestIdsSinceSave = 0;
+      this.sql.exec(
+        "INSERT INTO meta (k, v) VALUES ('next_guest_id', ?) ON CONFLICT (k) DO UPDATE SET v = excluded.v",
+        this.nextGuest,
+      );
+    }
     return id;
   }
 }

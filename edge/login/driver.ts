@@ -19,6 +19,8 @@ export interface LoginTransport {
 export class LoginDriver {
   private finished = false;
   private timer: ReturnType<typeof setTimeout> | undefined;
+  /** The deadline the timer is set for. */
+  private armedFor: number | null = null;
   private queue: Promise<void> = Promise.resolve();
   private resolveDone: () => void = () => {};
   /** Resolves once the connection is over. */
@@ -83,10 +85,19 @@ export class LoginDriver {
 
   /** One timer for the session's current deadline (whole login, then the linger after the room list). */
   private arm(): void {
+    const deadline = this.finished ? null : this.session.deadline;
+    if (deadline === this.armedFor) return;
     clearTimeout(this.timer);
-    const deadline = this.session.deadline;
-    if (this.finished || deadline === null) return;
-    this.timer = setTimeout(() => this.enqueue(async () => this.session.expire()), Math.max(0, deadline - Date.now()));
+    this.armedFor = deadline;
+    if (deadline === null) return;
+    this.timer = setTimeout(
+      () => {
+        // Fired: a deadline not yet reached (a timer may fire early) is armed again after expire().
+        this.armedFor = null;
+        this.enqueue(async () => this.session.expire());
+      },
+      Math.max(0, deadline - Date.now()),
+    );
   }
 
   private finish(reason: string, failed: boolean, tell: boolean): void {
