@@ -4,10 +4,12 @@
  * Replies { t: "ready", url } over IPC; stops on { t: "stop" } or when the parent goes away.
  * With inspect, answers profile-start / profile-stop (file prefix) with workerd CPU profiles.
  */
-import { writeFile } from "node:fs/promises";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { startLocalEdge } from "../scripts/local-edge.ts";
 import { exitWithParent } from "./child.ts";
-import { WorkerdProfiler } from "./workerd-profiler.ts";
+import { collectGarbage, WorkerdProfiler } from "./workerd-profiler.ts";
 
 interface EdgeArgs {
   adminToken: string;
@@ -18,19 +20,38 @@ interface EdgeArgs {
 }
 
 const args = JSON.parse(process.argv[2] ?? "{}") as EdgeArgs;
+// State on disk in a fresh folder, as Durable Object storage and D1 are in production (in
+// memory, every room's SQLite would count in workerd's RSS).
+const stateDir = await mkdtemp(join(tmpdir(), "myth-bench-state-"));
 try {
   const edge = await startLocalEdge({
+    persistDir: stateDir,
     adminToken: args.adminToken,
     bridgeToken: args.bridgeToken,
     roomConfig: args.roomConfig,
     vars: args.vars,
     host: "127.0.0.1",
     port: 0,
-    inspectorPort: args.inspect ? 0 : undefined,
+    // Always open: memory readings collect garbage through it first (cheap while nobody profiles).
+    inspectorPort: 0,
   });
-  exitWithParent(() => edge.stop());
+  exitWithParent(() => edge.stop().finally(() => rm(stateDir, { recursive: true, force: true })));
+  const inspector = await edge.mf.getInspectorURL();
+  process.on("message", async (m: { t?: string }) => {
+    if (m?.t !== "gc") return;
+    // workerd serves its inspector only while the isolate runs something: keep it busy with
+    // tiny requests until the collection is done.
+    const poke = setInterval(() => void fetch(new URL("/health", edge.url)).then((r) => r.body?.cancel()), 20);
+    try {
+      process.send?.({ t: "gc-done", ...(await collectGarbage(inspector)) });
+    } catch (err) {
+      process.send?.({ t: "gc-done", heapUsedBytes: null, error: (err as Error).message });
+    } finally {
+      clearInterval(poke);
+    }
+  });
   if (args.inspect) {
-    const profiler = new WorkerdProfiler(await edge.mf.getInspectorURL());
+    const profiler = new WorkerdProfiler(inspector);
     process.on("message", async (m: { t?: string; file?: string }) => {
       try {
         if (m?.t === "profile-start") {

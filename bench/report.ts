@@ -40,7 +40,12 @@ export function formatResult(r: ScenarioResult): string {
       `${pct(r.machineCpuPercent)} / ${pct(r.otherCpuPercent)} / ${r.loadAverageAtStart}`,
     ],
     ["peak RSS: edge (workerd) / bridge", `${mb(r.edgePeakRssBytes)} / ${mb(r.bridgePeakRssBytes)}`],
-    ["edge per connection: RSS", r.edgeBytesPerConnection === null ? "n/a" : kb(r.edgeBytesPerConnection)],
+    [
+      "edge per connection: RSS / JS heap",
+      r.edgeBytesPerConnection === null
+        ? "n/a"
+        : `${kb(r.edgeBytesPerConnection)} / ${kb(r.edgeHeapBytesPerConnection)}`,
+    ],
     [
       "bridge per connection: RSS / heap",
       r.bridgeBytesPerConnection === null

@@ -59,8 +59,10 @@ export interface ScenarioResult {
   /** JS heap + external delta / connections (the part the bridge's own objects take). */
   bridgeHeapBytesPerConnection: number | null;
   bridgeConnections: number | null;
-  /** Edge (workerd) memory per joined connection: RSS after the joins minus before, / connections. */
+  /** Edge (workerd) memory per joined connection: RSS after the joins (and a full GC) minus before, / connections. */
   edgeBytesPerConnection: number | null;
+  /** The metaserver isolate's JS heap (after a full GC) per joined connection. */
+  edgeHeapBytesPerConnection: number | null;
   edgePeakRssBytes: number | null;
   edgeHostPeakRssBytes: number | null;
   bridgePeakRssBytes: number | null;
@@ -185,6 +187,7 @@ async function runInner(
   // A running target: the processes named with --server-pid stand for "the edge".
   const serverPids = servers ? servers.edgePids : (options.serverPids ?? []);
   const edgeGroup = () => (serverPids.length > 0 ? sampleGroup(serverPids) : null);
+  const edgeHeapBefore = servers ? (await servers.edgeGc()).heapUsedBytes : null;
   const edgeBefore = edgeGroup();
   const edgeHostGroup = () => (servers ? sampleGroup([servers.edgeHostPid]) : null);
   const bridgeGroup = () => (servers ? sampleGroup([servers.bridgePid]) : null);
@@ -339,9 +342,11 @@ async function runInner(
 
   let steps: StepResult[] = [];
   let edgeAfterJoins: GroupSample | null = null;
+  let edgeHeapAfterJoins: number | null = null;
   if (options.mode === "chat") {
     await settle(counts, log);
     memory = servers ? await servers.bridgeMemory() : null;
+    edgeHeapAfterJoins = servers ? (await servers.edgeGc()).heapUsedBytes : null;
     edgeAfterJoins = edgeGroup();
     const rates = options.steps ?? [options.rate];
     const sample = () => ({
@@ -516,6 +521,10 @@ async function runInner(
     edgeBytesPerConnection:
       edgeBefore && edgeAfterJoins && joined.length > 0
         ? Math.round((edgeAfterJoins.rssBytes - edgeBefore.rssBytes) / joined.length)
+        : null,
+    edgeHeapBytesPerConnection:
+      edgeHeapBefore !== null && edgeHeapAfterJoins !== null && joined.length > 0
+        ? Math.round((edgeHeapAfterJoins - edgeHeapBefore) / joined.length)
         : null,
     edgePeakRssBytes: end.edge?.peakRssBytes ?? null,
     edgeHostPeakRssBytes: end.edgeHost?.peakRssBytes ?? null,

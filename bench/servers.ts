@@ -40,6 +40,8 @@ export interface BenchServers {
   /** The edge's child process (profiling requests, when started with inspect). */
   edgeProcess: ChildProcess;
   bridgeMemory(): Promise<BridgeMemory>;
+  /** A full GC in the edge's isolate; its JS heap afterwards (null when the inspector would not answer). */
+  edgeGc(): Promise<{ heapUsedBytes: number | null }>;
   stop(): Promise<void>;
 }
 
@@ -104,6 +106,7 @@ export async function startBenchServers(options: BenchServersOptions): Promise<B
       bridgeProcess: bridge,
       edgeProcess: edge,
       bridgeMemory: () => request<BridgeMemory>(bridge, { t: "memory" }, "memory", 30_000),
+      edgeGc: () => request<{ t: "gc-done"; heapUsedBytes: number | null }>(edge, { t: "gc" }, "gc-done", 60_000),
       stop,
     };
   } catch (err) {

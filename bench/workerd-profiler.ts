@@ -64,3 +64,31 @@ function call(target: Target, method: string): Promise<unknown> {
     target.ws.send(JSON.stringify({ id, method }));
   });
 }
+
+/**
+ * A full garbage collection in the metaserver's isolate, then its JS heap size (bytes), so a
+ * memory reading counts what is held, not garbage not yet collected.
+ */
+export async function collectGarbage(inspectorUrl: URL): Promise<{ heapUsedBytes: number }> {
+  const http = new URL("/json/list", inspectorUrl.toString().replace(/^ws/, "http"));
+  const list = (await (await fetch(http)).json()) as { id: string; webSocketDebuggerUrl: string }[];
+  const entry = list.find((t) => t.id === "core:user:myth-metaserver");
+  if (!entry) throw new Error("the metaserver's inspector target is not listed");
+  const ws = new WebSocket(entry.webSocketDebuggerUrl, { perMessageDeflate: false });
+  await new Promise<void>((resolve, reject) => {
+    ws.once("open", () => resolve());
+    ws.once("error", reject);
+  });
+  const target: Target = { id: entry.id, ws, nextId: 1, pending: new Map() };
+  ws.on("message", (data) => {
+    const m = JSON.parse(String(data)) as { id?: number; result?: unknown };
+    if (m.id !== undefined) target.pending.get(m.id)?.(m.result);
+  });
+  try {
+    await call(target, "HeapProfiler.collectGarbage");
+    const usage = (await call(target, "Runtime.getHeapUsage")) as { usedSize: number };
+    return { heapUsedBytes: usage.usedSize };
+  } finally {
+    ws.close();
+  }
+}

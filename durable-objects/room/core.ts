@@ -9,7 +9,7 @@
  */
 import type { EdgeConfig, RoomConfig } from "../../edge/config.ts";
 import type { RoomCountsById, RoomStatus, SessionUser } from "../../edge/contracts.ts";
-import { roomListPackets } from "../../edge/room-list.ts";
+import { type RoomListClient, roomListPackets } from "../../edge/room-list.ts";
 import { dialectsOf, familyTraits } from "../../protocol/families.ts";
 import { decodeMessage, encodeGameList, encodePlayerList, ServerMessageCode, Verb } from "../../protocol/messages.ts";
 import { rgbToInt } from "../../protocol/structs/rgb-color.ts";
@@ -339,25 +339,29 @@ export class RoomCore {
     await this.reportCounts();
   }
 
+  /**
+   * Sends each target its room list. Clients of one kind (dialect, guest, bridge address) see the
+   * same list: it is encoded once and sent as one broadcast to all of them (one record per
+   * bridge), which matters in join storms, when every occupied room re-sends lists each second.
+   */
   private async sendRoomLists(targets: Connection[]): Promise<void> {
     const counts = await this.services.roomCounts();
     const config = this.services.edgeConfig();
-    const built = new Map<string, Uint8Array[]>();
+    const byKind = new Map<string, { client: RoomListClient; ids: ConnId[] }>();
     for (const conn of targets) {
       const player = conn.player;
       if (!player || player.deaf || conn.closed) continue;
       const key = `${player.dialect}|${player.guest}|${conn.localAddress}`;
-      let packets = built.get(key);
-      if (!packets) {
-        packets = roomListPackets(config, counts, {
-          dialect: player.dialect,
-          guest: player.guest,
-          localAddress: conn.localAddress,
-        });
-        built.set(key, packets);
+      let kind = byKind.get(key);
+      if (!kind) {
+        kind = { client: { dialect: player.dialect, guest: player.guest, localAddress: conn.localAddress }, ids: [] };
+        byKind.set(key, kind);
       }
-      for (const p of packets) this.out.send(conn.id, p);
+      kind.ids.push(conn.id);
       this.hasRoomList.add(conn.id);
+    }
+    for (const { client, ids } of byKind.values()) {
+      for (const p of roomListPackets(config, counts, client)) this.out.broadcast(ids, p);
     }
   }
 
