@@ -111,7 +111,7 @@ export const EDGE_VARS = {
     help: "JSON array of rooms (RoomConfigInput); empty: the built-in default set. npm start: --room-config FILE",
   },
   LOGIN_PORT: { kind: "int", default: 6321, min: 1, max: 65535, help: "login port the bridges listen on" },
-  ALLOW_GUESTS: { kind: "bool", default: true, help: "may guests log in at all (code 4 in rooms without guests)" },
+  ALLOW_GUESTS: { kind: "bool", default: true, help: "may guests log in at all (refused with code 3 when false)" },
   MIN_MYTH2_APP_VERSION: {
     kind: "int",
     default: 2180,

@@ -62,6 +62,25 @@ describe("startLocalEdge", () => {
   });
 });
 
+describe("an edge whose D1 migrations are not applied", () => {
+  let edge: LocalEdge | undefined;
+  afterAll(() => edge?.stop());
+
+  it("is not healthy, and an account cannot be created (503 JSON saying why)", async () => {
+    edge = await startLocalEdge({ ...tokens, migrate: false });
+    const health = await fetch(new URL("/health", edge.url));
+    expect(health.status).toBe(503);
+    const body = (await health.json()) as { ok: boolean; checks: { database: string } };
+    expect(body.ok).toBe(false);
+    expect(body.checks.database).toBe("D1 migrations not applied: 0001_init.sql");
+
+    const res = await createUser(edge, { username: "eve", password: "pw" });
+    expect(res.status).toBe(503);
+    expect(res.headers.get("content-type")).toMatch(/^application\/json/);
+    expect(((await res.json()) as { error: string }).error).toMatch(/apply the D1 migrations/);
+  });
+});
+
 describe("splitSql", () => {
   it("cuts at semicolons outside quotes and drops comments", () => {
     expect(
