@@ -83,9 +83,9 @@ export function readLimits(
 }
 
 /** Help lines: flag, default, meaning. */
-export function limitHelp(indent = "  "): string {
+export function limitHelp(indent = "  ", width = 27): string {
   return BRIDGE_LIMIT_FLAGS.map((l) => {
-    const left = `--${l.flag} <${l.unit}>`.padEnd(27);
+    const left = `--${l.flag} <${l.unit}>`.padEnd(width);
     const fallback = BRIDGE_DEFAULTS[l.option] / l.scale;
     return `${indent}${left}${l.help} (default ${fallback}) [${limitEnvName(l.flag)}]`;
   }).join("\n");

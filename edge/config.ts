@@ -108,10 +108,14 @@ export const EDGE_VARS = {
   ROOM_CONFIG: {
     kind: "text",
     default: "",
-    help: "JSON array of rooms (RoomConfigInput); empty: the built-in default set. npm start: --room-config FILE",
+    help: "JSON array of rooms (RoomConfigInput); empty: the built-in default set",
   },
   LOGIN_PORT: { kind: "int", default: 6321, min: 1, max: 65535, help: "login port the bridges listen on" },
-  ALLOW_GUESTS: { kind: "bool", default: true, help: "may guests log in at all (refused with code 3 when false)" },
+  ALLOW_GUESTS: {
+    kind: "bool",
+    default: true,
+    help: "may guests log in at all (when false: code 16 to Myth II 1.8 builds ≥ 428, else 3)",
+  },
   MIN_MYTH2_APP_VERSION: {
     kind: "int",
     default: 2180,
@@ -172,7 +176,7 @@ export const EDGE_VARS = {
     default: 600,
     min: 1,
     max: 86400,
-    help: "that window",
+    help: "the window LOGIN_MAX_FAILURES counts in",
   },
 } as const satisfies Record<string, EdgeVarSpec>;
 

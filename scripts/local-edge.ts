@@ -95,33 +95,39 @@ export async function startLocalEdge(options: LocalEdgeOptions): Promise<LocalEd
       ),
     ]);
     const persist = options.persistDir ? options.persistDir : false;
-    const mf = new Miniflare({
-      ...wrangler.workerOptions,
-      name: wrangler.name,
-      modules: true,
-      scriptPath: join(buildDir, "index.js"),
-      // Module names are paths relative to this root; the bundle lives outside the cwd.
-      modulesRoot: buildDir,
-      durableObjectsPersist: persist === false ? false : join(persist, "v3", "do"),
-      d1Persist: persist === false ? false : join(persist, "v3", "d1"),
-      r2Persist: persist === false ? false : join(persist, "v3", "r2"),
-      bindings: {
-        ...wrangler.workerOptions.bindings,
-        ...options.vars,
-        ...(options.roomConfig === undefined
-          ? {}
-          : {
-              ROOM_CONFIG:
-                typeof options.roomConfig === "string" ? options.roomConfig : JSON.stringify(options.roomConfig),
-            }),
-        ADMIN_TOKEN: options.adminToken,
-        BRIDGE_TOKEN: options.bridgeToken,
-      },
-      host: options.host ?? "127.0.0.1",
-      port: options.port ?? 0,
-      ...(options.inspectorPort === undefined ? {} : { inspectorPort: options.inspectorPort }),
-      cf: false,
-    });
+    // Miniflare makes a scratch folder in os.tmpdir() and removes it on dispose without waiting
+    // (so a process that exits right after leaves it behind): have it made in ours, removed below.
+    const mf = inTmpdir(
+      buildDir,
+      () =>
+        new Miniflare({
+          ...wrangler.workerOptions,
+          name: wrangler.name,
+          modules: true,
+          scriptPath: join(buildDir, "index.js"),
+          // Module names are paths relative to this root; the bundle lives outside the cwd.
+          modulesRoot: buildDir,
+          durableObjectsPersist: persist === false ? false : join(persist, "v3", "do"),
+          d1Persist: persist === false ? false : join(persist, "v3", "d1"),
+          r2Persist: persist === false ? false : join(persist, "v3", "r2"),
+          bindings: {
+            ...wrangler.workerOptions.bindings,
+            ...options.vars,
+            ...(options.roomConfig === undefined
+              ? {}
+              : {
+                  ROOM_CONFIG:
+                    typeof options.roomConfig === "string" ? options.roomConfig : JSON.stringify(options.roomConfig),
+                }),
+            ADMIN_TOKEN: options.adminToken,
+            BRIDGE_TOKEN: options.bridgeToken,
+          },
+          host: options.host ?? "127.0.0.1",
+          port: options.port ?? 0,
+          ...(options.inspectorPort === undefined ? {} : { inspectorPort: options.inspectorPort }),
+          cf: false,
+        }),
+    );
     let url: URL;
     try {
       url = await mf.ready;
@@ -142,6 +148,18 @@ export async function startLocalEdge(options: LocalEdgeOptions): Promise<LocalEd
   } catch (err) {
     await rm(buildDir, { recursive: true, force: true });
     throw err;
+  }
+}
+
+/** Runs make() with os.tmpdir() pointing at dir. */
+function inTmpdir<T>(dir: string, make: () => T): T {
+  const before = process.env.TMPDIR;
+  process.env.TMPDIR = dir;
+  try {
+    return make();
+  } finally {
+    if (before === undefined) delete process.env.TMPDIR;
+    else process.env.TMPDIR = before;
   }
 }
 
