@@ -151,8 +151,8 @@ export async function startLocalEdge(options: LocalEdgeOptions): Promise<LocalEd
   }
 }
 
-/** Runs make() with os.tmpdir() pointing at dir. */
-function inTmpdir<T>(dir: string, make: () => T): T {
+/** Runs make() with os.tmpdir() pointing at dir (where Miniflare puts its scratch folder). */
+export function inTmpdir<T>(dir: string, make: () => T): T {
   const before = process.env.TMPDIR;
   process.env.TMPDIR = dir;
   try {
