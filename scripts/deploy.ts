@@ -71,7 +71,9 @@ async function missingSecrets(env: string): Promise<string[]> {
       cwd: ROOT,
     }));
   } catch (error) {
-    throw new DeployError(`cannot list the Worker's secrets (logged in? npx wrangler login): ${(error as Error).message}`);
+    throw new DeployError(
+      `cannot list the Worker's secrets (logged in? npx wrangler login): ${(error as Error).message}`,
+    );
   }
   const names = new Set((JSON.parse(stdout) as { name: string }[]).map((s) => s.name));
   return SECRETS.filter((s) => !names.has(s));

@@ -1,4 +1,5 @@
 /** How `npm start` reads its settings (scripts/start-config.ts), without starting anything. */
+import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { BRIDGE_DEFAULTS } from "../../bridge/config.ts";
 import { BRIDGE_LIMIT_FLAGS, limitEnvName } from "../../bridge/limits.ts";
@@ -53,5 +54,13 @@ describe("npm start settings", () => {
   it("warns when the stack listens beyond this machine, not on loopback", () => {
     expect(exposureWarning("127.0.0.1", 8787)).toBeNull();
     expect(exposureWarning("0.0.0.0", 8787)).toMatch(/listens on 0\.0\.0\.0:8787 in plain HTTP: the admin API/);
+  });
+
+  it("docs/admin.md lists every Worker var with its default", () => {
+    const doc = readFileSync(new URL("../../docs/admin.md", import.meta.url), "utf8");
+    for (const name of CONFIG_VARS) {
+      const fallback = EDGE_VARS[name].default === "" ? "unset" : String(EDGE_VARS[name].default);
+      expect(doc, name).toMatch(new RegExp(`^\\| \`${name}\` \\| ${fallback}\\b`, "m"));
+    }
   });
 });
