@@ -69,8 +69,24 @@ const OFFLINE_ENV = {
   WRANGLER_SEND_ERROR_REPORTS: "false",
 };
 
-/** Reads a wrangler configuration the way `wrangler dev` would (throws wrangler's own message if it is broken). */
-export async function readWranglerEdge(configPath = DEFAULT_WRANGLER_CONFIG, env = ""): Promise<WranglerEdge> {
+const wranglerReads = new Map<string, Promise<WranglerEdge>>();
+
+/**
+ * Reads a wrangler configuration the way `wrangler dev` would (throws wrangler's own message if
+ * it is broken). Read once per process and file: tests start many edges.
+ */
+export function readWranglerEdge(configPath = DEFAULT_WRANGLER_CONFIG, env = ""): Promise<WranglerEdge> {
+  const key = `${configPath}\0${env}`;
+  let read = wranglerReads.get(key);
+  if (!read) {
+    read = readWranglerConfig(configPath, env);
+    read.catch(() => wranglerReads.delete(key));
+    wranglerReads.set(key, read);
+  }
+  return read;
+}
+
+async function readWranglerConfig(configPath: string, env: string): Promise<WranglerEdge> {
   Object.assign(process.env, { ...OFFLINE_ENV, ...process.env });
   const wrangler = await import("wrangler");
   const config = wrangler.unstable_readConfig({ config: configPath, env: env || undefined });
