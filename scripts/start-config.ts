@@ -39,7 +39,7 @@ const START_FLAGS = {
 
 /** Flags a user would pass, wrongly, to npm itself: `npm start --port` sets npm_config_port. */
 const HINTS: Record<string, string> = {
-  port: "the edge's HTTP port is --http-port, the login port --login-port",
+  port: "the edge's HTTP port is `npm start -- --http-port N`, the login port `--login-port N`",
   "edge-port": "the edge's HTTP port is --http-port",
   token: "tokens come from ADMIN_TOKEN / BRIDGE_TOKEN in the environment or <state-dir>/tokens.json",
 };
@@ -242,7 +242,8 @@ function swallowedByNpm(env: NodeJS.ProcessEnv): void {
   ];
   for (const flag of ours) {
     if (env[`npm_config_${flag.replaceAll("-", "_")}`] !== undefined) {
-      throw new StartError(`npm took --${flag} for itself: write \`npm start -- --${flag} …\` (with the --)`);
+      const hint = HINTS[flag] ?? `write \`npm start -- --${flag} …\` (with the --)`;
+      throw new StartError(`npm took --${flag} for itself: ${hint}`);
     }
   }
 }

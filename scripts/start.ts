@@ -81,6 +81,8 @@ async function main(): Promise<void> {
       edgeUrl: edge.url,
       bridgeToken,
       host: args.host,
+      // Its own edge on this machine, on the same address; the exposure warning above said the rest.
+      allowInsecureEdge: true,
       ephemeralPorts: ephemeral,
       ...args.bridgeLimits,
     });

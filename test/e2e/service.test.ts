@@ -191,7 +191,7 @@ describe("npm start refuses bad settings in one line, before starting anything",
       );
       expect(missing?.lines[0]).toMatch(/cannot read the room config .*missing\.json: no such file/);
       expect(host?.lines[0]).toMatch(/--host must be an IPv4 address .*"localhost"; use 127\.0\.0\.1/);
-      expect(port?.lines[0]).toMatch(/unknown option --port \(the edge's HTTP port is --http-port/);
+      expect(port?.lines[0]).toMatch(/unknown option --port \(the edge's HTTP port is `npm start -- --http-port N`/);
       expect(inUse?.lines[0]).toMatch(
         new RegExp(`port ${busyPort} on 127\\.0\\.0\\.1 \\(edge HTTP, --http-port\\) is already in use`),
       );
