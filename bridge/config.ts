@@ -4,8 +4,13 @@ import { isPort, type TunnelConfig } from "../tunnel/http.ts";
 
 /** What the caller may set; everything but the edge and its token has a default. */
 export interface BridgeOptions {
-  /** http(s) URL of the edge Worker, e.g. `http://127.0.0.1:8787`. */
+  /** http(s) URL of the edge Worker, e.g. `https://metaserver.example.org`; tunnels use ws(s) alike. */
   readonly edgeUrl: string;
+  /**
+   * Allow a plain `http://` edge that is not on loopback. Off by default: the bridge token and
+   * every player's plaintext packets would cross the network unencrypted.
+   */
+  readonly allowInsecureEdge?: boolean;
   /** Shared secret presented on /tunnel/config and every tunnel. */
   readonly bridgeToken: string;
   /** Address to listen on (IPv4: the protocol has 32-bit addresses only). */
@@ -45,6 +50,7 @@ export const DEFAULT_LOGIN_PORT = 6321;
 
 export const BRIDGE_DEFAULTS = {
   host: "127.0.0.1",
+  allowInsecureEdge: false,
   portOffset: 0,
   ephemeralPorts: false,
   maxPacketSize: DEFAULT_MAX_INBOUND_PACKET_SIZE,
@@ -67,6 +73,12 @@ export function resolveConfig(options: BridgeOptions): BridgeConfig {
   const url = new URL(config.edgeUrl);
   if (url.protocol !== "http:" && url.protocol !== "https:") {
     throw new Error(`edgeUrl must be http(s), got ${config.edgeUrl}`);
+  }
+  if (url.protocol === "http:" && !isLoopbackHost(url.hostname) && !config.allowInsecureEdge) {
+    throw new Error(
+      `refusing plain http to ${url.host}: the bridge token and players' packets would travel unencrypted; ` +
+        "use https:// (the edge on Cloudflare is HTTPS), or allow it with --allow-insecure-edge",
+    );
   }
   if (config.bridgeToken === "") throw new Error("bridgeToken is required");
   // Legacy clients carry 32-bit addresses only; an IPv6 listener would hand the edge addresses it cannot use.
@@ -96,6 +108,12 @@ export function listenPorts(
     loginPort: config.loginPort ?? fromEdge(edge.loginPort || DEFAULT_LOGIN_PORT),
     rooms: edge.rooms.map((room) => ({ id: room.id, port: config.roomPorts?.[room.id] ?? fromEdge(room.port) })),
   };
+}
+
+/** localhost, 127.0.0.0/8 or ::1: traffic that never leaves the machine. */
+export function isLoopbackHost(hostname: string): boolean {
+  const host = hostname.replace(/^\[|\]$/g, "").toLowerCase();
+  return host === "localhost" || host === "::1" || (isIPv4(host) && host.startsWith("127."));
 }
 
 function withoutUndefined<T extends object>(value: T): T {

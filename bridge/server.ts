@@ -102,12 +102,12 @@ export async function startBridge(options: BridgeOptions): Promise<Bridge> {
   };
 
   try {
-    const loginServer = await listen(config.host, ports.loginPort, servers);
+    const loginServer = await listen(config.host, ports.loginPort, servers, "the login port");
     const loginPort = boundPort(loginServer);
     loginServer.on("connection", (socket) => accept(socket, TunnelPath.muxLogin, loginPort));
     const roomPorts = new Map<number, number>();
     for (const room of ports.rooms) {
-      const server = await listen(config.host, room.port, servers);
+      const server = await listen(config.host, room.port, servers, `room ${room.id}`);
       const port = boundPort(server);
       server.on("connection", (socket) => accept(socket, TunnelPath.muxRoom(room.id), port));
       roomPorts.set(room.id, port);
@@ -144,10 +144,18 @@ export async function startBridge(options: BridgeOptions): Promise<Bridge> {
 
 async function fetchEdgeConfig(config: BridgeConfig): Promise<TunnelConfig> {
   const url = new URL(joinPath(new URL(config.edgeUrl).pathname, TunnelPath.config), config.edgeUrl);
-  const response = await fetch(url, {
-    headers: { Authorization: `Bearer ${config.bridgeToken}` },
-    signal: AbortSignal.timeout(config.tunnelConnectTimeoutMs),
-  });
+  let response: Response;
+  try {
+    response = await fetch(url, {
+      headers: { Authorization: `Bearer ${config.bridgeToken}` },
+      signal: AbortSignal.timeout(config.tunnelConnectTimeoutMs),
+    });
+  } catch (error) {
+    // fetch says only "fetch failed"; the reason (refused, unknown host, TLS) is its cause.
+    const cause = (error as { cause?: { code?: string; message?: string } }).cause;
+    const why = cause?.code ?? cause?.message ?? (error as Error).message;
+    throw new Error(`cannot reach the edge at ${url.origin}: ${why}`);
+  }
   if (!response.ok) throw new Error(`edge refused ${url.pathname}: HTTP ${response.status}`);
   const parsed = parseTunnelConfig(await response.json());
   if (typeof parsed === "string") throw new Error(`edge sent a bad tunnel config: ${parsed}`);
@@ -185,17 +193,32 @@ function decrement<K>(map: Map<K, number>, key: K): void {
   else map.set(key, next);
 }
 
-function listen(host: string, port: number, servers: Server[]): Promise<Server> {
+function listen(host: string, port: number, servers: Server[], what: string): Promise<Server> {
   const server = createServer();
   servers.push(server);
   return new Promise((resolve, reject) => {
-    server.once("error", reject);
+    const failed = (error: NodeJS.ErrnoException) => reject(new Error(listenFailure(error, host, port, what)));
+    server.once("error", failed);
     server.listen({ host, port }, () => {
-      server.off("error", reject);
+      server.off("error", failed);
       server.on("error", () => {}); // accept errors after start do not stop the bridge
       resolve(server);
     });
   });
+}
+
+/** One line an operator can act on, for a port the bridge could not listen on. */
+export function listenFailure(error: NodeJS.ErrnoException, host: string, port: number, what: string): string {
+  switch (error.code) {
+    case "EADDRINUSE":
+      return `port ${port} on ${host} (${what}) is already in use: stop what holds it, or pick another port`;
+    case "EACCES":
+      return `no permission to listen on port ${port} (${what}): ports below 1024 need privileges`;
+    case "EADDRNOTAVAIL":
+      return `${host} is not an address of this machine (listening for ${what})`;
+    default:
+      return `cannot listen on ${host}:${port} (${what}): ${error.message}`;
+  }
 }
 
 function boundPort(server: Server): number {

@@ -2,22 +2,10 @@
  * Edge configuration: the rooms, login policy and limits, read from Worker vars. Shared by the
  * Worker and the Durable Objects; the one place that reads a var.
  *
- * Env vars (all optional strings; wrangler.toml [vars] or `wrangler secret put`):
- *   ROOM_CONFIG                   JSON array of rooms (see RoomConfigInput); empty ⇒ the built-in default set
- *   LOGIN_PORT                    port of the user/login server the bridge listens on (default 6321)
- *   ALLOW_GUESTS                  "true"/"false": may guests log in at all (default true)
- *   MIN_MYTH2_APP_VERSION         lowest Myth II 1.8 application version accepted (default 2180, GoS)
- *   MIN_MYTH2_BUILD               lowest Myth II 1.8 build accepted (default 427, GoS)
- *   MIN_LEGACY_PATCH              lowest MythDev patch level for older Myth clients (default 3, Bungie/MythDev)
- *   TOKEN_GRACE_SECONDS           how long a handoff token lives while its user is in no room (default 60)
- *   MAX_ROOM_CAPACITY             upper bound for any room's capacity (default 999, GoS)
- *   ROOM_HOST                     IPv4 advertised as room host to clients that need a real address;
- *                                 empty ⇒ the bridge's local address for that connection
- *   LOGIN_TIMEOUT_SECONDS         the whole login must fit in this (default 60)
- *   LOGIN_LINGER_SECONDS          how long a Bungie/Aleph One client may stay after the room list (default 30)
- *   LOGIN_MAX_FAILURES            wrong passwords from one address within the window before its logins
- *                                 are refused with code 3 (default 10)
- *   LOGIN_FAILURE_WINDOW_SECONDS  that window (default 600)
+ * Every var is a row of EDGE_VARS below (name, default, bounds, meaning): `npm start -- --help`
+ * prints the table, `npm start` takes each var from wrangler.toml [vars], the environment or a
+ * flag (scripts/start-config.ts), and loadConfig reads it through the row. Adding a var is one
+ * row here plus the line in loadConfig that uses it.
  *
  * Policy: a var that is set but invalid is a ConfigError naming the var; nothing falls back
  * to a default silently.
@@ -94,36 +82,107 @@ export interface EdgeConfig {
   readonly rooms: readonly RoomConfig[];
 }
 
-export type ConfigVar =
-  | "ROOM_CONFIG"
-  | "LOGIN_PORT"
-  | "ALLOW_GUESTS"
-  | "MIN_MYTH2_APP_VERSION"
-  | "MIN_MYTH2_BUILD"
-  | "MIN_LEGACY_PATCH"
-  | "TOKEN_GRACE_SECONDS"
-  | "MAX_ROOM_CAPACITY"
-  | "ROOM_HOST"
-  | "LOGIN_TIMEOUT_SECONDS"
-  | "LOGIN_LINGER_SECONDS"
-  | "LOGIN_MAX_FAILURES"
-  | "LOGIN_FAILURE_WINDOW_SECONDS";
+interface VarSpec {
+  /** What `npm start -- --help` and the docs say. */
+  readonly help: string;
+}
+interface IntVar extends VarSpec {
+  readonly kind: "int";
+  readonly default: number;
+  readonly min: number;
+  readonly max: number;
+}
+interface BoolVar extends VarSpec {
+  readonly kind: "bool";
+  readonly default: boolean;
+}
+interface TextVar extends VarSpec {
+  readonly kind: "text";
+  /** Shown as the default; "" means unset. */
+  readonly default: string;
+}
+export type EdgeVarSpec = IntVar | BoolVar | TextVar;
 
-export const CONFIG_VARS: readonly ConfigVar[] = [
-  "ROOM_CONFIG",
-  "LOGIN_PORT",
-  "ALLOW_GUESTS",
-  "MIN_MYTH2_APP_VERSION",
-  "MIN_MYTH2_BUILD",
-  "MIN_LEGACY_PATCH",
-  "TOKEN_GRACE_SECONDS",
-  "MAX_ROOM_CAPACITY",
-  "ROOM_HOST",
-  "LOGIN_TIMEOUT_SECONDS",
-  "LOGIN_LINGER_SECONDS",
-  "LOGIN_MAX_FAILURES",
-  "LOGIN_FAILURE_WINDOW_SECONDS",
-];
+/** Every Worker var, in the order `npm start -- --help` lists them. */
+export const EDGE_VARS = {
+  ROOM_CONFIG: {
+    kind: "text",
+    default: "",
+    help: "JSON array of rooms (RoomConfigInput); empty: the built-in default set",
+  },
+  LOGIN_PORT: { kind: "int", default: 6321, min: 1, max: 65535, help: "login port the bridges listen on" },
+  ALLOW_GUESTS: {
+    kind: "bool",
+    default: true,
+    help: "may guests log in at all (when false: code 16 to Myth II 1.8 builds ≥ 428, else 3)",
+  },
+  MIN_MYTH2_APP_VERSION: {
+    kind: "int",
+    default: 2180,
+    min: 0,
+    max: 0x7fffffff,
+    help: "lowest Myth II 1.8 application version accepted (GoS)",
+  },
+  MIN_MYTH2_BUILD: { kind: "int", default: 427, min: 0, max: 0x7fffffff, help: "lowest Myth II 1.8 build (GoS)" },
+  MIN_LEGACY_PATCH: {
+    kind: "int",
+    default: 3,
+    min: 0,
+    max: 0x7fffffff,
+    help: "lowest MythDev patch level of older Myth clients",
+  },
+  TOKEN_GRACE_SECONDS: {
+    kind: "int",
+    default: 60,
+    min: 0,
+    max: 86400,
+    help: "how long a handoff token lives while its user is in no room",
+  },
+  MAX_ROOM_CAPACITY: {
+    kind: "int",
+    default: 999,
+    min: 1,
+    max: 32767,
+    help: "upper bound of any room's capacity (GoS)",
+  },
+  ROOM_HOST: {
+    kind: "text",
+    default: "",
+    help: "IPv4 advertised as room host to clients that need one; empty: the bridge address they used",
+  },
+  LOGIN_TIMEOUT_SECONDS: {
+    kind: "int",
+    default: 60,
+    min: 1,
+    max: 3600,
+    help: "the whole login, connection to room list, must fit in this",
+  },
+  LOGIN_LINGER_SECONDS: {
+    kind: "int",
+    default: 30,
+    min: 1,
+    max: 3600,
+    help: "how long a Bungie/Aleph One client may stay on the login port after the room list",
+  },
+  LOGIN_MAX_FAILURES: {
+    kind: "int",
+    default: 10,
+    min: 1,
+    max: 1_000_000,
+    help: "wrong passwords from one address within the window before its logins get code 3",
+  },
+  LOGIN_FAILURE_WINDOW_SECONDS: {
+    kind: "int",
+    default: 600,
+    min: 1,
+    max: 86400,
+    help: "the window LOGIN_MAX_FAILURES counts in",
+  },
+} as const satisfies Record<string, EdgeVarSpec>;
+
+export type ConfigVar = keyof typeof EDGE_VARS;
+
+export const CONFIG_VARS = Object.keys(EDGE_VARS) as readonly ConfigVar[];
 
 /** Any object with (some of) the config vars as strings; the Worker's Env fits. */
 export type ConfigEnv = { readonly [K in ConfigVar]?: string | undefined };
@@ -132,14 +191,9 @@ export class ConfigError extends Error {
   override name = "ConfigError";
 }
 
-export const DEFAULT_LOGIN_PORT = 6321;
+export const DEFAULT_LOGIN_PORT = EDGE_VARS.LOGIN_PORT.default;
 export const DEFAULT_ROOM_CAPACITY = 32;
-export const DEFAULT_MAX_ROOM_CAPACITY = 999;
-export const DEFAULT_TOKEN_GRACE_SECONDS = 60;
-export const DEFAULT_LOGIN_TIMEOUT_SECONDS = 60;
-export const DEFAULT_LOGIN_LINGER_SECONDS = 30;
-export const DEFAULT_LOGIN_MAX_FAILURES = 10;
-export const DEFAULT_LOGIN_FAILURE_WINDOW_SECONDS = 600;
+export const DEFAULT_MAX_ROOM_CAPACITY = EDGE_VARS.MAX_ROOM_CAPACITY.default;
 /** First room port (GoS room_start_port); rooms without a port take the next free one. */
 export const FIRST_ROOM_PORT = 6323;
 /** Room MOTD limit in the Bungie room daemon (PROTOCOL.md §11). */
@@ -180,8 +234,8 @@ export function loadConfig(env: ConfigEnv): EdgeConfig {
     return cached.config;
   }
 
-  const loginPort = intVar(env, "LOGIN_PORT", DEFAULT_LOGIN_PORT, 1, 65535);
-  const maxRoomCapacity = intVar(env, "MAX_ROOM_CAPACITY", DEFAULT_MAX_ROOM_CAPACITY, 1, 32767);
+  const loginPort = intVar(env, "LOGIN_PORT");
+  const maxRoomCapacity = intVar(env, "MAX_ROOM_CAPACITY");
   const roomHost = blank(env.ROOM_HOST) ? null : (env.ROOM_HOST as string).trim();
   if (roomHost !== null && parseIPv4(roomHost) === null) {
     throw new ConfigError(`ROOM_HOST must be a dotted IPv4 address, got ${JSON.stringify(roomHost)}`);
@@ -189,19 +243,18 @@ export function loadConfig(env: ConfigEnv): EdgeConfig {
   const config: EdgeConfig = {
     loginPort,
     login: {
-      timeoutMs: intVar(env, "LOGIN_TIMEOUT_SECONDS", DEFAULT_LOGIN_TIMEOUT_SECONDS, 1, 3600) * 1000,
-      lingerMs: intVar(env, "LOGIN_LINGER_SECONDS", DEFAULT_LOGIN_LINGER_SECONDS, 1, 3600) * 1000,
-      maxFailures: intVar(env, "LOGIN_MAX_FAILURES", DEFAULT_LOGIN_MAX_FAILURES, 1, 1_000_000),
-      failureWindowMs:
-        intVar(env, "LOGIN_FAILURE_WINDOW_SECONDS", DEFAULT_LOGIN_FAILURE_WINDOW_SECONDS, 1, 86400) * 1000,
+      timeoutMs: intVar(env, "LOGIN_TIMEOUT_SECONDS") * 1000,
+      lingerMs: intVar(env, "LOGIN_LINGER_SECONDS") * 1000,
+      maxFailures: intVar(env, "LOGIN_MAX_FAILURES"),
+      failureWindowMs: intVar(env, "LOGIN_FAILURE_WINDOW_SECONDS") * 1000,
     },
-    allowGuests: boolVar(env, "ALLOW_GUESTS", true),
+    allowGuests: boolVar(env, "ALLOW_GUESTS"),
     minimumVersions: {
-      myth2AppVersion: intVar(env, "MIN_MYTH2_APP_VERSION", 2180, 0, 0x7fffffff),
-      myth2Build: intVar(env, "MIN_MYTH2_BUILD", 427, 0, 0x7fffffff),
-      legacyPatch: intVar(env, "MIN_LEGACY_PATCH", 3, 0, 0x7fffffff),
+      myth2AppVersion: intVar(env, "MIN_MYTH2_APP_VERSION"),
+      myth2Build: intVar(env, "MIN_MYTH2_BUILD"),
+      legacyPatch: intVar(env, "MIN_LEGACY_PATCH"),
     },
-    tokenGraceSeconds: intVar(env, "TOKEN_GRACE_SECONDS", DEFAULT_TOKEN_GRACE_SECONDS, 0, 86400),
+    tokenGraceSeconds: intVar(env, "TOKEN_GRACE_SECONDS"),
     maxRoomCapacity,
     roomHost,
     rooms: parseRooms(env.ROOM_CONFIG, { loginPort, maxRoomCapacity }),
@@ -236,11 +289,12 @@ export function normalizeRooms(
   const ports = new Set<number>([limits.loginPort]);
   let nextPort = FIRST_ROOM_PORT;
   inputs.forEach((input, index) => {
-    const where = `ROOM_CONFIG[${index}]`;
     if (typeof input !== "object" || input === null || Array.isArray(input)) {
-      throw new ConfigError(`${where} must be an object`);
+      throw new ConfigError(`ROOM_CONFIG[${index}] must be an object`);
     }
     const r = input as Record<string, unknown>;
+    // Name the room by its id too when it has one, so an operator finds it in a long file.
+    const where = Number.isInteger(r.id) ? `ROOM_CONFIG[${index}] (room ${r.id})` : `ROOM_CONFIG[${index}]`;
     const known = ["id", "wireId", "name", "game", "type", "port", "capacity", "guests", "joinMessages", "films"];
     for (const k of Object.keys(r)) if (!known.includes(k)) throw new ConfigError(`${where}: unknown field "${k}"`);
 
@@ -285,19 +339,24 @@ function blank(v: string | undefined): boolean {
   return v === undefined || v.trim() === "";
 }
 
-function intVar(env: ConfigEnv, name: ConfigVar, fallback: number, min: number, max: number): number {
+type VarOfKind<K extends EdgeVarSpec["kind"]> = {
+  [V in ConfigVar]: (typeof EDGE_VARS)[V]["kind"] extends K ? V : never;
+}[ConfigVar];
+
+function intVar(env: ConfigEnv, name: VarOfKind<"int">): number {
+  const spec: IntVar = EDGE_VARS[name];
   const v = env[name];
-  if (blank(v)) return fallback;
+  if (blank(v)) return spec.default;
   const n = Number((v as string).trim());
-  if (!Number.isInteger(n) || n < min || n > max) {
-    throw new ConfigError(`${name} must be an integer from ${min} to ${max}, got ${JSON.stringify(v)}`);
+  if (!Number.isInteger(n) || n < spec.min || n > spec.max) {
+    throw new ConfigError(`${name} must be an integer from ${spec.min} to ${spec.max}, got ${JSON.stringify(v)}`);
   }
   return n;
 }
 
-function boolVar(env: ConfigEnv, name: ConfigVar, fallback: boolean): boolean {
+function boolVar(env: ConfigEnv, name: VarOfKind<"bool">): boolean {
   const v = env[name];
-  if (blank(v)) return fallback;
+  if (blank(v)) return EDGE_VARS[name].default;
   const s = (v as string).trim().toLowerCase();
   if (s === "true" || s === "1" || s === "yes") return true;
   if (s === "false" || s === "0" || s === "no") return false;

@@ -8,6 +8,7 @@ import type { Context, ErrorHandler, NotFoundHandler } from "hono";
 import { HTTPException } from "hono/http-exception";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 import { ConfigError } from "../edge/config.ts";
+import { isMissingTable } from "../edge/schema.ts";
 import type { AppEnv } from "./context.ts";
 
 /** Throws the JSON error answer `status` with `message` (and extra fields, e.g. a reason). */
@@ -30,6 +31,10 @@ export const onError: ErrorHandler<AppEnv> = (err, c) => {
   if (err instanceof ConfigError) {
     console.error(`config: ${err.message}`);
     return c.json({ error: `server misconfigured: ${err.message}` }, 500);
+  }
+  if (isMissingTable(err)) {
+    console.error(`database schema is behind: ${err.message}`);
+    return c.json({ error: "database schema is behind: apply the D1 migrations (docs/admin.md)" }, 503);
   }
   console.error("unhandled error:", err);
   return c.json({ error: "internal error" }, 500);

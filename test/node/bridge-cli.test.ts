@@ -1,11 +1,15 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { once } from "node:events";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { connect } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterEach, describe, expect, it } from "vitest";
 import { type WebSocket, WebSocketServer } from "ws";
+import { portClosed, processTree, run, waitGone } from "../e2e/service-helpers.ts";
 
 const TOKEN = "cli-token";
 const REPO = fileURLToPath(new URL("../..", import.meta.url));
@@ -93,6 +97,41 @@ describe("bridge cli", () => {
     expect((await wsClosed)[0]).toBe(1001);
   });
 
+  it("npm run bridge: SIGTERM to npm alone closes the sessions and leaves no process or port", async () => {
+    const edge = await startEdge();
+    const dir = await mkdtemp(join(tmpdir(), "bridge-token-"));
+    cleanups.push(() => rm(dir, { recursive: true, force: true }));
+    await writeFile(join(dir, "token"), `${TOKEN}\n`, { mode: 0o600 });
+    const bridge = run("npm", ["run", "bridge", "--", "--edge", edge.url, "--ephemeral-ports"], {
+      BRIDGE_TOKEN: "",
+      BRIDGE_TOKEN_FILE: join(dir, "token"),
+    });
+    cleanups.push(() => bridge.kill());
+    const login = Number((await bridge.waitFor(/login on 127\.0\.0\.1:(\d+)/))[1]);
+    const room = Number((await bridge.waitFor(/room 1 .* on 127\.0\.0\.1:(\d+)/))[1]);
+    const socket = connect({ host: "127.0.0.1", port: login });
+    socket.on("error", () => {});
+    const socketClosed = once(socket, "close");
+    const [ws] = await edge.tunnels;
+    const wsClosed = once(ws, "close");
+    const tree = processTree(bridge.child.pid as number);
+
+    bridge.child.kill("SIGTERM");
+    await socketClosed;
+    expect((await wsClosed)[0]).toBe(1001); // "bridge shutting down", not a dropped tunnel
+    expect(await waitGone(tree, 10_000)).toEqual([]);
+    expect(await portClosed(login)).toBe(true);
+    expect(await portClosed(room)).toBe(true);
+  });
+
+  it("refuses a plain-http edge that is not on loopback, and warns about --token", async () => {
+    const insecure = runCli(["--edge", "http://192.0.2.1:8787", "--token", TOKEN]);
+    const [code] = await once(insecure.child, "exit");
+    expect(code).toBe(1);
+    expect(insecure.output()).toMatch(/--token shows the token to anyone running ps/);
+    expect(insecure.output()).toMatch(/refusing plain http to 192\.0\.2\.1:8787.*--allow-insecure-edge/);
+  });
+
   it("exits non-zero when the edge refuses the token", async () => {
     const edge = await startEdge();
     const run = runCli(["--edge", edge.url, "--token", "wrong", "--ephemeral-ports"]);
@@ -105,6 +144,8 @@ describe("bridge cli", () => {
     const run = runCli([], { BRIDGE_TOKEN: "", EDGE_URL: "" });
     const [code] = await once(run.child, "exit");
     expect(code).toBe(2);
-    expect(run.output()).toMatch(/usage: bridge/);
+    expect(run.output()).toMatch(
+      /the edge is required: --edge <url> or EDGE_URL\n\(myth-bridge --help lists the options\)/,
+    );
   });
 });

@@ -76,4 +76,17 @@ describe("bridge config", () => {
     expect(tunnelUrl("http://127.0.0.1:8787", "/tunnel/login")).toBe("ws://127.0.0.1:8787/tunnel/login");
     expect(tunnelUrl("https://edge.example/base/", "/tunnel/room/3")).toBe("wss://edge.example/base/tunnel/room/3");
   });
+
+  it("refuses plain http to an edge off this machine unless told, and takes https (wss) anywhere", () => {
+    expect(() => resolveConfig({ ...base, edgeUrl: "http://edge.example:8787" })).toThrow(
+      /refusing plain http to edge\.example:8787.*--allow-insecure-edge/,
+    );
+    expect(resolveConfig({ ...base, edgeUrl: "http://edge.example:8787", allowInsecureEdge: true }).edgeUrl).toBe(
+      "http://edge.example:8787",
+    );
+    for (const local of ["http://127.0.0.1:8787", "http://127.8.9.10", "http://localhost:8787", "http://[::1]:8787"]) {
+      expect(resolveConfig({ ...base, edgeUrl: local }).edgeUrl).toBe(local);
+    }
+    expect(resolveConfig({ ...base, edgeUrl: "https://edge.example" }).edgeUrl).toBe("https://edge.example");
+  });
 });

@@ -1,8 +1,12 @@
-import { mkdtemp, rm } from "node:fs/promises";
+import { execFile } from "node:child_process";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { promisify } from "node:util";
 import { afterAll, describe, expect, it } from "vitest";
+import { exportLocalD1 } from "../../scripts/db-export.ts";
 import { type LocalEdge, splitSql, startLocalEdge } from "../../scripts/local-edge.ts";
+import { OFFLINE_ENV, REPO } from "../e2e/service-helpers.ts";
 
 const tokens = { adminToken: "admin-secret", bridgeToken: "bridge-secret" };
 
@@ -59,6 +63,67 @@ describe("startLocalEdge", () => {
     started.push(second);
     expect((await createUser(second, { username: "cat", password: "pw" })).status).toBe(409);
     expect((await createUser(second, { username: "dan", password: "pw" })).status).toBe(201);
+  });
+});
+
+describe("the restore drill of docs/admin.md (Backups)", () => {
+  const dirs: string[] = [];
+  afterAll(() => Promise.all(dirs.map((d) => rm(d, { recursive: true, force: true }))));
+
+  it("an exported D1 restored with wrangler d1 execute into a fresh state brings the accounts back", async () => {
+    const root = await mkdtemp(join(tmpdir(), "edge-restore-"));
+    dirs.push(root);
+    const first = await startLocalEdge({ ...tokens, persistDir: join(root, "a", "edge") });
+    expect((await createUser(first, { username: "fay", password: "pw" })).status).toBe(201);
+    await first.stop();
+
+    const sql = await exportLocalD1(join(root, "a"));
+    expect(sql).toMatch(/INSERT INTO "?users"?/);
+    await writeFile(join(root, "backup.sql"), sql);
+    const wrangler = join(REPO, "node_modules", "wrangler", "bin", "wrangler.js");
+    await promisify(execFile)(
+      process.execPath,
+      [
+        wrangler,
+        "d1",
+        "execute",
+        "DB",
+        "--local",
+        "--persist-to",
+        join(root, "b", "edge"),
+        "--file",
+        join(root, "backup.sql"),
+      ],
+      { cwd: REPO, env: { ...process.env, ...OFFLINE_ENV } },
+    );
+
+    const restored = await startLocalEdge({ ...tokens, persistDir: join(root, "b", "edge") });
+    try {
+      expect((await createUser(restored, { username: "fay", password: "pw" })).status).toBe(409);
+      const health = await fetch(new URL("/health", restored.url));
+      expect(health.status).toBe(200); // the restored migrations table says the schema is current
+    } finally {
+      await restored.stop();
+    }
+  });
+});
+
+describe("an edge whose D1 migrations are not applied", () => {
+  let edge: LocalEdge | undefined;
+  afterAll(() => edge?.stop());
+
+  it("is not healthy, and an account cannot be created (503 JSON saying why)", async () => {
+    edge = await startLocalEdge({ ...tokens, migrate: false });
+    const health = await fetch(new URL("/health", edge.url));
+    expect(health.status).toBe(503);
+    const body = (await health.json()) as { ok: boolean; checks: { database: string } };
+    expect(body.ok).toBe(false);
+    expect(body.checks.database).toBe("D1 migrations not applied: 0001_init.sql");
+
+    const res = await createUser(edge, { username: "eve", password: "pw" });
+    expect(res.status).toBe(503);
+    expect(res.headers.get("content-type")).toMatch(/^application\/json/);
+    expect(((await res.json()) as { error: string }).error).toMatch(/apply the D1 migrations/);
   });
 });
 

@@ -1,0 +1,92 @@
+/**
+ * The bridge's limits as command-line flags: one row per limit, shared by `myth-bridge` /
+ * `npm run bridge` (bridge/cli.ts) and `npm start` (scripts/start.ts), which both print the
+ * table in --help. Each flag can also be given as the environment variable BRIDGE_<FLAG>
+ * (`--max-per-ip` ⇔ BRIDGE_MAX_PER_IP), for containers and units. Adding a limit is one row
+ * here (and its field in BridgeOptions).
+ */
+import { BRIDGE_DEFAULTS, type BridgeOptions } from "./config.ts";
+
+type LimitOption = {
+  [K in keyof BridgeOptions]-?: NonNullable<BridgeOptions[K]> extends number ? K : never;
+}[keyof BridgeOptions] &
+  keyof typeof BRIDGE_DEFAULTS;
+
+export interface LimitFlag {
+  readonly flag: string;
+  readonly option: LimitOption;
+  /** The flag's unit in the option's unit (seconds ⇒ 1000 ms). */
+  readonly scale: number;
+  readonly unit: string;
+  readonly help: string;
+}
+
+export const BRIDGE_LIMIT_FLAGS: readonly LimitFlag[] = [
+  { flag: "max-per-ip", option: "maxConnectionsPerIp", scale: 1, unit: "n", help: "connections per client IPv4" },
+  {
+    flag: "idle-timeout",
+    option: "idleTimeoutMs",
+    scale: 1000,
+    unit: "seconds",
+    help: "drop a client silent this long",
+  },
+  {
+    flag: "max-queue",
+    option: "maxOutboundQueueBytes",
+    scale: 1,
+    unit: "bytes",
+    help: "output queued to one client before it is dropped as not reading",
+  },
+  { flag: "max-packet", option: "maxPacketSize", scale: 1, unit: "bytes", help: "largest packet from a client" },
+  {
+    flag: "max-packet-rate",
+    option: "maxPacketsPerSecond",
+    scale: 1,
+    unit: "n",
+    help: "packets per second a client may send before reading pauses",
+  },
+  { flag: "packet-burst", option: "packetBurst", scale: 1, unit: "n", help: "packets a client may send in one burst" },
+];
+
+/** The environment variable that stands for a flag. */
+export function limitEnvName(flag: string): string {
+  return `BRIDGE_${flag.toUpperCase().replaceAll("-", "_")}`;
+}
+
+/** parseArgs options for every limit flag. */
+export function limitArgOptions(): Record<string, { type: "string" }> {
+  return Object.fromEntries(BRIDGE_LIMIT_FLAGS.map((l) => [l.flag, { type: "string" as const }]));
+}
+
+/**
+ * The limits given as flags (values from parseArgs) or, failing that, in the environment.
+ * Throws an Error naming the flag for a value that is not a non-negative integer.
+ */
+export function readLimits(
+  values: Readonly<Record<string, unknown>>,
+  env: Readonly<Record<string, string | undefined>>,
+): Partial<Record<LimitOption, number>> {
+  const limits: Partial<Record<LimitOption, number>> = {};
+  for (const limit of BRIDGE_LIMIT_FLAGS) {
+    const fromFlag = values[limit.flag];
+    const envName = limitEnvName(limit.flag);
+    const raw = typeof fromFlag === "string" ? fromFlag : env[envName];
+    if (raw === undefined || raw === "") continue;
+    const n = Number(raw);
+    if (!Number.isInteger(n) || n < 0) {
+      const source = typeof fromFlag === "string" ? `--${limit.flag}` : envName;
+      throw new Error(`${source} must be a non-negative integer (${limit.unit}), got ${JSON.stringify(raw)}`);
+    }
+    limits[limit.option] = n * limit.scale;
+  }
+  return limits;
+}
+
+/** Help lines: flag, default, meaning. */
+export function limitHelp(indent = "  ", width = 27): string {
+  return BRIDGE_LIMIT_FLAGS.map((l) => {
+    const left = `--${l.flag} <${l.unit}>`.padEnd(width);
+    const fallback = BRIDGE_DEFAULTS[l.option] / l.scale;
+    return `${indent}${left}${l.help} (default ${fallback}) [${limitEnvName(l.flag)}]`;
+  }).join("\n");
+}
