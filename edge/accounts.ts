@@ -135,26 +135,40 @@ function duplicate(username: string): CreateAccountResult {
 // A fixed hash to verify against when the user does not exist, so both paths cost the same.
 let dummyHash: Promise<PasswordHash> | null = null;
 
+/** Runs one password hash; the login path passes edge/abuse/hash-gate.ts, which may answer "busy". */
+export type HashRunner = <T>(hash: () => Promise<T>) => Promise<T | "busy">;
+const runNow: HashRunner = (hash) => hash();
+
 /**
  * Checks a login. Returns the account, or null for an unknown user or a wrong password
- * (the caller cannot tell which). Bans are the caller's decision (bannedUntil).
+ * (the caller cannot tell which), or "busy" when `runHash` had no slot for the hash.
+ * Bans are the caller's decision (bannedUntil).
  */
-export async function verifyLogin(db: D1Database, username: string, password: string): Promise<Account | null> {
+export async function verifyLogin(
+  db: D1Database,
+  username: string,
+  password: string,
+  runHash: HashRunner = runNow,
+): Promise<Account | null | "busy"> {
   const name = normalizeUserName(username);
   const row =
     name.length > 0 ? await db.prepare("SELECT * FROM users WHERE username = ?").bind(name).first<UserRow>() : null;
   const candidate = encodeMacRoman(password);
   if (!row || password.length === 0) {
     dummyHash ??= hashPassword(new Uint8Array([0]));
-    await verifyPassword(candidate, await dummyHash);
-    return null;
+    const stored = await dummyHash;
+    const done = await runHash(() => verifyPassword(candidate, stored));
+    return done === "busy" ? "busy" : null;
   }
-  const good = await verifyPassword(candidate, {
-    algorithm: row.password_algorithm,
-    iterations: row.password_iterations,
-    salt: toBytes(row.password_salt),
-    hash: toBytes(row.password_hash),
-  });
+  const good = await runHash(() =>
+    verifyPassword(candidate, {
+      algorithm: row.password_algorithm,
+      iterations: row.password_iterations,
+      salt: toBytes(row.password_salt),
+      hash: toBytes(row.password_hash),
+    }),
+  );
+  if (good === "busy") return "busy";
   return good ? toAccount(row) : null;
 }
 

@@ -68,6 +68,18 @@ export interface LoginConfig {
   /** Failed passwords per client address within the window before its logins are refused. */
   readonly maxFailures: number;
   readonly failureWindowMs: number;
+  /** Per address: guest and account logins each refill at this rate into a bucket this deep. */
+  readonly guestPerMinute: number;
+  readonly guestBurst: number;
+  readonly accountPerMinute: number;
+  readonly accountBurst: number;
+  /** Per account, whatever the address: free failures, then base · 2^n delays up to the cap. */
+  readonly accountFreeFailures: number;
+  readonly accountDelayMs: number;
+  readonly accountMaxDelayMs: number;
+  /** Password hashes at once in one isolate, and logins that may wait for a slot. */
+  readonly hashConcurrency: number;
+  readonly hashQueue: number;
 }
 
 export interface EdgeConfig {
@@ -178,6 +190,69 @@ export const EDGE_VARS = {
     max: 86400,
     help: "the window LOGIN_MAX_FAILURES counts in",
   },
+  GUEST_LOGINS_PER_MINUTE: {
+    kind: "int",
+    default: 30,
+    min: 1,
+    max: 1_000_000,
+    help: "guest logins one address may make per minute once its burst is spent",
+  },
+  GUEST_LOGIN_BURST: {
+    kind: "int",
+    default: 64,
+    min: 1,
+    max: 1_000_000,
+    help: "guest logins one address may make at once (a LAN party behind one NAT)",
+  },
+  ACCOUNT_LOGINS_PER_MINUTE: {
+    kind: "int",
+    default: 30,
+    min: 1,
+    max: 1_000_000,
+    help: "account logins (password tries) one address may make per minute once its burst is spent",
+  },
+  ACCOUNT_LOGIN_BURST: {
+    kind: "int",
+    default: 64,
+    min: 1,
+    max: 1_000_000,
+    help: "account logins one address may make at once",
+  },
+  LOGIN_ACCOUNT_FREE_FAILURES: {
+    kind: "int",
+    default: 5,
+    min: 1,
+    max: 1_000_000,
+    help: "wrong passwords for one account (from any address) before each try must wait",
+  },
+  LOGIN_ACCOUNT_DELAY_SECONDS: {
+    kind: "int",
+    default: 2,
+    min: 1,
+    max: 86400,
+    help: "first wait after the free failures; it doubles with each further failure",
+  },
+  LOGIN_ACCOUNT_MAX_DELAY_SECONDS: {
+    kind: "int",
+    default: 900,
+    min: 1,
+    max: 86400,
+    help: "longest wait between tries for one account",
+  },
+  LOGIN_HASH_CONCURRENCY: {
+    kind: "int",
+    default: 4,
+    min: 1,
+    max: 1024,
+    help: "password hashes running at once per isolate",
+  },
+  LOGIN_HASH_QUEUE: {
+    kind: "int",
+    default: 64,
+    min: 0,
+    max: 100_000,
+    help: "logins waiting for a hash slot before further ones are refused as busy",
+  },
 } as const satisfies Record<string, EdgeVarSpec>;
 
 export type ConfigVar = keyof typeof EDGE_VARS;
@@ -247,6 +322,15 @@ export function loadConfig(env: ConfigEnv): EdgeConfig {
       lingerMs: intVar(env, "LOGIN_LINGER_SECONDS") * 1000,
       maxFailures: intVar(env, "LOGIN_MAX_FAILURES"),
       failureWindowMs: intVar(env, "LOGIN_FAILURE_WINDOW_SECONDS") * 1000,
+      guestPerMinute: intVar(env, "GUEST_LOGINS_PER_MINUTE"),
+      guestBurst: intVar(env, "GUEST_LOGIN_BURST"),
+      accountPerMinute: intVar(env, "ACCOUNT_LOGINS_PER_MINUTE"),
+      accountBurst: intVar(env, "ACCOUNT_LOGIN_BURST"),
+      accountFreeFailures: intVar(env, "LOGIN_ACCOUNT_FREE_FAILURES"),
+      accountDelayMs: intVar(env, "LOGIN_ACCOUNT_DELAY_SECONDS") * 1000,
+      accountMaxDelayMs: intVar(env, "LOGIN_ACCOUNT_MAX_DELAY_SECONDS") * 1000,
+      hashConcurrency: intVar(env, "LOGIN_HASH_CONCURRENCY"),
+      hashQueue: intVar(env, "LOGIN_HASH_QUEUE"),
     },
     allowGuests: boolVar(env, "ALLOW_GUESTS"),
     minimumVersions: {

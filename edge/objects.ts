@@ -3,6 +3,7 @@
  * (DurableObjectStub<T>), built here and nowhere else; one function names each object.
  */
 
+import { normalizeUserName } from "../protocol/text.ts";
 /** One Room object per configured room. */
 export function roomObjectName(roomId: number): string {
   return `room:${roomId}`;
@@ -44,6 +45,11 @@ export function loginLimiterObjectName(clientAddress: string): string {
 
 export function loginLimiterStub(env: Env, clientAddress: string) {
   return env.LOGIN_LIMITER.get(env.LOGIN_LIMITER.idFromName(loginLimiterObjectName(clientAddress)));
+}
+
+/** One LoginLimiter per account login name (normalised, whether or not the account exists). */
+export function accountLimiterStub(env: Env, userName: string) {
+  return env.LOGIN_LIMITER.get(env.LOGIN_LIMITER.idFromName(`account:${normalizeUserName(userName)}`));
 }
 
 /**

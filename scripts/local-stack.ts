@@ -3,9 +3,11 @@
  * TCP bridge in front of it (startBridge). Used by `npm start`, the end-to-end tests and the
  * load generator.
  */
+
 import { randomBytes } from "node:crypto";
 import { type Bridge, startBridge } from "../bridge/server.ts";
 import { startLocalEdge } from "./local-edge.ts";
+import { LOOPBACK_LOAD_VARS } from "./loopback-vars.ts";
 
 export interface LocalStackOptions {
   /** Where the edge keeps D1 and Durable Object state; absent ⇒ in memory. */
@@ -57,7 +59,11 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     bridgeToken,
     roomConfig: options.roomConfig,
     // The edge reports the login port in /tunnel/config; keep it in step with the bridge.
-    vars: options.loginPort ? { LOGIN_PORT: String(options.loginPort), ...options.vars } : options.vars,
+    vars: {
+      ...(ephemeral ? LOOPBACK_LOAD_VARS : {}),
+      ...(options.loginPort ? { LOGIN_PORT: String(options.loginPort) } : {}),
+      ...options.vars,
+    },
   });
   let bridge: Bridge;
   try {

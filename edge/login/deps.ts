@@ -1,7 +1,10 @@
 /** The login flow's production dependencies: D1 accounts, the Directory, the LoginLimiter, the configured rooms. */
+import type { AccountLimits, AddressLimits } from "../../durable-objects/login-limiter.ts";
+import { limitHit } from "../abuse/counters.ts";
+import { hashGate } from "../abuse/hash-gate.ts";
 import { recordLogin, verifyLogin } from "../accounts.ts";
 import type { EdgeConfig } from "../config.ts";
-import { directoryStub, loginLimiterStub } from "../objects.ts";
+import { accountLimiterStub, directoryStub, loginLimiterStub } from "../objects.ts";
 import { buildRoomList } from "../room-list.ts";
 import type { LoginDeps, LoginPolicy } from "./session.ts";
 
@@ -16,18 +19,66 @@ export function loginPolicy(config: EdgeConfig): LoginPolicy {
   };
 }
 
+export function addressLimits(config: EdgeConfig, kind: "guest" | "account"): AddressLimits {
+  const l = config.login;
+  return {
+    maxFailures: l.maxFailures,
+    failureWindowMs: l.failureWindowMs,
+    perMinute: kind === "guest" ? l.guestPerMinute : l.accountPerMinute,
+    burst: kind === "guest" ? l.guestBurst : l.accountBurst,
+  };
+}
+
+export function accountLimits(config: EdgeConfig): AccountLimits {
+  const l = config.login;
+  return {
+    freeFailures: l.accountFreeFailures,
+    baseDelayMs: l.accountDelayMs,
+    maxDelayMs: l.accountMaxDelayMs,
+    // A quiet account forgets its failures once the longest delay has passed twice.
+    resetMs: Math.max(l.failureWindowMs, 2 * l.accountMaxDelayMs),
+  };
+}
+
+/** The address part of "ipv4:port": what limits and audit rows name. */
+export function addressOf(clientAddress: string): string {
+  return clientAddress.split(":")[0] || "unknown";
+}
+
 export function loginDeps(env: Env, config: EdgeConfig, clientAddress: string, localAddress: string): LoginDeps {
-  const limits = { max: config.login.maxFailures, windowMs: config.login.failureWindowMs };
+  const address = addressOf(clientAddress);
   return {
     policy: loginPolicy(config),
     clientAddress,
     verifyLogin: async (userName, password) => {
-      // The limiter is asked alongside the hash check, so it adds no latency to a login.
-      const limiter = loginLimiterStub(env, clientAddress);
-      const [allowed, account] = await Promise.all([limiter.allowed(limits), verifyLogin(env.DB, userName, password)]);
-      if (!allowed) return "throttled";
-      if (!account) await limiter.failed(limits);
-      return account;
+      // Every limit is asked before the hash, and counts the try in the same step (login-limiter.ts).
+      const byAddress = loginLimiterStub(env, clientAddress);
+      const gate = await byAddress.beginLogin("account", addressLimits(config, "account"));
+      if (!gate.ok) {
+        const limit = gate.limit === "failures" ? "login_address_failures" : "login_rate_account";
+        limitHit({ limit, subject: address });
+        return { refused: gate.limit === "failures" ? "address" : "rate", retryAfterMs: gate.retryAfterMs };
+      }
+      const byAccount = accountLimiterStub(env, userName);
+      const account = await byAccount.beginAccount(accountLimits(config));
+      if (!account.ok) {
+        limitHit({ limit: "login_account_delay", subject: userName, detail: { address } });
+        return { refused: "account", retryAfterMs: account.retryAfterMs };
+      }
+      const gateForHash = hashGate(config.login.hashConcurrency, config.login.hashQueue);
+      const result = await verifyLogin(env.DB, userName, password, (hash) => gateForHash.run(hash, address));
+      if (result === "busy") return { refused: "busy", retryAfterMs: 1000 };
+      if (result) {
+        const ticket = gate.ticket;
+        await Promise.all([ticket === null ? null : byAddress.forgive(ticket), byAccount.accountSucceeded()]);
+      }
+      return result;
+    },
+    admitGuest: async () => {
+      const gate = await loginLimiterStub(env, clientAddress).beginLogin("guest", addressLimits(config, "guest"));
+      if (gate.ok) return null;
+      limitHit({ limit: "login_rate_guest", subject: address });
+      return { refused: "rate", retryAfterMs: gate.retryAfterMs };
     },
     recordLogin: (accountId, playerData) => recordLogin(env.DB, accountId, playerData),
     // The directory answers with the room counts too: one round trip per login.

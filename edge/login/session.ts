@@ -58,8 +58,30 @@ export interface LoginPolicy {
 }
 
 export const DEFAULT_LOGIN_TIMEOUT_MS = 60_000;
-/** Code 3 with our own words: the client may show its own text for 3, A1 shows ours. */
-const THROTTLED_TEXT = "Login failed (too many failed attempts; try again later).";
+/** A login refused by a limit (edge/login/deps.ts, durable-objects/login-limiter.ts). */
+export interface LoginRefusal {
+  /** address: too many failures from it; account: the account's delay; rate: too many logins; busy: no hash slot. */
+  readonly refused: "address" | "account" | "rate" | "busy";
+  readonly retryAfterMs: number;
+}
+
+/**
+ * Code 3 (14 for an account's delay) with our own words: the client may show its own text
+ * for the code, Aleph One shows ours. The wait is said in seconds, rounded up.
+ */
+export function refusalText(refusal: LoginRefusal): string {
+  const s = Math.max(1, Math.ceil(refusal.retryAfterMs / 1000));
+  switch (refusal.refused) {
+    case "address":
+      return `Login failed (too many failed attempts; try again later, in ${s} s).`;
+    case "account":
+      return `Account locked after failed logins; try again in ${s} s.`;
+    case "rate":
+      return `Too many logins from your address; try again in ${s} s.`;
+    case "busy":
+      return "Server busy; try again in a few seconds.";
+  }
+}
 export const DEFAULT_LINGER_TIMEOUT_MS = 30_000;
 
 export interface LoginDeps {
@@ -68,9 +90,11 @@ export interface LoginDeps {
   clientAddress: string;
   /**
    * Account for a user name and password, null for an unknown user or a wrong password, or
-   * "throttled" when this address has failed too often lately.
+   * the limit that refused the try (checked before any hash is computed).
    */
-  verifyLogin(userName: string, password: string): Promise<Account | null | "throttled">;
+  verifyLogin(userName: string, password: string): Promise<Account | null | LoginRefusal>;
+  /** A guest login from this address: null when allowed, else the limit that refused it. */
+  admitGuest(): Promise<LoginRefusal | null>;
   /** Notes a successful registered login, storing the client's player data when given. */
   recordLogin(accountId: number, playerData: Uint8Array | null): Promise<void>;
   /** Directory.login: a handoff token (64 hex characters) and the user id. */
@@ -300,12 +324,12 @@ export class LoginSession {
     this.step = "busy";
     const account = await this.deps.verifyLogin(login.username, password);
     if (this.closedWhileBusy()) return [];
-    if (account === "throttled") {
-      return this.refuse(
-        ServerMessageCode.LoginFailedBadUserOrPassword,
-        "too many failed logins from this address",
-        THROTTLED_TEXT,
-      );
+    if (account && "refused" in account) {
+      const code =
+        account.refused === "account"
+          ? ServerMessageCode.MetaserverAccountLocked
+          : ServerMessageCode.LoginFailedBadUserOrPassword;
+      return this.refuse(code, `login refused by a limit (${account.refused})`, refusalText(account));
     }
     if (!account) return this.refuse(ServerMessageCode.LoginFailedBadUserOrPassword, "bad user name or password");
     if (account.bannedUntil !== null && account.bannedUntil > this.deps.now()) {
@@ -324,6 +348,14 @@ export class LoginSession {
     const dialect = this.dialect;
     this.step = "busy";
 
+    if (this.account === null) {
+      // Guests cost a directory row each: a per-address rate, with a burst for a LAN party.
+      const refusal = await this.deps.admitGuest();
+      if (this.closedWhileBusy()) return [];
+      if (refusal) {
+        return this.refuse(ServerMessageCode.LoginFailedBadUserOrPassword, "guest login rate", refusalText(refusal));
+      }
+    }
     const player = await this.playerData(login);
     if (this.closedWhileBusy()) return [];
 

@@ -90,6 +90,7 @@ function harness(options: { slowVerify?: Promise<void> } = {}) {
       await options.slowVerify;
       return name === "bob" && pw === "pw" ? bob : null;
     },
+    admitGuest: async () => null,
     recordLogin: async () => {},
     directoryLogin: async () => ({ token: "ab".repeat(32), userId: 7 }),
     roomList: async () => [],
