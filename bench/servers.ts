@@ -7,7 +7,7 @@ import type { ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { createServer, type Server } from "node:net";
 import type { RoomConfigInput } from "../edge/config.ts";
-import { LOOPBACK_LOAD_VARS } from "../scripts/loopback-vars.ts";
+import { BENCH_CHAT_VARS, LOOPBACK_LOAD_VARS } from "../scripts/loopback-vars.ts";
 import { nextMessage, request, spawnTs, stopChild } from "./child.ts";
 import type { BridgeMemory, BridgeReady, EdgeReady } from "./ipc.ts";
 import { processTree, sampleProcess } from "./proc-stats.ts";
@@ -70,7 +70,7 @@ export async function startBenchServers(options: BenchServersOptions): Promise<B
           adminToken,
           bridgeToken,
           roomConfig: JSON.stringify(rooms),
-          vars: { ...LOOPBACK_LOAD_VARS, ...options.vars },
+          vars: { ...LOOPBACK_LOAD_VARS, ...BENCH_CHAT_VARS, ...options.vars },
           inspect: options.inspect ?? false,
         }),
       ],

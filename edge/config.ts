@@ -13,6 +13,19 @@
 import { GAMES, type Game } from "../protocol/families.ts";
 import { parseIPv4 } from "../protocol/ipv4.ts";
 
+/** Chat budgets of a room (durable-objects/room/chat-guard.ts). Rates are per second. */
+export interface ChatLimits {
+  readonly lines: { readonly perSecond: number; readonly burst: number };
+  readonly repeatCost: number;
+  readonly muteAfter: number;
+  readonly muteMs: number;
+  readonly kickAfter: number;
+  readonly strikeMemoryMs: number;
+  readonly addressLines: { readonly perSecond: number; readonly burst: number };
+  readonly whisperTarget: { readonly perSecond: number; readonly burst: number };
+  readonly fullUpdates: { readonly perSecond: number; readonly burst: number };
+}
+
 export type { Game };
 export type RoomType = "unranked" | "ranked" | "tournament";
 export type FilmsPolicy = "supported" | "required";
@@ -84,6 +97,8 @@ export interface LoginConfig {
 
 export interface EdgeConfig {
   readonly loginPort: number;
+  /** Chat budgets of every room (durable-objects/room/chat-guard.ts). */
+  readonly chat: ChatLimits;
   readonly login: LoginConfig;
   readonly allowGuests: boolean;
   readonly minimumVersions: MinimumVersions;
@@ -253,6 +268,85 @@ export const EDGE_VARS = {
     max: 100_000,
     help: "logins waiting for a hash slot before further ones are refused as busy",
   },
+  CHAT_LINES_PER_MINUTE: {
+    kind: "int",
+    default: 120,
+    min: 1,
+    max: 1_000_000,
+    help: "chat lines (200 and 201) one user may send per minute in a room once its burst is spent",
+  },
+  CHAT_BURST: { kind: "int", default: 20, min: 1, max: 10_000, help: "chat lines one user may send at once" },
+  CHAT_REPEAT_COST: {
+    kind: "int",
+    default: 3,
+    min: 1,
+    max: 1000,
+    help: "what a line costs when it repeats the sender's previous line (others cost 1)",
+  },
+  CHAT_MUTE_AFTER: {
+    kind: "int",
+    default: 10,
+    min: 1,
+    max: 10_000,
+    help: "dropped lines (strikes) before a user is muted; the first strike gets a warning",
+  },
+  CHAT_MUTE_SECONDS: { kind: "int", default: 30, min: 1, max: 86400, help: "how long a mute lasts" },
+  CHAT_KICK_AFTER: {
+    kind: "int",
+    default: 30,
+    min: 1,
+    max: 10_000,
+    help: "strikes before a user is kicked (21); lines sent while muted are strikes too",
+  },
+  CHAT_STRIKE_MEMORY_SECONDS: {
+    kind: "int",
+    default: 60,
+    min: 1,
+    max: 86400,
+    help: "strikes are forgotten after this long without one",
+  },
+  CHAT_ADDRESS_LINES_PER_MINUTE: {
+    kind: "int",
+    default: 1200,
+    min: 1,
+    max: 1_000_000,
+    help: "chat lines all users behind one address may send per minute in a room (a LAN party)",
+  },
+  CHAT_ADDRESS_BURST: {
+    kind: "int",
+    default: 100,
+    min: 1,
+    max: 100_000,
+    help: "chat lines all users behind one address may send at once",
+  },
+  WHISPER_TARGET_PER_MINUTE: {
+    kind: "int",
+    default: 600,
+    min: 1,
+    max: 1_000_000,
+    help: "directed messages (201) one player may receive per minute, from all senders together",
+  },
+  WHISPER_TARGET_BURST: {
+    kind: "int",
+    default: 40,
+    min: 1,
+    max: 100_000,
+    help: "directed messages one player may receive at once",
+  },
+  FULL_UPDATES_PER_MINUTE: {
+    kind: "int",
+    default: 6,
+    min: 1,
+    max: 1_000_000,
+    help: "request_full_update (110) one connection may make per minute once its burst is spent",
+  },
+  FULL_UPDATE_BURST: {
+    kind: "int",
+    default: 3,
+    min: 1,
+    max: 10_000,
+    help: "request_full_update one connection may make at once",
+  },
 } as const satisfies Record<string, EdgeVarSpec>;
 
 export type ConfigVar = keyof typeof EDGE_VARS;
@@ -315,8 +409,20 @@ export function loadConfig(env: ConfigEnv): EdgeConfig {
   if (roomHost !== null && parseIPv4(roomHost) === null) {
     throw new ConfigError(`ROOM_HOST must be a dotted IPv4 address, got ${JSON.stringify(roomHost)}`);
   }
+  const perMinute = (name: VarOfKind<"int">) => intVar(env, name) / 60;
   const config: EdgeConfig = {
     loginPort,
+    chat: {
+      lines: { perSecond: perMinute("CHAT_LINES_PER_MINUTE"), burst: intVar(env, "CHAT_BURST") },
+      repeatCost: intVar(env, "CHAT_REPEAT_COST"),
+      muteAfter: intVar(env, "CHAT_MUTE_AFTER"),
+      muteMs: intVar(env, "CHAT_MUTE_SECONDS") * 1000,
+      kickAfter: intVar(env, "CHAT_KICK_AFTER"),
+      strikeMemoryMs: intVar(env, "CHAT_STRIKE_MEMORY_SECONDS") * 1000,
+      addressLines: { perSecond: perMinute("CHAT_ADDRESS_LINES_PER_MINUTE"), burst: intVar(env, "CHAT_ADDRESS_BURST") },
+      whisperTarget: { perSecond: perMinute("WHISPER_TARGET_PER_MINUTE"), burst: intVar(env, "WHISPER_TARGET_BURST") },
+      fullUpdates: { perSecond: perMinute("FULL_UPDATES_PER_MINUTE"), burst: intVar(env, "FULL_UPDATE_BURST") },
+    },
     login: {
       timeoutMs: intVar(env, "LOGIN_TIMEOUT_SECONDS") * 1000,
       lingerMs: intVar(env, "LOGIN_LINGER_SECONDS") * 1000,

@@ -14,6 +14,7 @@ import { dialectsOf, familyTraits } from "../../protocol/families.ts";
 import { decodeMessage, encodeGameList, encodePlayerList, ServerMessageCode, Verb } from "../../protocol/messages.ts";
 import { rgbToInt } from "../../protocol/structs/rgb-color.ts";
 import type { BridgeControl, EdgeControl } from "../../tunnel/control.ts";
+import { ChatGuard } from "./chat-guard.ts";
 import { elapsedSeconds, type Game, gameEntry, gameListPacket, type ScoreReport, summarizeGame } from "./games.ts";
 import { handleBeforeLogin, handleMessage } from "./handlers/index.ts";
 import { blammed, blueMessage, serverMessage } from "./packets.ts";
@@ -60,6 +61,8 @@ export class RoomCore {
   private lastJoin = 0;
   /** seconds_remaining of an unstarted game: the same for every family of one game. */
   readonly unstartedSecondsRemaining: number;
+  /** Chat and request_full_update budgets (chat-guard.ts). */
+  readonly chatGuard = new ChatGuard(() => this.services.edgeConfig().chat);
 
   constructor(
     readonly config: RoomConfig,
@@ -328,6 +331,7 @@ export class RoomCore {
     this.out.saveConnection(conn);
     this.connections.delete(conn.id);
     this.hasRoomList.delete(conn.id);
+    this.chatGuard.left(conn.id, conn.player?.userId, this.services.now());
     this.invalidate();
   }
 

@@ -1,5 +1,6 @@
 /** The login flow's production dependencies: D1 accounts, the Directory, the LoginLimiter, the configured rooms. */
 import type { AccountLimits, AddressLimits } from "../../durable-objects/login-limiter.ts";
+import { addressOf } from "../abuse/address.ts";
 import { limitHit } from "../abuse/counters.ts";
 import { hashGate } from "../abuse/hash-gate.ts";
 import { recordLogin, verifyLogin } from "../accounts.ts";
@@ -38,11 +39,6 @@ export function accountLimits(config: EdgeConfig): AccountLimits {
     // A quiet account forgets its failures once the longest delay has passed twice.
     resetMs: Math.max(l.failureWindowMs, 2 * l.accountMaxDelayMs),
   };
-}
-
-/** The address part of "ipv4:port": what limits and audit rows name. */
-export function addressOf(clientAddress: string): string {
-  return clientAddress.split(":")[0] || "unknown";
 }
 
 export function loginDeps(env: Env, config: EdgeConfig, clientAddress: string, localAddress: string): LoginDeps {

@@ -6,7 +6,7 @@
 import { RoomCore, type RoomOutbox, type RoomServices } from "../../durable-objects/room/core.ts";
 import type { Game } from "../../durable-objects/room/games.ts";
 import type { Connection } from "../../durable-objects/room/state.ts";
-import { loadConfig, roomById } from "../../edge/config.ts";
+import { type ConfigEnv, loadConfig, roomById } from "../../edge/config.ts";
 import type { SessionUser } from "../../edge/contracts.ts";
 import { tokenToHex } from "../../edge/handoff-token.ts";
 import type { Dialect } from "../../protocol/dialect.ts";
@@ -51,8 +51,9 @@ export class FakeRoom {
   private nextToken = 1;
   now = 1_000_000;
 
-  constructor(roomId: number) {
-    const edge = loadConfig({});
+  /** `vars`: Worker vars for this room's edge config (e.g. tighter chat budgets). */
+  constructor(roomId: number, vars: ConfigEnv = {}) {
+    const edge = loadConfig(vars);
     const config = roomById(edge, roomId);
     if (!config) throw new Error(`no room ${roomId}`);
     const outbox: RoomOutbox = {
@@ -84,7 +85,7 @@ export class FakeRoom {
   }
 
   /** A connection that has logged in at the "directory" and sent room_login. */
-  async join(userId: number, nick: string, dialect: Dialect, guest = false): Promise<string> {
+  async join(userId: number, nick: string, dialect: Dialect, guest = false, address = "198.51.100.7"): Promise<string> {
     const token = new Uint8Array(32);
     new DataView(token.buffer).setUint32(0, this.nextToken++);
     this.tokens.set(tokenToHex(token), {
@@ -97,10 +98,10 @@ export class FakeRoom {
       build: 428,
       appVersion: 2180,
       playerData: encodePlayerData(playerData(nick)),
-      clientAddress: "198.51.100.7:40000",
+      clientAddress: `${address}:40000`,
     });
     const id = `c${this.nextConn++}`;
-    this.core.open({ id, clientAddress: "198.51.100.7:40000", localAddress: "127.0.0.1:6323", encrypted: false });
+    this.core.open({ id, clientAddress: `${address}:40000`, localAddress: "127.0.0.1:6323", encrypted: false });
     await this.send(id, { type: 101, token, userName: nick.toLowerCase() }, dialect);
     return id;
   }

@@ -1,4 +1,6 @@
 /** Chat: room_broadcast (200), directed_data (201), and the dot commands they may carry (§8, §8.1). */
+
+import { addressOf } from "../../../edge/abuse/address.ts";
 import { MessageType } from "../../../protocol/message-types.ts";
 import { type DirectedDataMessage, type RoomBroadcastMessage, ServerMessageCode } from "../../../protocol/messages.ts";
 import { parseDotCommand, runDotCommand } from "../commands/index.ts";
@@ -8,6 +10,15 @@ import type { Handler } from "./handler.ts";
 
 export const chat: Handler<RoomBroadcastMessage | DirectedDataMessage> = (room, conn, msg) => {
   const player = conn.player;
+  const now = room.services.now();
+  // Dot commands are lines too: a flood of ".who" costs the room as much as chat.
+  const verdict = room.chatGuard.line(player.userId, addressOf(conn.clientAddress), msg.text, now);
+  if (verdict.kind === "kick") return room.kick(player.userId, verdict.reason).then(() => {});
+  if (verdict.kind === "drop") {
+    // The sender hears why even when deaf: it is about its own lines.
+    if (verdict.tell) room.out.send(conn.id, blueMessage(verdict.tell));
+    return;
+  }
   const command = parseDotCommand(msg.text);
   if (command) {
     const lines = runDotCommand(command.name, command.params, {
@@ -30,6 +41,8 @@ export const chat: Handler<RoomBroadcastMessage | DirectedDataMessage> = (room, 
     room.reply(conn, serverMessage(ServerMessageCode.PlayerNotInRoom, player.dialect));
     return;
   }
+  // The target's budget is shared by every sender: a whisper bomb is cut, the victim stays.
+  if (!room.chatGuard.whisperTo(target.player.userId, player.userId, now)) return;
   room.reply(target, packet);
   if (msg.echo && msg.targetPlayerId !== player.userId) room.reply(conn, packet);
 };

@@ -3,6 +3,7 @@ import { familyTraits } from "../../../protocol/families.ts";
 import type { MessageOf, PlayerData } from "../../../protocol/messages.ts";
 import { Verb } from "../../../protocol/messages.ts";
 import type { RoomCore } from "../core.ts";
+import { blueMessage } from "../packets.ts";
 import { ownPlayerDataPacket, playerListPacket } from "../player.ts";
 import type { PlayerConnection } from "../state.ts";
 import type { Handler } from "./handler.ts";
@@ -38,6 +39,10 @@ export const setPlayerMode: Handler<MessageOf<107>> = (room, conn, msg) => {
   room.invalidate();
 };
 
+/** ~27 KB out for 32 bytes in: limited per connection (chat-guard.ts), with a note the client shows. */
 export const requestFullUpdate: Handler<MessageOf<110>> = (room, conn) => {
-  if (!conn.player.deaf) room.sendFullUpdate(conn);
+  if (conn.player.deaf) return;
+  const verdict = room.chatGuard.fullUpdate(conn.id, conn.player.userId, room.services.now());
+  if (verdict.kind === "pass") room.sendFullUpdate(conn);
+  else if (verdict.kind === "drop" && verdict.tell) room.out.send(conn.id, blueMessage(verdict.tell));
 };
