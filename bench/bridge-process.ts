@@ -25,6 +25,10 @@ try {
     // Room ports come from the edge's room config (chosen free by the coordinator), so the
     // ports in room_info are the ones we listen on.
     maxConnectionsPerIp: args.maxConnectionsPerIp,
+    // Every bench client comes from 127.0.0.1 and logs in at once: the half-open and global
+    // budgets follow the per-address one.
+    maxHalfOpenPerIp: args.maxConnectionsPerIp,
+    maxConnections: Math.max(4000, args.maxConnectionsPerIp),
     ...(args.maxPacketsPerSecond
       ? { maxPacketsPerSecond: args.maxPacketsPerSecond, packetBurst: args.maxPacketsPerSecond * 2 }
       : {}),

@@ -25,7 +25,14 @@ export interface BridgeOptions {
   readonly ephemeralPorts?: boolean;
   /** Largest raw packet (header included) accepted from a client. */
   readonly maxPacketSize?: number;
+  /** Connections from one IPv4, authenticated or not (a LAN party shares one). */
   readonly maxConnectionsPerIp?: number;
+  /** Connections from one IPv4 that have not finished a room login (every login connection counts). */
+  readonly maxHalfOpenPerIp?: number;
+  /** Connections to the whole bridge. */
+  readonly maxConnections?: number;
+  /** A room connection must finish room_login within this (0: no deadline). */
+  readonly roomLoginDeadlineMs?: number;
   /** Sustained packets per second a client may send; above it the bridge stops reading for a while. */
   readonly maxPacketsPerSecond?: number;
   /** Packets a client may send in one burst above the sustained rate. */
@@ -54,7 +61,11 @@ export const BRIDGE_DEFAULTS = {
   portOffset: 0,
   ephemeralPorts: false,
   maxPacketSize: DEFAULT_MAX_INBOUND_PACKET_SIZE,
-  maxConnectionsPerIp: 16,
+  maxConnectionsPerIp: 64,
+  maxHalfOpenPerIp: 8,
+  // Well below the ~10,000 descriptors a default process may open.
+  maxConnections: 4000,
+  roomLoginDeadlineMs: 15_000,
   // Far above what a client sends (chat, game updates, film commands from a host), low enough
   // that one client cannot flood a room.
   maxPacketsPerSecond: 100,
@@ -90,6 +101,8 @@ export function resolveConfig(options: BridgeOptions): BridgeConfig {
   }
   if (config.maxPacketSize < 8) throw new Error("maxPacketSize must be at least the 8-byte header");
   if (config.maxConnectionsPerIp < 1) throw new Error("maxConnectionsPerIp must be at least 1");
+  if (config.maxHalfOpenPerIp < 1) throw new Error("maxHalfOpenPerIp must be at least 1");
+  if (config.maxConnections < 1) throw new Error("maxConnections must be at least 1");
   if (config.maxPacketsPerSecond < 1) throw new Error("maxPacketsPerSecond must be at least 1");
   if (config.packetBurst < 1) throw new Error("packetBurst must be at least 1");
   for (const port of [config.loginPort, ...Object.values(config.roomPorts ?? {})]) {

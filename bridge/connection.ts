@@ -3,11 +3,14 @@ import { createKeyPair, deriveSessionKey, type ScrambledPacket, SessionCipher } 
 import type { KeepalivePolicy } from "../protocol/families.ts";
 import { encodePacket, HEADER_SIZE, packetTypeOf } from "../protocol/header.ts";
 import { MessageType } from "../protocol/message-types.ts";
+import { ServerMessageCode } from "../protocol/messages.ts";
 import { PacketSplitter } from "../protocol/splitter.ts";
 import { TunnelClose } from "../tunnel/close-codes.ts";
+import type { Ticket } from "./admission.ts";
 import type { BridgeConfig } from "./config.ts";
 import { KeepaliveTimer } from "./keepalive.ts";
 import { PacketRateLimit } from "./rate-limit.ts";
+import { serverMessagePacket } from "./refusal.ts";
 import type { MuxClient, TunnelMux } from "./tunnel-mux.ts";
 
 /** Counters the server aggregates; a connection only ever adds to them. */
@@ -20,6 +23,16 @@ export interface ConnectionCounters {
   tunnelPauses: number;
   /** Times a client was paused for sending packets faster than the rate limit. */
   rateLimited: number;
+  /** Clients closed for sending no whole packet within the idle timeout. */
+  idleClosed: number;
+  /** Room connections closed for not finishing room_login within the deadline. */
+  roomLoginDeadline: number;
+}
+
+/** What the server tells a connection about its place: login or room, and its admission ticket. */
+export interface ConnectionRole {
+  readonly kind: "login" | "room";
+  readonly ticket: Ticket;
 }
 
 const KEEPALIVE_PACKET = encodePacket(MessageType.Keepalive, new Uint8Array());
@@ -56,6 +69,10 @@ export class BridgeConnection implements MuxClient {
   private throttled = false;
   /** True while reading is paused because the tunnel is backed up. */
   private waitingForTunnel = false;
+  /** When the last whole packet arrived: the idle timer counts packets, not bytes. */
+  private lastPacketAt = Date.now();
+  private idleTimer: NodeJS.Timeout | undefined;
+  private roomLoginTimer: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly socket: Socket,
@@ -63,18 +80,52 @@ export class BridgeConnection implements MuxClient {
     addresses: { client: string; local: string },
     private readonly config: BridgeConfig,
     private readonly counters: ConnectionCounters,
+    private readonly role: ConnectionRole = { kind: "login", ticket: { authenticated() {}, release() {} } },
   ) {
     this.splitter = new PacketSplitter({ maxPacketSize: config.maxPacketSize });
     this.rateLimit = new PacketRateLimit(config.maxPacketsPerSecond, config.packetBurst);
     socket.setNoDelay(true);
-    socket.setTimeout(config.idleTimeoutMs);
     this.conn = tunnel.open(this, addresses.client, addresses.local);
+    this.armIdle(config.idleTimeoutMs);
+    if (role.kind === "room" && config.roomLoginDeadlineMs > 0) {
+      this.roomLoginTimer = setTimeout(() => {
+        this.counters.roomLoginDeadline++;
+        const seconds = Math.round(config.roomLoginDeadlineMs / 1000);
+        this.sayAndClose(
+          ServerMessageCode.UserNotLoggedIn,
+          `Room login not completed within ${seconds} s.`,
+          "room login deadline",
+        );
+      }, config.roomLoginDeadlineMs);
+      this.roomLoginTimer.unref();
+    }
 
     this.closed = new Promise<void>((resolve) => socket.once("close", () => resolve()));
     socket.on("data", (chunk: Buffer) => this.onClientData(chunk));
-    socket.on("timeout", () => this.shutdown(TunnelClose.idle, "idle timeout"));
     socket.on("error", () => {}); // a reset client; "close" follows
     socket.on("close", () => this.onClientClosed());
+  }
+
+  /** One timer per connection, re-armed only when it fires early (packets just move lastPacketAt). */
+  private armIdle(ms: number): void {
+    if (this.config.idleTimeoutMs <= 0) return;
+    this.idleTimer = setTimeout(() => {
+      const quiet = Date.now() - this.lastPacketAt;
+      if (quiet < this.config.idleTimeoutMs) return this.armIdle(this.config.idleTimeoutMs - quiet);
+      this.counters.idleClosed++;
+      const seconds = Math.round(this.config.idleTimeoutMs / 1000);
+      this.sayAndClose(ServerMessageCode.UserNotLoggedIn, `Closed: no message for ${seconds} s.`, "idle timeout");
+    }, ms);
+    this.idleTimer.unref();
+  }
+
+  /** A server_message the client can show (encrypted if the session is), then the close. */
+  sayAndClose(code: ServerMessageCode, text: string, reason: string): void {
+    if (this.ending) return;
+    const state = this.cipherState;
+    const packet = serverMessagePacket(code, text, state.phase === "encrypted" ? "myth2" : "myth2-legacy");
+    this.writeToClient(state.phase === "encrypted" ? state.cipher.encryptPacket(packet, allocate) : packet);
+    this.shutdown(TunnelClose.idle, reason);
   }
 
   /** Ends the session from the bridge's side (shutdown, idle, protocol error, slow client). */
@@ -93,6 +144,9 @@ export class BridgeConnection implements MuxClient {
 
   keepalive(policy: KeepalivePolicy): void {
     if (this.ending) return;
+    // The room hands over keepalives right after room_login: this connection is a player now.
+    clearTimeout(this.roomLoginTimer);
+    this.role.ticket.authenticated();
     this.keepaliveTimer?.stop();
     this.keepaliveTimer = new KeepaliveTimer(
       policy,
@@ -121,11 +175,15 @@ export class BridgeConnection implements MuxClient {
   private onClientData(chunk: Buffer): void {
     this.counters.bytesIn += chunk.byteLength;
     if (this.ending) return;
-    this.keepaliveTimer?.heard();
     const split = this.splitter.push(chunk);
     if (!split.ok) {
       this.protocolError(split.error.message);
       return;
+    }
+    if (split.value.length > 0) {
+      // Only whole packets count as life: one byte every few seconds holds nothing open.
+      this.lastPacketAt = Date.now();
+      this.keepaliveTimer?.heard();
     }
     for (const raw of split.value) {
       if (!this.onClientPacket(raw)) return;
@@ -239,7 +297,7 @@ export class BridgeConnection implements MuxClient {
 
   private onClientClosed(): void {
     this.ending = true;
-    this.keepaliveTimer?.stop();
+    this.stopTimers();
     this.tellEdge(TunnelClose.normal, "client closed");
   }
 
@@ -251,9 +309,15 @@ export class BridgeConnection implements MuxClient {
   }
 
   /** Writes what is already queued, then closes; a peer that never reads is destroyed later. */
+  private stopTimers(): void {
+    this.keepaliveTimer?.stop();
+    clearTimeout(this.idleTimer);
+    clearTimeout(this.roomLoginTimer);
+  }
+
   private endClient(): void {
     this.ending = true;
-    this.keepaliveTimer?.stop();
+    this.stopTimers();
     if (this.clientEnding || this.socket.destroyed) return;
     this.clientEnding = true;
     this.socket.resume(); // keep draining input so a half-open client can finish closing

@@ -22,13 +22,34 @@ export interface LimitFlag {
 }
 
 export const BRIDGE_LIMIT_FLAGS: readonly LimitFlag[] = [
-  { flag: "max-per-ip", option: "maxConnectionsPerIp", scale: 1, unit: "n", help: "connections per client IPv4" },
+  {
+    flag: "max-per-ip",
+    option: "maxConnectionsPerIp",
+    scale: 1,
+    unit: "n",
+    help: "connections per client IPv4 (a LAN party shares one)",
+  },
+  {
+    flag: "max-half-open-per-ip",
+    option: "maxHalfOpenPerIp",
+    scale: 1,
+    unit: "n",
+    help: "connections per client IPv4 that have not finished a room login",
+  },
+  { flag: "max-connections", option: "maxConnections", scale: 1, unit: "n", help: "connections to the whole bridge" },
+  {
+    flag: "room-login-deadline",
+    option: "roomLoginDeadlineMs",
+    scale: 1000,
+    unit: "seconds",
+    help: "a room connection must finish room_login within this (0: none)",
+  },
   {
     flag: "idle-timeout",
     option: "idleTimeoutMs",
     scale: 1000,
     unit: "seconds",
-    help: "drop a client silent this long",
+    help: "drop a client that sent no whole packet this long",
   },
   {
     flag: "max-queue",

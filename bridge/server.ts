@@ -1,18 +1,20 @@
 import { randomBytes } from "node:crypto";
 import { createServer, isIPv4, type Server, type Socket } from "node:net";
+import { ServerMessageCode } from "../protocol/messages.ts";
 import { TunnelClose } from "../tunnel/close-codes.ts";
 import { BRIDGE_ID_HEADER, parseTunnelConfig, type TunnelConfig, TunnelPath } from "../tunnel/http.ts";
 import { TUNNEL_VERSION } from "../tunnel/mux.ts";
+import { Admission, type AdmissionCounters, type AdmissionRefusal } from "./admission.ts";
 import { type BridgeConfig, type BridgeOptions, listenPorts, resolveConfig } from "./config.ts";
 import { BridgeConnection, type ConnectionCounters } from "./connection.ts";
+import { refuse } from "./refusal.ts";
 import { type TunnelCounters, TunnelMux } from "./tunnel-mux.ts";
 
-export interface BridgeStats extends ConnectionCounters, TunnelCounters {
+export interface BridgeStats extends ConnectionCounters, TunnelCounters, AdmissionCounters {
   /** Open client connections. */
   connections: number;
   /** Open client connections by the local port they came in on. */
   perPort: Record<number, number>;
-  rejectedByIpCap: number;
 }
 
 export interface Bridge {
@@ -41,6 +43,8 @@ export async function startBridge(options: BridgeOptions): Promise<Bridge> {
     bytesOut: 0,
     tunnelPauses: 0,
     rateLimited: 0,
+    idleClosed: 0,
+    roomLoginDeadline: 0,
     tunnelFramesOut: 0,
     tunnelBytesOut: 0,
     tunnelFramesIn: 0,
@@ -67,21 +71,16 @@ export async function startBridge(options: BridgeOptions): Promise<Bridge> {
     }
     return mux;
   };
-  let rejectedByIpCap = 0;
+  const admission = new Admission(config);
   const connections = new Set<BridgeConnection>();
-  const perIp = new Map<string, number>();
   const perPort = new Map<number, number>();
   const servers: Server[] = [];
 
-  const accept = (socket: Socket, path: string, port: number) => {
+  const accept = (socket: Socket, path: string, port: number, kind: "login" | "room") => {
     const client = ipv4(socket.remoteAddress);
     if (client === undefined || socket.remotePort === undefined) return socket.destroy();
-    const count = perIp.get(client) ?? 0;
-    if (count >= config.maxConnectionsPerIp) {
-      rejectedByIpCap++;
-      return socket.destroy();
-    }
-    perIp.set(client, count + 1);
+    const ticket = admission.admit(client);
+    if (typeof ticket === "string") return refuse(socket, ServerMessageCode.RoomFull, refusalText(ticket, config));
     perPort.set(port, (perPort.get(port) ?? 0) + 1);
     const connection = new BridgeConnection(
       socket,
@@ -92,10 +91,11 @@ export async function startBridge(options: BridgeOptions): Promise<Bridge> {
       },
       config,
       counters,
+      { kind, ticket },
     );
     connections.add(connection);
     socket.once("close", () => {
-      decrement(perIp, client);
+      ticket.release();
       decrement(perPort, port);
     });
     void connection.closed.then(() => connections.delete(connection));
@@ -104,12 +104,12 @@ export async function startBridge(options: BridgeOptions): Promise<Bridge> {
   try {
     const loginServer = await listen(config.host, ports.loginPort, servers, "the login port");
     const loginPort = boundPort(loginServer);
-    loginServer.on("connection", (socket) => accept(socket, TunnelPath.muxLogin, loginPort));
+    loginServer.on("connection", (socket) => accept(socket, TunnelPath.muxLogin, loginPort, "login"));
     const roomPorts = new Map<number, number>();
     for (const room of ports.rooms) {
       const server = await listen(config.host, room.port, servers, `room ${room.id}`);
       const port = boundPort(server);
-      server.on("connection", (socket) => accept(socket, TunnelPath.muxRoom(room.id), port));
+      server.on("connection", (socket) => accept(socket, TunnelPath.muxRoom(room.id), port, "room"));
       roomPorts.set(room.id, port);
     }
 
@@ -123,7 +123,7 @@ export async function startBridge(options: BridgeOptions): Promise<Bridge> {
         ...counters,
         connections: connections.size,
         perPort: Object.fromEntries(perPort),
-        rejectedByIpCap,
+        ...admission.counters,
       }),
       close() {
         closing ??= (async () => {
@@ -139,6 +139,21 @@ export async function startBridge(options: BridgeOptions): Promise<Bridge> {
   } catch (error) {
     await Promise.all(servers.map(closeServer));
     throw error;
+  }
+}
+
+/**
+ * What a refused client reads. Code 13 ("The desired room is full!") is the §9 code closest
+ * to "no room for you here"; Myth shows its own text for it, Aleph One ours.
+ */
+function refusalText(refusal: AdmissionRefusal, config: BridgeConfig): string {
+  switch (refusal) {
+    case "global":
+      return "The server is full; try again later.";
+    case "per-ip":
+      return `Too many connections from your address (${config.maxConnectionsPerIp}); try again later.`;
+    case "half-open":
+      return `Too many logins in progress from your address (${config.maxHalfOpenPerIp}); try again in a moment.`;
   }
 }
 

@@ -5,6 +5,7 @@
  */
 
 import { randomBytes } from "node:crypto";
+import type { BridgeOptions } from "../bridge/config.ts";
 import { type Bridge, startBridge } from "../bridge/server.ts";
 import { startLocalEdge } from "./local-edge.ts";
 import { LOOPBACK_LOAD_VARS } from "./loopback-vars.ts";
@@ -27,6 +28,8 @@ export interface LocalStackOptions {
   readonly roomConfig?: string;
   /** Extra edge vars, e.g. { ALLOW_GUESTS: "false" }. */
   readonly vars?: Readonly<Record<string, string>>;
+  /** Bridge options over the stack's own (tests of the bridge's limits). */
+  readonly bridge?: Partial<Omit<BridgeOptions, "edgeUrl" | "bridgeToken">>;
 }
 
 export interface LocalStack {
@@ -76,6 +79,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       ephemeralPorts: ephemeral,
       // Tests open many connections from 127.0.0.1: lift the per-address cap there.
       maxConnectionsPerIp: ephemeral ? 1024 : undefined,
+      maxHalfOpenPerIp: ephemeral ? 1024 : undefined,
+      ...options.bridge,
     });
   } catch (err) {
     await edge.stop();

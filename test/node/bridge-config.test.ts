@@ -18,7 +18,10 @@ describe("bridge config", () => {
     expect(config).toMatchObject({
       host: "127.0.0.1",
       maxPacketSize: 8192,
-      maxConnectionsPerIp: 16,
+      maxConnectionsPerIp: 64,
+      maxHalfOpenPerIp: 8,
+      maxConnections: 4000,
+      roomLoginDeadlineMs: 15_000,
       idleTimeoutMs: 11 * 60_000,
       maxOutboundQueueBytes: 256 * 1024,
     });

@@ -657,3 +657,79 @@ describe("multiplexed tunnel (v2)", () => {
     await new Promise<void>((resolve) => old.close(() => resolve()));
   });
 });
+
+/** A server_message as a client reads it: code and text. */
+function serverMessageOf(raw: Uint8Array): { code: number; text: string } {
+  expect(typeOf(raw)).toBe(MessageType.ServerMessage);
+  const view = new DataView(raw.buffer, raw.byteOffset);
+  const bytes = raw.subarray(12);
+  const end = bytes.indexOf(0);
+  return { code: view.getInt32(8), text: new TextDecoder().decode(bytes.subarray(0, end < 0 ? undefined : end)) };
+}
+
+describe("connection budgets (issue 10, finding 7)", () => {
+  it("half-open per address: the next one is told why (plain or encrypted, as it spoke first), then closed", async () => {
+    const b = await setup({ maxHalfOpenPerIp: 2 });
+    await client();
+    await client();
+    await edge.sessions.next();
+    await edge.sessions.next();
+    const plain = await client();
+    await plain.send(encodePacket(MessageType.Login, text("x")));
+    expect(serverMessageOf(await plain.packets.next())).toEqual({
+      code: 13,
+      text: expect.stringContaining("Too many logins in progress from your address (2)"),
+    });
+    await plain.closed;
+    const gos = await client();
+    await gos.negotiate();
+    // The message may share a TCP chunk with the key (the test client then queues it undecrypted): read it off the wire.
+    const sealed = gos.cipher?.decryptPacket(await gos.wire.next());
+    if (!sealed?.ok) throw new Error("the refusal was not encrypted with the session key");
+    expect(serverMessageOf(sealed.value)).toMatchObject({ code: 13, text: expect.stringContaining("in progress") });
+    await gos.closed;
+    expect(b.stats()).toMatchObject({ rejectedHalfOpen: 2, connections: 2 });
+    expect(edge.sessions.size).toBe(0);
+  });
+
+  it("a room login frees its half-open slot; the total per address and the global cap still hold", async () => {
+    const b = await setup({ maxHalfOpenPerIp: 1, maxConnectionsPerIp: 2, maxConnections: 3 });
+    const room = bridge?.roomPorts.get(10);
+    await client(room);
+    await (await edge.sessions.next()).keepalive(60_000, 120_000);
+    await until(() => b.stats().connections === 1);
+    // The player counts only towards the total: another half-open one fits.
+    await client(room);
+    await edge.sessions.next();
+    const third = await client(room);
+    await third.send(encodePacket(MessageType.Keepalive, new Uint8Array()));
+    expect(serverMessageOf(await third.packets.next()).text).toContain("Too many connections from your address (2)");
+    expect(b.stats()).toMatchObject({ rejectedByIpCap: 1 });
+  });
+
+  it("a room connection that never finishes room_login is told and closed at the deadline", async () => {
+    const b = await setup({ roomLoginDeadlineMs: 200 });
+    const c = await client(bridge?.roomPorts.get(10));
+    const session = await edge.sessions.next();
+    expect(serverMessageOf(await c.packets.next())).toEqual({ code: 4, text: "Room login not completed within 0 s." });
+    await c.closed;
+    expect((await session.closed).code).toBe(4000);
+    expect(b.stats().roomLoginDeadline).toBe(1);
+  });
+
+  it("the idle timer counts whole packets: a byte at a time does not keep a client", async () => {
+    const b = await setup({ idleTimeoutMs: 300 });
+    const c = await client();
+    const session = await edge.sessions.next();
+    const packet = encodePacket(MessageType.Login, text("slowly"));
+    // One byte every 100 ms: never a whole packet within the idle timeout.
+    const drip = setInterval(() => void c.writeRaw(packet.subarray(0, 1)).catch(() => {}), 100);
+    try {
+      await c.closed;
+    } finally {
+      clearInterval(drip);
+    }
+    expect((await session.closed).code).toBe(4000);
+    expect(b.stats().idleClosed).toBe(1);
+  });
+});
