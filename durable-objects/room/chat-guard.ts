@@ -73,8 +73,7 @@ export class ChatGuard {
   /** A directed message passed its sender's budget: may its target get one more? */
   whisperTo(targetId: number, senderId: number, now: number): boolean {
     const limits = this.limits();
-    let bucket = this.targets.get(targetId);
-    if (!bucket) this.targets.set(targetId, (bucket = fullBucket(limits.whisperTarget, now)));
+    const bucket = getOrAdd(this.targets, targetId, () => fullBucket(limits.whisperTarget, now));
     if (take(bucket, limits.whisperTarget, now)) return true;
     limitHit({ limit: "whisper_dropped", subject: String(targetId), detail: { from: senderId } });
     return false;
@@ -83,9 +82,10 @@ export class ChatGuard {
   /** request_full_update from a connection: pass, or drop with a note at most once per burst. */
   fullUpdate(connId: string, userId: number, now: number): ChatVerdict {
     const limits = this.limits();
-    let entry = this.fullUpdates.get(connId);
-    if (!entry)
-      this.fullUpdates.set(connId, (entry = { bucket: fullBucket(limits.fullUpdates, now), toldAt: -Infinity }));
+    const entry = getOrAdd(this.fullUpdates, connId, () => ({
+      bucket: fullBucket(limits.fullUpdates, now),
+      toldAt: Number.NEGATIVE_INFINITY,
+    }));
     if (take(entry.bucket, limits.fullUpdates, now)) return PASS;
     limitHit({ limit: "full_update_dropped", subject: String(userId) });
     if (now - entry.toldAt < limits.strikeMemoryMs) return { kind: "drop" };
@@ -136,9 +136,7 @@ export class ChatGuard {
   }
 
   private addressBucket(address: string, now: number, limits: ChatLimits): Bucket {
-    let bucket = this.addresses.get(address);
-    if (!bucket) this.addresses.set(address, (bucket = fullBucket(limits.addressLines, now)));
-    return bucket;
+    return getOrAdd(this.addresses, address, () => fullBucket(limits.addressLines, now));
   }
 }
 
@@ -150,4 +148,13 @@ function sweep<K>(map: Map<K, Bucket>, rate: Rate, now: number): void {
   for (const [key, bucket] of map) {
     if (bucket.tokens + ((now - bucket.at) * rate.perSecond) / 1000 >= rate.burst) map.delete(key);
   }
+}
+
+function getOrAdd<K, V>(map: Map<K, V>, key: K, make: () => V): V {
+  let value = map.get(key);
+  if (value === undefined) {
+    value = make();
+    map.set(key, value);
+  }
+  return value;
 }
