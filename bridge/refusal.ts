@@ -8,7 +8,7 @@
 import type { Socket } from "node:net";
 import { createKeyPair, deriveSessionKey, SessionCipher } from "../protocol/cipher.ts";
 import type { Dialect } from "../protocol/dialect.ts";
-import { HEADER_SIZE, packetTypeOf } from "../protocol/header.ts";
+import { encodePacket, HEADER_SIZE, packetTypeOf } from "../protocol/header.ts";
 import { MessageType } from "../protocol/message-types.ts";
 import { encodeMessage, type ServerMessageCode } from "../protocol/messages.ts";
 import { PacketSplitter } from "../protocol/splitter.ts";
@@ -16,6 +16,7 @@ import { PacketSplitter } from "../protocol/splitter.ts";
 /** How long a refused client has to send its first packet. */
 const FIRST_PACKET_MS = 5_000;
 const LINGER_MS = 2_000;
+const KEY_GAP_MS = 50;
 const MAX_REFUSALS_IN_PROGRESS = 256;
 let inProgress = 0;
 
@@ -35,17 +36,22 @@ export function refuse(socket: Socket, code: ServerMessageCode, text: string): v
   socket.once("close", () => inProgress--);
   socket.on("error", () => {});
   const splitter = new PacketSplitter({ maxPacketSize: 1024 });
-  const done = (bytes: Uint8Array[]) => {
+  let answered = false;
+  const done = (bytes: Uint8Array) => {
     clearTimeout(timer);
-    socket.removeAllListeners("data");
     socket.resume();
-    socket.end(Buffer.concat(bytes));
+    socket.end(bytes);
     setTimeout(() => socket.destroy(), LINGER_MS).unref();
   };
-  const plain = () => done([serverMessagePacket(code, text, "myth2-legacy")]);
+  const plain = () => {
+    if (answered) return;
+    answered = true;
+    done(serverMessagePacket(code, text, "myth2-legacy"));
+  };
   const timer = setTimeout(plain, FIRST_PACKET_MS);
   timer.unref();
   socket.on("data", (chunk: Buffer) => {
+    if (answered) return;
     const split = splitter.push(chunk);
     if (!split.ok) return plain();
     const first = split.value[0];
@@ -54,8 +60,15 @@ export function refuse(socket: Socket, code: ServerMessageCode, text: string): v
     const keys = createKeyPair();
     const key = deriveSessionKey(keys.privateKey, first.subarray(HEADER_SIZE));
     if (!key.ok) return plain();
+    answered = true;
+    clearTimeout(timer);
     const cipher = new SessionCipher(key.value);
-    const ours = encodeMessage({ type: MessageType.SessionKey, publicKey: keys.publicKey }, "myth2");
-    done([ours, cipher.encryptPacket(serverMessagePacket(code, text, "myth2"), allocate)]);
+    socket.write(encodePacket(MessageType.SessionKey, keys.publicKey));
+    // A moment later, in a segment of its own: a client switches to its cipher after reading
+    // the key, and may not if both arrive in one read.
+    setTimeout(
+      () => done(cipher.encryptPacket(serverMessagePacket(code, text, "myth2"), allocate)),
+      KEY_GAP_MS,
+    ).unref();
   });
 }
