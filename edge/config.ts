@@ -97,6 +97,8 @@ export interface LoginConfig {
 
 export interface EdgeConfig {
   readonly loginPort: number;
+  /** How long GET /status.json answers from its cache. */
+  readonly statusCacheMs: number;
   /** Chat budgets of every room (durable-objects/room/chat-guard.ts). */
   readonly chat: ChatLimits;
   readonly login: LoginConfig;
@@ -268,6 +270,13 @@ export const EDGE_VARS = {
     max: 100_000,
     help: "logins waiting for a hash slot before further ones are refused as busy",
   },
+  STATUS_CACHE_SECONDS: {
+    kind: "int",
+    default: 2,
+    min: 1,
+    max: 3600,
+    help: "how long GET /status.json answers from its cache (it wakes the directory and occupied rooms)",
+  },
   CHAT_LINES_PER_MINUTE: {
     kind: "int",
     default: 120,
@@ -412,6 +421,7 @@ export function loadConfig(env: ConfigEnv): EdgeConfig {
   const perMinute = (name: VarOfKind<"int">) => intVar(env, name) / 60;
   const config: EdgeConfig = {
     loginPort,
+    statusCacheMs: intVar(env, "STATUS_CACHE_SECONDS") * 1000,
     chat: {
       lines: { perSecond: perMinute("CHAT_LINES_PER_MINUTE"), burst: intVar(env, "CHAT_BURST") },
       repeatCost: intVar(env, "CHAT_REPEAT_COST"),

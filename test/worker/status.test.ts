@@ -43,3 +43,23 @@ describe("GET /status.json", () => {
     expect(body.rooms.find((r) => r.id === 3)).toMatchObject({ player_count: 0, players: [], games: [] });
   });
 });
+
+describe("GET /status.json under a flood of reads", () => {
+  it("is built once per cache window, whoever asks, and fresh after it", async () => {
+    const { createExecutionContext } = await import("cloudflare:test");
+    const { default: worker } = await import("../../worker/index.ts");
+    const { limitCount } = await import("../../edge/abuse/counters.ts");
+    // Its own env object: its own configuration, so its own cache (not the tests' above).
+    const vars = { ...env, STATUS_CACHE_SECONDS: "1" };
+    const get = () => worker.fetch(new Request("http://edge/status.json"), vars, createExecutionContext());
+    const hits = limitCount("status_cache_hit");
+    const first = await get();
+    expect(first.headers.get("Cache-Control")).toBe("public, max-age=1");
+    const burst = await Promise.all(Array.from({ length: 20 }, get));
+    const stamp = first.headers.get("X-Status-Generated-At");
+    for (const res of burst) expect(res.headers.get("X-Status-Generated-At")).toBe(stamp);
+    expect(limitCount("status_cache_hit") - hits).toBe(20);
+    await new Promise((r) => setTimeout(r, 1_050));
+    expect((await get()).headers.get("X-Status-Generated-At")).not.toBe(stamp);
+  });
+});

@@ -3,9 +3,13 @@
  * (PublicServerStatus in GoS private_api.d), so tools written for it work unchanged: per room
  * `id`, `name`, `type` (0 unranked, 1 ranked, 2 tournament), `players[]` and `games[]`. Extra
  * fields: `game`, `room_type` (the type's name), `player_count`, `game_count`.
- * Only occupied rooms are asked for details, so idle rooms stay asleep.
+ * Only occupied rooms are asked for details, so idle rooms stay asleep, and the answer is
+ * cached for STATUS_CACHE_SECONDS per isolate (concurrent requests share one build): a flood
+ * of unauthenticated reads wakes the directory and the rooms once per window, not per request.
  */
 import { Hono } from "hono";
+import { limitHit } from "../../edge/abuse/counters.ts";
+import type { EdgeConfig } from "../../edge/config.ts";
 import type { RoomStatus } from "../../edge/contracts.ts";
 import { directoryStub, roomStub, tryCall } from "../../edge/objects.ts";
 import { scoringName } from "../../protocol/structs/game-description.ts";
@@ -47,9 +51,38 @@ export interface StatusRoom {
 
 const ROOM_TYPE_NUMBER = { unranked: RoomType.Unranked, ranked: RoomType.Ranked, tournament: RoomType.Tournament };
 
+interface Built {
+  readonly at: number;
+  readonly body: Promise<{ rooms: StatusRoom[] }>;
+}
+/** One cached answer per configuration (tests run other configurations side by side). */
+const cache = new WeakMap<EdgeConfig, Built>();
+
 export const status = new Hono<AppEnv>().get("/status.json", withConfig, async (c) => {
   const config = c.var.config;
-  const dir = directoryStub(c.env);
+  const now = Date.now();
+  let built = cache.get(config);
+  if (built && now - built.at < config.statusCacheMs) {
+    limitHit({ limit: "status_cache_hit", subject: "status.json" });
+  } else {
+    built = { at: now, body: buildStatus(c.env, config) };
+    cache.set(config, built);
+    // A failed build is not kept: the next request tries again.
+    built.body.catch(() => {
+      if (cache.get(config) === built) cache.delete(config);
+    });
+  }
+  const body = await built.body;
+  const maxAge = Math.ceil(config.statusCacheMs / 1000);
+  return c.json(body, 200, {
+    "Cache-Control": `public, max-age=${maxAge}`,
+    "Access-Control-Allow-Origin": "*",
+    "X-Status-Generated-At": String(built.at),
+  });
+});
+
+async function buildStatus(env: Env, config: EdgeConfig): Promise<{ rooms: StatusRoom[] }> {
+  const dir = directoryStub(env);
   const [counts, online] = await Promise.all([dir.roomCounts(), dir.online()]);
   const rooms = await Promise.all(
     config.rooms.map(async (room): Promise<StatusRoom> => {
@@ -57,7 +90,7 @@ export const status = new Hono<AppEnv>().get("/status.json", withConfig, async (
       const reported = counts[room.id];
       const occupied = present.length > 0 || (reported?.players ?? 0) > 0;
       const detail = occupied
-        ? await tryCall(`room ${room.id}: status`, () => roomStub(c.env, room.id).status())
+        ? await tryCall(`room ${room.id}: status`, () => roomStub(env, room.id).status())
         : undefined;
       // Without the room's own view, fall back to who the directory knows is there.
       const players = detail ? detail.players.map(statusPlayer) : present.map(unknownPlayer);
@@ -75,8 +108,8 @@ export const status = new Hono<AppEnv>().get("/status.json", withConfig, async (
       };
     }),
   );
-  return c.json({ rooms }, 200, { "Cache-Control": "no-store", "Access-Control-Allow-Origin": "*" });
-});
+  return { rooms };
+}
 
 function statusPlayer(p: RoomStatus["players"][number]): StatusPlayer {
   return {
