@@ -105,6 +105,10 @@ export interface EdgeConfig {
   readonly allowGuests: boolean;
   readonly minimumVersions: MinimumVersions;
   readonly tokenGraceSeconds: number;
+  /** A handoff token dies this long after it was issued, in a room or not. */
+  readonly tokenMaxAgeSeconds: number;
+  /** The directory reconciles presence with the rooms this often while anyone is in one. */
+  readonly reconcileSeconds: number;
   readonly maxRoomCapacity: number;
   /** Dotted IPv4 to advertise as room host, or null to use the bridge's local address. */
   readonly roomHost: string | null;
@@ -166,6 +170,20 @@ export const EDGE_VARS = {
     min: 0,
     max: 86400,
     help: "how long a handoff token lives while its user is in no room",
+  },
+  TOKEN_MAX_AGE_SECONDS: {
+    kind: "int",
+    default: 86400,
+    min: 60,
+    max: 30 * 86400,
+    help: "a handoff token dies this long after its login, in a room or not (a room change then needs a new login)",
+  },
+  RECONCILE_SECONDS: {
+    kind: "int",
+    default: 30,
+    min: 1,
+    max: 3600,
+    help: "how often the directory asks occupied rooms whom they really hold (also once at its start)",
   },
   MAX_ROOM_CAPACITY: {
     kind: "int",
@@ -455,6 +473,8 @@ export function loadConfig(env: ConfigEnv): EdgeConfig {
       legacyPatch: intVar(env, "MIN_LEGACY_PATCH"),
     },
     tokenGraceSeconds: intVar(env, "TOKEN_GRACE_SECONDS"),
+    tokenMaxAgeSeconds: intVar(env, "TOKEN_MAX_AGE_SECONDS"),
+    reconcileSeconds: intVar(env, "RECONCILE_SECONDS"),
     maxRoomCapacity,
     roomHost,
     rooms: parseRooms(env.ROOM_CONFIG, { loginPort, maxRoomCapacity }),

@@ -5,9 +5,18 @@
  *
  * Token lifetime follows GoS: valid as long as the user is seen in some room; once the user
  * is in no room, it expires after a grace (TOKEN_GRACE_SECONDS) — long enough to move from
- * the login server to a room or from one room to another.
+ * the login server to a room or from one room to another. On top of that (issue 10): a token
+ * is redeemed only from the address that logged in, and never TOKEN_MAX_AGE_SECONDS after it
+ * was issued.
+ *
+ * Presence is reconciled with the rooms (reconcile.ts): at the object's start (after a crash or
+ * a restart the rooms' sockets are gone, but the rows say "in room 0") and on a heartbeat
+ * (RECONCILE_SECONDS) while anyone is in a room. A room reports who it really holds; everyone
+ * else leaves, and the counts follow.
  */
 import { DurableObject } from "cloudflare:workers";
+import { addressOf } from "../../edge/abuse/address.ts";
+import { limitHit } from "../../edge/abuse/counters.ts";
 import { loadConfig } from "../../edge/config.ts";
 import {
   FIRST_GUEST_ID,
@@ -19,6 +28,7 @@ import {
 import { newToken } from "../../edge/handoff-token.ts";
 import { roomStub, tryCall } from "../../edge/objects.ts";
 import { ServerMessageCode } from "../../protocol/messages.ts";
+import { reconcilePresence } from "./reconcile.ts";
 import { RoomCountTable } from "./room-counts.ts";
 import { SessionTable } from "./sessions.ts";
 
@@ -28,10 +38,15 @@ export class Directory extends DurableObject<Env> {
   /** When the alarm is known to be armed for (null: ask storage). */
   private alarmAt: number | null = null;
 
+  /** When presence was last reconciled with the rooms by this instance (0: not yet). */
+  private reconciledAt = 0;
+
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     this.sessions = new SessionTable(ctx.storage.sql);
     this.counts = new RoomCountTable(ctx.storage.sql);
+    // A new instance may follow a crash: reconcile right away (the alarm does it, outside any caller's request).
+    ctx.blockConcurrencyWhile(() => this.armAlarm(Date.now()));
   }
 
   /**
@@ -68,16 +83,29 @@ export class Directory extends DurableObject<Env> {
    * A room checks a token from room_login (101). Records the user as present in roomId and
    * kicks the user's connection in any other room. Null ⇒ unknown or expired token.
    */
-  async redeem(token: string, roomId: number): Promise<SessionUser | null> {
+  async redeem(token: string, roomId: number, clientAddress?: string): Promise<SessionUser | null> {
     if (typeof token !== "string" || !/^[0-9a-f]{64}$/.test(token)) return null;
     const session = this.sessions.byToken(token);
     if (!session) return null;
     const userId = session.user.userId;
-    if (session.roomId === null && session.expiresAt !== null && session.expiresAt <= Date.now()) {
+    const now = Date.now();
+    const tooOld = now - session.issuedAt >= loadConfig(this.env).tokenMaxAgeSeconds * 1000;
+    if (tooOld || (session.roomId === null && session.expiresAt !== null && session.expiresAt <= now)) {
       this.sessions.delete(userId);
       return null;
     }
+    // Bound to the address that logged in: a token seen elsewhere is refused (and stays valid for its owner).
+    if (clientAddress !== undefined && addressOf(clientAddress) !== addressOf(session.user.clientAddress)) {
+      limitHit({
+        limit: "token_wrong_address",
+        subject: String(userId),
+        detail: { address: addressOf(clientAddress) },
+      });
+      return null;
+    }
     this.sessions.enterRoom(userId, roomId);
+    // Someone is in a room: keep the presence heartbeat going.
+    await this.armAlarm(Math.max(now, this.reconciledAt + loadConfig(this.env).reconcileSeconds * 1000));
     if (session.roomId !== null && session.roomId !== roomId)
       await this.kick(userId, session.roomId, "Joined another room");
     return session.user;
@@ -115,13 +143,22 @@ export class Directory extends DurableObject<Env> {
    */
   override async alarm(): Promise<void> {
     this.alarmAt = null;
+    const config = loadConfig(this.env);
+    const heartbeatMs = config.reconcileSeconds * 1000;
+    if (Date.now() - this.reconciledAt >= heartbeatMs) {
+      this.reconciledAt = Date.now();
+      await reconcilePresence(this.env, this.sessions, this.counts, this.graceMs());
+    }
     const now = Date.now();
     if (this.counts.pending && now >= this.counts.windowEnd()) await this.fanOutRoomLists();
-    const nextExpiry = this.sessions.sweep(now);
+    const nextExpiry = this.sessions.sweep(now, now - config.tokenMaxAgeSeconds * 1000);
     // Read after the fan-out: a change during it (the input gate opens on the room calls) may
     // have opened a new window.
     const listsDue = this.counts.pending ? this.counts.windowEnd() : null;
-    const next = Math.min(nextExpiry ?? Number.POSITIVE_INFINITY, listsDue ?? Number.POSITIVE_INFINITY);
+    // The heartbeat runs while anyone is in a room (or a room still reports players).
+    const occupied = this.sessions.roomsInUse().length > 0 || this.counts.occupied().length > 0;
+    const heartbeat = occupied ? this.reconciledAt + heartbeatMs : Number.POSITIVE_INFINITY;
+    const next = Math.min(nextExpiry ?? Number.POSITIVE_INFINITY, listsDue ?? Number.POSITIVE_INFINITY, heartbeat);
     if (next !== Number.POSITIVE_INFINITY) {
       await this.ctx.storage.setAlarm(next);
       this.alarmAt = next;

@@ -19,12 +19,15 @@ interface SessionRow extends Record<string, SqlStorageValue> {
   client_address: string;
   room_id: number | null;
   expires_at: number | null;
+  issued_at: number;
 }
 
 export interface Session {
   readonly user: SessionUser;
   readonly roomId: number | null;
   readonly expiresAt: number | null;
+  /** When the token was issued: it dies TOKEN_MAX_AGE_SECONDS later whatever happens. */
+  readonly issuedAt: number;
 }
 
 /** The guest-id counter is written to storage this often (it only shortens the search after a restart). */
@@ -54,6 +57,12 @@ export class SessionTable {
       CREATE INDEX IF NOT EXISTS sessions_expiry ON sessions (expires_at) WHERE room_id IS NULL;
       CREATE TABLE IF NOT EXISTS meta (k TEXT PRIMARY KEY, v INTEGER NOT NULL);
     `);
+    // Added for the tokens' absolute expiry: rows of an older object count as issued now.
+    const columns = sql.exec<{ name: string }>("PRAGMA table_info(sessions)").toArray();
+    if (!columns.some((c) => c.name === "issued_at")) {
+      sql.exec("ALTER TABLE sessions ADD COLUMN issued_at INTEGER NOT NULL DEFAULT 0");
+      sql.exec("UPDATE sessions SET issued_at = ?", Date.now());
+    }
   }
 
   byUser(userId: number): Session | undefined {
@@ -65,10 +74,10 @@ export class SessionTable {
   }
 
   /** A new session, in no room yet, with its token valid until `expiresAt`. */
-  insert(user: SessionUser, token: string, expiresAt: number): void {
+  insert(user: SessionUser, token: string, expiresAt: number, issuedAt = Date.now()): void {
     this.sql.exec(
       `INSERT INTO sessions (user_id, token, user_name, guest, admin_level, dialect, encrypted, build, app_version,
-         player_data, client_address, room_id, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, ?)`,
+         player_data, client_address, room_id, expires_at, issued_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, ?, ?)`,
       user.userId,
       token,
       user.userName,
@@ -81,6 +90,7 @@ export class SessionTable {
       user.playerData,
       user.clientAddress,
       expiresAt,
+      issuedAt,
     );
   }
 
@@ -90,6 +100,11 @@ export class SessionTable {
 
   /** The user is in roomId: its token lives as long as that lasts. */
   enterRoom(userId: number, roomId: number): void {
+    this.sql.exec("UPDATE sessions SET room_id = ?, expires_at = NULL WHERE user_id = ?", roomId, userId);
+  }
+
+  /** The room holds this user: record it there if the session still exists (it may have been timed out meanwhile). */
+  enterRoomIfKnown(userId: number, roomId: number): void {
     this.sql.exec("UPDATE sessions SET room_id = ?, expires_at = NULL WHERE user_id = ?", roomId, userId);
   }
 
@@ -105,9 +120,32 @@ export class SessionTable {
     );
   }
 
-  /** Drops sessions in no room whose token expired by `now`; returns the next expiry, if any. */
-  sweep(now: number): number | null {
-    this.sql.exec("DELETE FROM sessions WHERE room_id IS NULL AND expires_at <= ?", now);
+  /** User ids the directory believes are in roomId. */
+  inRoom(roomId: number): number[] {
+    return this.sql
+      .exec<{ user_id: number }>("SELECT user_id FROM sessions WHERE room_id = ?", roomId)
+      .toArray()
+      .map((r) => r.user_id);
+  }
+
+  /** Rooms the directory believes someone is in. */
+  roomsInUse(): number[] {
+    return this.sql
+      .exec<{ room_id: number }>("SELECT DISTINCT room_id FROM sessions WHERE room_id IS NOT NULL")
+      .toArray()
+      .map((r) => r.room_id);
+  }
+
+  /**
+   * Drops sessions in no room whose token expired by `now`, and every token issued before
+   * `issuedBefore` that is in no room; returns the next expiry, if any.
+   */
+  sweep(now: number, issuedBefore = 0): number | null {
+    this.sql.exec(
+      "DELETE FROM sessions WHERE room_id IS NULL AND (expires_at <= ? OR issued_at < ?)",
+      now,
+      issuedBefore,
+    );
     return this.sql
       .exec<{ at: number | null }>("SELECT min(expires_at) AS at FROM sessions WHERE room_id IS NULL")
       .one().at;
@@ -172,5 +210,6 @@ function toSession(row: SessionRow | undefined): Session | undefined {
     },
     roomId: row.room_id,
     expiresAt: row.expires_at,
+    issuedAt: row.issued_at,
   };
 }

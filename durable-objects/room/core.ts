@@ -38,8 +38,8 @@ export interface RoomOutbox {
 
 /** What the room asks of the rest of the edge. Failures are the shell's to log; they never throw here. */
 export interface RoomServices {
-  /** Directory.redeem: the user a handoff token stands for, or null. */
-  redeem(token: Uint8Array): Promise<SessionUser | null>;
+  /** Directory.redeem: the user a handoff token stands for, or null (also for another address than the login's). */
+  redeem(token: Uint8Array, clientAddress: string): Promise<SessionUser | null>;
   /** Directory.left: the user's connection to this room ended. */
   left(userId: number): Promise<void>;
   /** Directory.reportRoom: this room's counts. */
@@ -238,6 +238,13 @@ export class RoomCore {
   findPlayer(userId: number): PlayerConnection | undefined {
     for (const c of this.connections.values()) if (c.player?.userId === userId) return c as PlayerConnection;
     return undefined;
+  }
+
+  /** User ids of the logged-in players (the directory's reconciliation). */
+  presentUserIds(): number[] {
+    const ids: number[] = [];
+    for (const c of this.connections.values()) if (c.player) ids.push(c.player.userId);
+    return ids;
   }
 
   playerCount(): number {

@@ -64,6 +64,8 @@ export class Room extends DurableObject<Env> {
   private readonly games: GameTable;
   private readonly connections: ConnectionTable;
   private core: RoomCore | null = null;
+  /** The cleanup after a rebuild (stale connections leave); presence() waits for it. */
+  private settling: Promise<void> = Promise.resolve();
   private readonly transports = new Map<string, Transport>();
   private readonly routes = new Map<ConnId, Route>();
   private readonly bySocket = new WeakMap<WebSocket, Transport>();
@@ -266,6 +268,17 @@ export class Room extends DurableObject<Env> {
     await this.room()?.roomListChanged();
   }
 
+  /**
+   * Who this room really holds, for the directory's reconciliation: waking here drops the
+   * players whose sockets did not survive (and tells the directory), so the answer is true.
+   */
+  async presence(): Promise<{ userIds: number[]; games: number }> {
+    const core = this.room();
+    if (!core) return { userIds: [], games: 0 };
+    await this.settling;
+    return { userIds: core.presentUserIds(), games: core.gameList().length };
+  }
+
   /** For /status.json and the admin room view. */
   async status(): Promise<RoomStatus> {
     const status = this.room()?.status() ?? { players: [], games: [], instanceStartedAt: 0 };
@@ -300,12 +313,11 @@ export class Room extends DurableObject<Env> {
     this.core = core;
     // Connections whose socket did not survive (the edge restarted under them) are gone, and
     // games whose host is gone must not linger.
-    this.ctx.waitUntil(
-      (async () => {
-        for (const conn of stale) await core.gone(conn.id);
-        await core.dropOrphanGames();
-      })(),
-    );
+    this.settling = (async () => {
+      for (const conn of stale) await core.gone(conn.id);
+      await core.dropOrphanGames();
+    })();
+    this.ctx.waitUntil(this.settling);
     return core;
   }
 
@@ -412,8 +424,10 @@ export class Room extends DurableObject<Env> {
   private services(config: RoomConfig): RoomServices {
     const directory = () => directoryStub(this.env);
     return {
-      redeem: async (token) =>
-        (await tryCall("room: directory.redeem", () => directory().redeem(tokenToHex(token), config.id))) ?? null,
+      redeem: async (token, clientAddress) =>
+        (await tryCall("room: directory.redeem", () =>
+          directory().redeem(tokenToHex(token), config.id, clientAddress),
+        )) ?? null,
       left: async (userId) => {
         await tryCall("room: directory.left", () => directory().left(userId, config.id));
       },

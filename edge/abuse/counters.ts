@@ -21,7 +21,8 @@ export type LimitName =
   | "chat_address_dropped"
   | "whisper_dropped"
   | "full_update_dropped"
-  | "status_cache_hit";
+  | "status_cache_hit"
+  | "token_wrong_address";
 
 export interface LimitEvent {
   readonly limit: LimitName;

@@ -238,6 +238,8 @@ export interface LoginOptions {
   adminLevel?: number;
   dialect?: Dialect;
   nick?: string;
+  /** Where the login came from; a room redeems the token only from the same address. */
+  clientAddress?: string;
 }
 
 let nextUserId = 1000;
@@ -259,7 +261,7 @@ export async function directoryLogin(
     build: 428,
     appVersion: 2180,
     playerData: playerData(nick),
-    clientAddress: "198.51.100.7:40000",
+    clientAddress: o.clientAddress ?? "198.51.100.7:40000",
   });
   return { token: hex(token), userId, nick };
 }
@@ -275,7 +277,7 @@ export async function join(
   clientAddress?: string,
   version: 1 | 2 = 2,
 ): Promise<{ client: TunnelClient; userId: number; nick: string }> {
-  const { token, userId, nick } = await directoryLogin(o);
+  const { token, userId, nick } = await directoryLogin({ ...(clientAddress ? { clientAddress } : {}), ...o });
   const client = await openTunnel(roomId, clientAddress, version);
   client.send(101, roomLoginPayload(token, nick));
   return { client, userId, nick };

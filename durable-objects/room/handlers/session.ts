@@ -26,7 +26,7 @@ export async function handleBeforeLogin(room: RoomCore, conn: Connection, msg: M
 
 async function roomLogin(room: RoomCore, conn: Connection, token: Uint8Array): Promise<void> {
   const config = room.config;
-  const user = await room.services.redeem(token);
+  const user = await room.services.redeem(token, conn.clientAddress);
   if (!room.isOpen(conn)) {
     // The client went away while the directory answered.
     if (user) await room.services.left(user.userId);

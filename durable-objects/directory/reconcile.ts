@@ -1,0 +1,37 @@
+/**
+ * Presence reconciled with the rooms (issue 10, finding 3). Each room the directory believes
+ * occupied is asked who it really holds (Room.presence wakes it; a room whose sockets did not
+ * survive a crash or restart drops those players as it wakes). Users the room does not hold
+ * leave it here (their token gets the usual grace, then dies); users it holds are recorded as
+ * there; the room's counts replace the stored ones.
+ */
+import { roomStub, tryCall } from "../../edge/objects.ts";
+import type { RoomCountTable } from "./room-counts.ts";
+import type { SessionTable } from "./sessions.ts";
+
+/** Returns true when any room's counts changed (the caller fans out room lists). */
+export async function reconcilePresence(
+  env: Env,
+  sessions: SessionTable,
+  counts: RoomCountTable,
+  graceMs: number,
+): Promise<boolean> {
+  const rooms = new Set([...sessions.roomsInUse(), ...counts.occupied()]);
+  let changed = false;
+  await Promise.all(
+    [...rooms].map(async (roomId) => {
+      const presence = await tryCall(`room ${roomId}: presence`, () => roomStub(env, roomId).presence());
+      // A room that cannot answer keeps what we have: better stale for a beat than emptied by mistake.
+      if (!presence) return;
+      const held = new Set(presence.userIds);
+      const expiresAt = Date.now() + graceMs;
+      for (const userId of sessions.inRoom(roomId)) {
+        if (!held.has(userId)) sessions.leaveRoom(userId, roomId, expiresAt);
+      }
+      for (const userId of held) sessions.enterRoomIfKnown(userId, roomId);
+      if (counts.report(roomId, presence.userIds.length, presence.games)) changed = true;
+    }),
+  );
+  if (changed) counts.hold();
+  return changed;
+}
