@@ -32,6 +32,9 @@ import { reconcilePresence } from "./reconcile.ts";
 import { RoomCountTable } from "./room-counts.ts";
 import { SessionTable } from "./sessions.ts";
 
+/** A room join takes a directory round trip and a few packets: well under this. */
+const JOIN_IN_FLIGHT_MS = 10_000;
+
 export class Directory extends DurableObject<Env> {
   private readonly sessions: SessionTable;
   private readonly counts: RoomCountTable;
@@ -40,6 +43,8 @@ export class Directory extends DurableObject<Env> {
 
   /** When presence was last reconciled with the rooms by this instance (0: not yet). */
   private reconciledAt = 0;
+  /** user id → when it entered a room here; reconciliation leaves recent joins alone. */
+  private readonly entered = new Map<number, number>();
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -104,6 +109,7 @@ export class Directory extends DurableObject<Env> {
       return null;
     }
     this.sessions.enterRoom(userId, roomId);
+    this.entered.set(userId, now);
     // Someone is in a room: keep the presence heartbeat going.
     await this.armAlarm(Math.max(now, this.reconciledAt + loadConfig(this.env).reconcileSeconds * 1000));
     if (session.roomId !== null && session.roomId !== roomId)
@@ -146,8 +152,12 @@ export class Directory extends DurableObject<Env> {
     const config = loadConfig(this.env);
     const heartbeatMs = config.reconcileSeconds * 1000;
     if (Date.now() - this.reconciledAt >= heartbeatMs) {
+      const atStart = this.reconciledAt === 0;
       this.reconciledAt = Date.now();
-      await reconcilePresence(this.env, this.sessions, this.counts, this.graceMs());
+      const recent = this.reconciledAt - JOIN_IN_FLIGHT_MS;
+      for (const [userId, at] of this.entered) if (at < recent) this.entered.delete(userId);
+      const joining = (userId: number) => this.entered.has(userId);
+      await reconcilePresence(this.env, this.sessions, this.counts, this.graceMs(), atStart, joining);
     }
     const now = Date.now();
     if (this.counts.pending && now >= this.counts.windowEnd()) await this.fanOutRoomLists();

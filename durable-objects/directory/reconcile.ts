@@ -15,6 +15,9 @@ export async function reconcilePresence(
   sessions: SessionTable,
   counts: RoomCountTable,
   graceMs: number,
+  forget: boolean,
+  /** Users who entered a room moments ago: their room may not hold them yet (the join is in flight). */
+  joining: (userId: number) => boolean,
 ): Promise<boolean> {
   const rooms = new Set([...sessions.roomsInUse(), ...counts.occupied()]);
   let changed = false;
@@ -26,7 +29,9 @@ export async function reconcilePresence(
       const held = new Set(presence.userIds);
       const expiresAt = Date.now() + graceMs;
       for (const userId of sessions.inRoom(roomId)) {
-        if (!held.has(userId)) sessions.leaveRoom(userId, roomId, expiresAt);
+        if (held.has(userId) || joining(userId)) continue;
+        if (forget) sessions.delete(userId);
+        else sessions.leaveRoom(userId, roomId, expiresAt);
       }
       for (const userId of held) sessions.enterRoomIfKnown(userId, roomId);
       if (counts.report(roomId, presence.userIds.length, presence.games)) changed = true;

@@ -58,21 +58,37 @@ describe("presence reconciliation", () => {
     await dir.redeem(b.token, 3, "203.0.113.8:2");
     await dir.reportRoom(3, 2, 0);
     expect((await dir.online())[3]).toEqual([a.userId, b.userId]);
-    // The heartbeat is due (as at the object's start).
+    // As at the object's start after a crash: never reconciled, no join in flight.
     await runInDurableObject(dir, (d: Directory) => {
-      (d as unknown as { reconciledAt: number }).reconciledAt = 0;
+      const fresh = d as unknown as { reconciledAt: number; entered: Map<number, number> };
+      fresh.reconciledAt = 0;
+      fresh.entered.clear();
     });
     expect(await runDurableObjectAlarm(dir)).toBe(true);
     expect((await dir.online())[3]).toBeUndefined();
     expect((await dir.roomCounts())[3]).toEqual({ players: 0, games: 0 });
-    // Their tokens now have only the grace left, as after any leave.
-    const expiry = await runInDurableObject(
-      dir,
-      (_d, state) =>
-        state.storage.sql
-          .exec<{ expires_at: number }>("SELECT expires_at FROM sessions WHERE user_id = ?", a.userId)
-          .one().expires_at,
-    );
-    expect(expiry).toBeGreaterThan(Date.now());
+    // At the object's start (as here) their pre-crash tokens are forgotten at once.
+    expect(await dir.redeem(a.token, 3, "203.0.113.7:3")).toBeNull();
+  });
+
+  it("on a later heartbeat, a user the room does not hold leaves with the grace; a join in flight is left alone", async () => {
+    const dir = directoryStub(env);
+    const c = await login("203.0.113.9:1");
+    await dir.redeem(c.token, 4, "203.0.113.9:2");
+    await runInDurableObject(dir, (d: Directory) => {
+      const old = d as unknown as { reconciledAt: number; entered: Map<number, number> };
+      old.reconciledAt = 1; // reconciled before, long ago; the join is no longer in flight
+      old.entered.clear();
+    });
+    expect(await runDurableObjectAlarm(dir)).toBe(true);
+    expect((await dir.online())[4]).toBeUndefined();
+    expect((await dir.redeem(c.token, 4, "203.0.113.9:3"))?.userId).toBe(c.userId);
+    // Just redeemed: the next heartbeat does not take it out of room 4 before its room holds it.
+    await runInDurableObject(dir, (d: Directory) => {
+      (d as unknown as { reconciledAt: number }).reconciledAt = 1;
+    });
+    expect(await runDurableObjectAlarm(dir)).toBe(true);
+    expect((await dir.online())[4]).toEqual([c.userId]);
+    await dir.left(c.userId, 4);
   });
 });
