@@ -23,15 +23,20 @@ export async function reconcilePresence(
   let changed = false;
   await Promise.all(
     [...rooms].map(async (roomId) => {
+      // Read first: a room waking without its sockets tells us of the leaves itself (with the grace).
+      const believed = sessions.inRoom(roomId);
       const presence = await tryCall(`room ${roomId}: presence`, () => roomStub(env, roomId).presence());
       // A room that cannot answer keeps what we have: better stale for a beat than emptied by mistake.
       if (!presence) return;
       const held = new Set(presence.userIds);
       const expiresAt = Date.now() + graceMs;
-      for (const userId of sessions.inRoom(roomId)) {
+      for (const userId of believed) {
         if (held.has(userId) || joining(userId)) continue;
+        const now = sessions.byUser(userId);
+        // Moved on to another room meanwhile: not this room's to settle.
+        if (!now || (now.roomId !== null && now.roomId !== roomId)) continue;
         if (forget) sessions.delete(userId);
-        else sessions.leaveRoom(userId, roomId, expiresAt);
+        else if (now.roomId === roomId) sessions.leaveRoom(userId, roomId, expiresAt);
       }
       for (const userId of held) sessions.enterRoomIfKnown(userId, roomId);
       if (counts.report(roomId, presence.userIds.length, presence.games)) changed = true;
