@@ -17,6 +17,8 @@ export interface Account {
   secondaryColor: number;
   coatOfArms: number;
   adminLevel: number;
+  /** A disabled account cannot log in (PATCH /admin/users/:id). */
+  disabled: boolean;
   /** Epoch ms, or null when not banned. */
   bannedUntil: number | null;
   bannedReason: string | null;
@@ -163,6 +165,14 @@ export async function getAccount(db: D1Database, id: number): Promise<Account | 
   return row ? toAccount(row) : null;
 }
 
+/** The account with this login name (formatting and case ignored), or null. */
+export async function getAccountByName(db: D1Database, name: string): Promise<Account | null> {
+  const key = normalizeUserName(name);
+  if (key === "") return null;
+  const row = await db.prepare("SELECT * FROM users WHERE username = ?").bind(key).first<UserRow>();
+  return row ? toAccount(row) : null;
+}
+
 /** Notes a successful login and, when given, the player data the client sent (§4.2). */
 export async function recordLogin(
   db: D1Database,
@@ -194,6 +204,7 @@ interface UserRow {
   secondary_color: number;
   coat_of_arms: number;
   admin_level: number;
+  disabled?: number;
   player_data: unknown;
   banned_until: number | null;
   banned_reason: string | null;
@@ -210,6 +221,7 @@ function toAccount(row: UserRow): Account {
     secondaryColor: row.secondary_color,
     coatOfArms: row.coat_of_arms,
     adminLevel: row.admin_level,
+    disabled: row.disabled === 1,
     bannedUntil: row.banned_until,
     bannedReason: row.banned_reason,
     playerData: row.player_data == null ? null : toBytes(row.player_data),

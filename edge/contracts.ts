@@ -72,3 +72,27 @@ export interface RoomStatus {
 /** Guests get ids from int.max / 2 upward; registered ids stay below (GoS login_server.d). */
 export const FIRST_GUEST_ID = 1073741823;
 export const LAST_GUEST_ID = 0x7fffffff;
+
+/** Directory.onlinePlayers(): one row per logged-in player (for `.who` and GET /admin/online). */
+export interface OnlinePlayer {
+  userId: number;
+  userName: string;
+  nick: string;
+  guest: boolean;
+  adminLevel: number;
+  dialect: Dialect;
+  build: number;
+  appVersion: number;
+  /** "ipv4:port" as the bridge saw it at login. */
+  clientAddress: string;
+  /** null while between the login server and a room. */
+  roomId: number | null;
+}
+
+/** Who a ban reaches (Directory.enforceBan): the fields of edge/moderation/bans.ts Ban that match players. */
+export interface BanScope {
+  kind: "account" | "address" | "guest";
+  userId: number | null;
+  address: string | null;
+  guestName: string | null;
+}

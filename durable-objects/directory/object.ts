@@ -10,15 +10,18 @@
 import { DurableObject } from "cloudflare:workers";
 import { loadConfig } from "../../edge/config.ts";
 import {
+  type BanScope,
   FIRST_GUEST_ID,
   type LoginGrant,
   type LoginRequest,
+  type OnlinePlayer,
   type RoomCounts,
   type SessionUser,
 } from "../../edge/contracts.ts";
 import { newToken } from "../../edge/handoff-token.ts";
 import { roomStub, tryCall } from "../../edge/objects.ts";
 import { ServerMessageCode } from "../../protocol/messages.ts";
+import { onlinePlayers, sessionsCoveredBy } from "./moderation.ts";
 import { RoomCountTable } from "./room-counts.ts";
 import { SessionTable } from "./sessions.ts";
 
@@ -107,6 +110,47 @@ export class Directory extends DurableObject<Env> {
   /** User ids present in each room (for /status.json). */
   async online(): Promise<Record<number, number[]>> {
     return this.sessions.online();
+  }
+
+  // ------------------------------------------------------------------ moderation
+
+  /** Every logged-in player, with the room each is in (null between login and a room). */
+  async onlinePlayers(): Promise<OnlinePlayer[]> {
+    return onlinePlayers(this.sessions);
+  }
+
+  /**
+   * Ends a user's session wherever it is: 21 with the reason in its room, and its token dies
+   * so it cannot enter another. False when the user is not online.
+   */
+  async kickUser(userId: number, reason: string): Promise<boolean> {
+    const session = this.sessions.byUser(userId);
+    if (!session) return false;
+    this.sessions.delete(userId);
+    if (session.roomId !== null) await this.blam(userId, session.roomId, reason);
+    return true;
+  }
+
+  /** A new ban takes effect at once: every live session it covers is kicked. Returns how many. */
+  async enforceBan(scope: BanScope, reason: string): Promise<number> {
+    const covered = sessionsCoveredBy(this.sessions, scope);
+    for (const s of covered) this.sessions.delete(s.user.userId);
+    await Promise.all(
+      covered.filter((s) => s.roomId !== null).map((s) => this.blam(s.user.userId, s.roomId as number, reason)),
+    );
+    return covered.length;
+  }
+
+  /** A blue line to every occupied room of every game. Returns the rooms reached. */
+  async announce(text: string): Promise<number> {
+    const rooms = this.counts.occupied();
+    await Promise.all(rooms.map((id) => tryCall(`room ${id}: message`, () => roomStub(this.env, id).message(text))));
+    return rooms.length;
+  }
+
+  /** 21 (you_just_got_blammed_sucka) with the reason, then close (GoS dot_kick). */
+  private async blam(userId: number, roomId: number, reason: string): Promise<void> {
+    await tryCall(`room ${roomId}: kick`, () => roomStub(this.env, roomId).kick(userId, reason));
   }
 
   /**

@@ -84,6 +84,14 @@ export class SessionTable {
     );
   }
 
+  /** Every session (moderation scans: rare, and bounded by the players online). */
+  all(): Session[] {
+    return this.sql
+      .exec<SessionRow>("SELECT * FROM sessions ORDER BY user_id")
+      .toArray()
+      .map((row) => toSession(row) as Session);
+  }
+
   delete(userId: number): void {
     this.sql.exec("DELETE FROM sessions WHERE user_id = ?", userId);
   }

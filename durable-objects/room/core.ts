@@ -16,6 +16,7 @@ import { rgbToInt } from "../../protocol/structs/rgb-color.ts";
 import type { BridgeControl, EdgeControl } from "../../tunnel/control.ts";
 import { elapsedSeconds, type Game, gameEntry, gameListPacket, type ScoreReport, summarizeGame } from "./games.ts";
 import { handleBeforeLogin, handleMessage } from "./handlers/index.ts";
+import { emptyModerationState, type RoomModeration, type RoomModerationState } from "./moderation.ts";
 import { blammed, blueMessage, serverMessage } from "./packets.ts";
 import { nickOf, playerEntry, playerListPacket, stateOf } from "./player.ts";
 import type { Connection, ConnId, PlayerConnection, PlayerState } from "./state.ts";
@@ -33,6 +34,8 @@ export interface RoomOutbox {
   saveGame(game: Game): void;
   deleteGame(hostId: number): void;
   storeScore(report: ScoreReport): void;
+  /** The room's moderation state (lock, gags) changed: keep it. */
+  saveModeration(state: RoomModerationState): void;
 }
 
 /** What the room asks of the rest of the edge. Failures are the shell's to log; they never throw here. */
@@ -46,6 +49,8 @@ export interface RoomServices {
   roomCounts(): Promise<RoomCountsById>;
   edgeConfig(): EdgeConfig;
   now(): number;
+  /** Bans, the audit log, announcements, who is online (moderation.ts). */
+  readonly moderation: RoomModeration;
 }
 
 export class RoomCore {
@@ -67,6 +72,8 @@ export class RoomCore {
     games: Iterable<Game>,
     readonly out: RoomOutbox,
     readonly services: RoomServices,
+    /** Lock and gags as the shell stored them. */
+    readonly moderation: RoomModerationState = emptyModerationState(),
   ) {
     for (const c of connections) if (!c.closed) this.connections.set(c.id, c);
     for (const g of games) this.games.set(g.hostId, g);
@@ -133,6 +140,11 @@ export class RoomCore {
     return kicked;
   }
 
+  /** A blue-bar line to everyone listening in the room (`.message`, admin room messages, announcements). */
+  roomMessage(text: string): void {
+    this.broadcast(blueMessage(text));
+  }
+
   /** Re-sends room_list (0) to every logged-in client, built for each kind of client. */
   roomListChanged(): Promise<void> {
     return this.sendRoomLists([...this.connections.values()]);
@@ -182,6 +194,11 @@ export class RoomCore {
     if (!conn.player.deaf) this.out.send(conn.id, packet);
   }
 
+  /** A blue-bar line to one client, deaf or not (staff messages, gag notices). */
+  say(conn: Connection, text: string): void {
+    this.out.send(conn.id, blueMessage(text));
+  }
+
   /** The same bytes to every listening client (one encode per broadcast). */
   broadcast(packet: Uint8Array, except?: ConnId): void {
     const to = except === undefined ? this.listeners() : this.listeners().filter((id) => id !== except);
@@ -203,6 +220,11 @@ export class RoomCore {
   /** The connection's state changed: keep it. */
   save(conn: Connection): void {
     this.out.saveConnection(conn);
+  }
+
+  /** The lock or a gag changed: keep it. */
+  saveModeration(): void {
+    this.out.saveModeration(this.moderation);
   }
 
   /** Who is listed or listening changed (a join, `listed` or `deaf` flipped): rebuild the caches. */
@@ -372,7 +394,8 @@ export class RoomCore {
   }
 
   /** Listed players in join order. */
-  private roster(): PlayerConnection[] {
+  /** Listed players in join order. */
+  roster(): PlayerConnection[] {
     if (this.rosterCache) return this.rosterCache;
     const list: PlayerConnection[] = [];
     for (const c of this.connections.values()) if (c.player?.listed) list.push(c as PlayerConnection);

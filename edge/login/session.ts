@@ -73,6 +73,11 @@ export interface LoginDeps {
   verifyLogin(userName: string, password: string): Promise<Account | null | "throttled">;
   /** Notes a successful registered login, storing the client's player data when given. */
   recordLogin(accountId: number, playerData: Uint8Array | null): Promise<void>;
+  /**
+   * The text of a ban in force (account, this address, or the guest name), or null: code 14
+   * with it. Checked after the password so a wrong one reveals nothing.
+   */
+  findBan(subject: { userId: number | null; guest: boolean; userName: string }): Promise<string | null>;
   /** Directory.login: a handoff token (64 hex characters) and the user id. */
   directoryLogin(user: LoginUser): Promise<LoginGrant>;
   /** The room_info entries this user may see; `counts` when the directory already gave them. */
@@ -308,6 +313,9 @@ export class LoginSession {
       );
     }
     if (!account) return this.refuse(ServerMessageCode.LoginFailedBadUserOrPassword, "bad user name or password");
+    if (account.disabled) {
+      return this.refuse(ServerMessageCode.MetaserverAccountLocked, "account is disabled", "This account is disabled.");
+    }
     if (account.bannedUntil !== null && account.bannedUntil > this.deps.now()) {
       const locked = ServerMessageCode.MetaserverAccountLocked;
       const reason = account.bannedReason ? `${SERVER_MESSAGE_TEXT[locked]}: ${account.bannedReason}` : undefined;
@@ -324,13 +332,22 @@ export class LoginSession {
     const dialect = this.dialect;
     this.step = "busy";
 
+    const guestName = login.username.trim() || (this.clientPlayer as PlayerData).nick;
+    const banned = await this.deps.findBan({
+      userId: this.account?.id ?? null,
+      guest: this.account === null,
+      userName: this.account ? this.account.username : guestName,
+    });
+    if (this.closedWhileBusy()) return [];
+    if (banned) return this.refuse(ServerMessageCode.MetaserverAccountLocked, "banned", banned);
+
     const player = await this.playerData(login);
     if (this.closedWhileBusy()) return [];
 
     const account = this.account;
     const aleph = family === "aleph-one";
     const user: LoginUser = {
-      userName: account ? account.username : login.username.trim() || player.nick,
+      userName: account ? account.username : guestName,
       guest: account === null,
       adminLevel: account?.adminLevel ?? 0,
       dialect,

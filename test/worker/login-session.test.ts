@@ -68,6 +68,7 @@ const bob: Account = {
   secondaryColor: 0,
   coatOfArms: 0,
   adminLevel: 0,
+  disabled: false,
   bannedUntil: null,
   bannedReason: null,
   playerData: null,
@@ -91,6 +92,7 @@ function harness(options: { slowVerify?: Promise<void> } = {}) {
       return name === "bob" && pw === "pw" ? bob : null;
     },
     recordLogin: async () => {},
+    findBan: async () => null,
     directoryLogin: async () => ({ token: "ab".repeat(32), userId: 7 }),
     roomList: async () => [],
     randomBytes: (n) => new Uint8Array(n).fill(9),

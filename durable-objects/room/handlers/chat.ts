@@ -2,23 +2,16 @@
 import { MessageType } from "../../../protocol/message-types.ts";
 import { type DirectedDataMessage, type RoomBroadcastMessage, ServerMessageCode } from "../../../protocol/messages.ts";
 import { parseDotCommand, runDotCommand } from "../commands/index.ts";
-import { blueMessage, relayedChat, serverMessage } from "../packets.ts";
+import { droppedByGag } from "../moderation.ts";
+import { relayedChat, serverMessage } from "../packets.ts";
 import { nickOf } from "../player.ts";
 import type { Handler } from "./handler.ts";
 
 export const chat: Handler<RoomBroadcastMessage | DirectedDataMessage> = (room, conn, msg) => {
   const player = conn.player;
   const command = parseDotCommand(msg.text);
-  if (command) {
-    const lines = runDotCommand(command.name, command.params, {
-      caller: player,
-      games: room.gameList(),
-      nickOf: (id) => room.nickOfUser(id),
-      now: room.services.now(),
-    });
-    for (const line of lines) room.reply(conn, blueMessage(line));
-    return;
-  }
+  if (command) return runDotCommand(room, conn, msg, command);
+  if (droppedByGag(room, conn)) return;
   // Never relay a forged sender: id and name are the ones the room vouches for (GoS).
   const packet = relayedChat(msg, player.userId, nickOf(player));
   if (msg.type === MessageType.RoomBroadcast) {

@@ -5,6 +5,7 @@ import { MessageType } from "../../../protocol/message-types.ts";
 import { decodePlayerData, type Message, ServerMessageCode, Verb } from "../../../protocol/messages.ts";
 import { keepaliveControl } from "../../../tunnel/control.ts";
 import type { RoomCore } from "../core.ts";
+import { roomLoginRefusal } from "../moderation.ts";
 import { roomLoginSuccessful, serverMessage } from "../packets.ts";
 import { playerListPacket } from "../player.ts";
 import type { Connection, PlayerConnection, PlayerState } from "../state.ts";
@@ -34,14 +35,17 @@ async function roomLogin(room: RoomCore, conn: Connection, token: Uint8Array): P
   }
   if (!user) return room.drop(conn, serverMessage(ServerMessageCode.UserNotLoggedIn, null));
 
-  const refuse = async (code: ServerMessageCode) => {
-    await room.drop(conn, serverMessage(code, user.dialect));
+  const refuse = async (code: ServerMessageCode, text?: string) => {
+    await room.drop(conn, serverMessage(code, user.dialect, text));
     await room.services.left(user.userId);
   };
   // GoS refuses guests in ranked/tournament rooms with code 4 (builds ≥ 428 have 16, but the
   // room itself answers 4); a client of another game does not belong here either.
   if (!mayEnter(config, user)) return refuse(ServerMessageCode.UserNotLoggedIn);
   if (!dialectsOf(config.game).includes(user.dialect)) return refuse(ServerMessageCode.UserNotLoggedIn);
+  const refusal = await roomLoginRefusal(room, conn, user);
+  if (!room.isOpen(conn)) return room.services.left(user.userId);
+  if (refusal) return refuse(refusal.code, refusal.text);
 
   // A second login of the same account kicks the first (GoS kicks the earlier session).
   for (const other of room.otherConnectionsOf(user.userId, conn)) {

@@ -1,0 +1,39 @@
+/**
+ * RoomModeration for the shell: bans and the audit log in D1, kicks and announcements through
+ * the directory. The room core never sees D1 or a stub; failures throw to the command, which
+ * answers the caller (nothing is acknowledged that was not written).
+ */
+import { getAccountByName } from "../../edge/accounts.ts";
+import { appendAudit } from "../../edge/moderation/audit.ts";
+import { banText, createBan, findActiveBan, liftBan, listBans } from "../../edge/moderation/bans.ts";
+import { directoryStub } from "../../edge/objects.ts";
+import type { RoomModeration } from "./moderation.ts";
+
+export function edgeModeration(env: Env): RoomModeration {
+  return {
+    findBan: async (subject) => {
+      const ban = await findActiveBan(env.DB, subject);
+      return ban ? banText(ban) : null;
+    },
+    audit: (entry) => appendAudit(env.DB, entry),
+    ban: async (input, audit) => {
+      const created = await createBan(env.DB, input, audit);
+      if (!created.ok) return created;
+      const text = banText(created.ban);
+      await directoryStub(env).enforceBan(created.ban, text);
+      return { ok: true, text };
+    },
+    unban: async (userName, audit) => {
+      const account = await getAccountByName(env.DB, userName);
+      if (!account) return null;
+      const active = await listBans(env.DB, { active: true, userId: account.id, limit: 100 });
+      for (const ban of active) await liftBan(env.DB, ban.id, audit);
+      return active.length;
+    },
+    endSession: async (userId, reason) => {
+      await directoryStub(env).kickUser(userId, reason);
+    },
+    announce: (text) => directoryStub(env).announce(text),
+    online: () => directoryStub(env).onlinePlayers(),
+  };
+}

@@ -1,0 +1,97 @@
+/**
+ * The room's side of moderation: its own state (locked, gags — kept by the shell so it survives
+ * hibernation), the one chat check for gags, and what the room asks the edge for (bans, the
+ * audit log, announcements, who is online). Pure: the shell supplies RoomModeration.
+ */
+import type { OnlinePlayer, SessionUser } from "../../edge/contracts.ts";
+import type { AuditEntry, NewBan } from "../../edge/moderation/rules.ts";
+import { formatUtc } from "../../edge/moderation/rules.ts";
+import { ServerMessageCode } from "../../protocol/messages.ts";
+import type { RoomCore } from "./core.ts";
+import { blueMessage } from "./packets.ts";
+import type { Connection, PlayerConnection } from "./state.ts";
+
+export interface Gag {
+  readonly until: number;
+  readonly reason: string;
+}
+
+export interface RoomModerationState {
+  /** No new joins except staff (`.lock`). */
+  locked: boolean;
+  /** By user id: gags outlive a reconnect to this room. */
+  gags: Record<number, Gag>;
+}
+
+export const emptyModerationState = (): RoomModerationState => ({ locked: false, gags: {} });
+
+/** Who a ban check is about. */
+export interface BanSubject {
+  userId: number | null;
+  guest: boolean;
+  userName: string;
+  clientAddress: string;
+}
+
+/** What the room asks the edge for (D1 and the directory). Writes resolve once durable. */
+export interface RoomModeration {
+  /** The text of the ban in force for this player (code 14 / 21), or null. */
+  findBan(subject: BanSubject): Promise<string | null>;
+  audit(entry: AuditEntry): Promise<void>;
+  /** Stores the ban and its audit row, then kicks every live session it covers. */
+  ban(
+    input: NewBan,
+    audit: Omit<AuditEntry, "action" | "target" | "reason">,
+  ): Promise<{ ok: true; text: string } | { ok: false; message: string }>;
+  /** Lifts the account bans in force for a login name; the number lifted, or null for no such account. */
+  unban(userName: string, audit: Omit<AuditEntry, "action" | "target">): Promise<number | null>;
+  /** The user's session ends everywhere (its token dies; 21 in any room it is still in). */
+  endSession(userId: number, reason: string): Promise<void>;
+  /** A blue line to every occupied room; the rooms reached. */
+  announce(text: string): Promise<number>;
+  online(): Promise<OnlinePlayer[]>;
+}
+
+/** The caller's gag in force, dropping it once it is over. */
+export function gagOf(room: RoomCore, userId: number): Gag | null {
+  const gag = room.moderation.gags[userId];
+  if (!gag) return null;
+  if (gag.until > room.services.now()) return gag;
+  delete room.moderation.gags[userId];
+  room.saveModeration();
+  return null;
+}
+
+/** Bungie's gag: the chat is dropped and the player told until when. True when it was dropped. */
+export function droppedByGag(room: RoomCore, conn: PlayerConnection): boolean {
+  const gag = gagOf(room, conn.player.userId);
+  if (!gag) return false;
+  room.reply(conn, blueMessage(gagText(gag)));
+  return true;
+}
+
+export function gagText(gag: Gag): string {
+  return `You are gagged until ${formatUtc(gag.until)}${gag.reason ? `: ${gag.reason}` : "."}`;
+}
+
+/**
+ * Room login's moderation check: a ban in force (code 14 with its reason and expiry, as at the
+ * login server — a ban made since the token was issued applies here too), or a locked room
+ * (code 4, GoS's "not allowed in this room"; staff may still enter).
+ */
+export async function roomLoginRefusal(
+  room: RoomCore,
+  conn: Connection,
+  user: SessionUser,
+): Promise<{ code: ServerMessageCode; text: string } | null> {
+  const ban = await room.services.moderation.findBan({
+    userId: user.guest ? null : user.userId,
+    guest: user.guest,
+    userName: user.userName,
+    clientAddress: conn.clientAddress || user.clientAddress,
+  });
+  if (ban) return { code: ServerMessageCode.MetaserverAccountLocked, text: ban };
+  if (room.moderation.locked && user.adminLevel < 1)
+    return { code: ServerMessageCode.UserNotLoggedIn, text: "This room is locked." };
+  return null;
+}
