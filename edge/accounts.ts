@@ -30,6 +30,8 @@ export interface NewAccount {
   password: string;
   nick?: string;
   team?: string;
+  /** 0 player, 1 moderator, 2 admin (edge/moderation/levels.ts). */
+  adminLevel?: number;
 }
 
 export type CreateAccountResult =
@@ -71,6 +73,9 @@ export function validateNewAccount(input: NewAccount): string | null {
     if (!isMacRomanText(v)) return `${field} has characters the Myth client cannot show (Mac Roman)`;
   }
   if (input.nick !== undefined && input.nick.trim().length === 0) return "nick is empty";
+  const level = input.adminLevel;
+  if (level !== undefined && (!Number.isInteger(level) || level < 0 || level > 2))
+    return "adminLevel must be 0, 1 or 2";
   return null;
 }
 
@@ -105,9 +110,9 @@ export async function createAccount(
   const insert = db
     .prepare(
       `INSERT INTO users (username, display_name, password_hash, password_salt, password_iterations,
-         password_algorithm, nick, team, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING *`,
+         password_algorithm, nick, team, admin_level, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING *`,
     )
-    .bind(username, displayName, pw.hash, pw.salt, pw.iterations, pw.algorithm, nick, team, now);
+    .bind(username, displayName, pw.hash, pw.salt, pw.iterations, pw.algorithm, nick, team, input.adminLevel ?? 0, now);
   const statements = [insert];
   if (options.audit) {
     statements.push(
