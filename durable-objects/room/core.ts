@@ -60,6 +60,8 @@ export class RoomCore {
   private rosterCache: PlayerConnection[] | null = null;
   /** Cache: connections that receive room traffic (listed, not deaf). */
   private listenerCache: ConnId[] | null = null;
+  /** Cache: by user id, the connections that muted that user (`.mute`). */
+  private muteIndex: Map<number, Set<ConnId>> | null = null;
   /** Connections that have been sent a room list since this instance started. */
   private readonly hasRoomList = new Set<ConnId>();
   private lastJoin = 0;
@@ -231,6 +233,31 @@ export class RoomCore {
   invalidate(): void {
     this.rosterCache = null;
     this.listenerCache = null;
+    this.muteIndex = null;
+  }
+
+  /**
+   * Chat to every listener except those who muted the sender. Without mutes of the sender this
+   * is the plain broadcast (the cached listener list, its recipient groups cached by the shell).
+   */
+  broadcastChat(packet: Uint8Array, senderId: number): void {
+    if (!this.muteIndex) {
+      this.muteIndex = new Map();
+      for (const c of this.roster()) {
+        for (const muted of c.player.muted ?? []) {
+          const set = this.muteIndex.get(muted) ?? new Set<ConnId>();
+          set.add(c.id);
+          this.muteIndex.set(muted, set);
+        }
+      }
+    }
+    const muters = this.muteIndex.get(senderId);
+    if (!muters) {
+      this.broadcast(packet);
+      return;
+    }
+    const to = this.listeners().filter((id) => !muters.has(id));
+    if (to.length > 0) this.out.broadcast(to, packet);
   }
 
   /** A join order later than every player's so far (and strictly increasing). */

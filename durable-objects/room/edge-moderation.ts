@@ -6,15 +6,21 @@
 import { getAccountByName } from "../../edge/accounts.ts";
 import { appendAudit } from "../../edge/moderation/audit.ts";
 import { banText, createBan, findActiveBan, liftBan, listBans } from "../../edge/moderation/bans.ts";
+import { listNames, loadLists, setListed } from "../../edge/moderation/lists.ts";
 import { directoryStub } from "../../edge/objects.ts";
 import type { RoomModeration } from "./moderation.ts";
 
 export function edgeModeration(env: Env): RoomModeration {
   return {
-    findBan: async (subject) => {
-      const ban = await findActiveBan(env.DB, subject);
-      return ban ? banText(ban) : null;
+    admission: async (subject) => {
+      const [ban, lists] = await Promise.all([
+        findActiveBan(env.DB, subject),
+        subject.userId === null ? { mutes: [], blocks: [] } : loadLists(env.DB, subject.userId),
+      ]);
+      return { ban: ban ? banText(ban) : null, ...lists };
     },
+    setListed: (kind, userId, targetId, on) => setListed(env.DB, kind, userId, targetId, on),
+    listNames: (kind, userId) => listNames(env.DB, kind, userId),
     audit: (entry) => appendAudit(env.DB, entry),
     ban: async (input, audit) => {
       const created = await createBan(env.DB, input, audit);

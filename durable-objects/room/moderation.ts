@@ -35,8 +35,12 @@ export interface BanSubject {
 
 /** What the room asks the edge for (D1 and the directory). Writes resolve once durable. */
 export interface RoomModeration {
-  /** The text of the ban in force for this player (code 14 / 21), or null. */
-  findBan(subject: BanSubject): Promise<string | null>;
+  /** At room login, in one round trip: the text of a ban in force (code 14), and the player's mute and block lists. */
+  admission(subject: BanSubject): Promise<{ ban: string | null; mutes: number[]; blocks: number[] }>;
+  /** Adds or removes one entry of a registered player's list (durable before it resolves). */
+  setListed(kind: "mutes" | "blocks", userId: number, targetId: number, on: boolean): Promise<void>;
+  /** The names on a registered player's list. */
+  listNames(kind: "mutes" | "blocks", userId: number): Promise<{ id: number; name: string }[]>;
   audit(entry: AuditEntry): Promise<void>;
   /** Stores the ban and its audit row, then kicks every live session it covers. */
   ban(
@@ -77,21 +81,37 @@ export function gagText(gag: Gag): string {
 /**
  * Room login's moderation check: a ban in force (code 14 with its reason and expiry, as at the
  * login server — a ban made since the token was issued applies here too), or a locked room
- * (code 4, GoS's "not allowed in this room"; staff may still enter).
+ * (code 4, GoS's "not allowed in this room"; staff may still enter). Else the player's lists.
  */
-export async function roomLoginRefusal(
+export async function admit(
   room: RoomCore,
   conn: Connection,
   user: SessionUser,
-): Promise<{ code: ServerMessageCode; text: string } | null> {
-  const ban = await room.services.moderation.findBan({
+): Promise<{ refusal: { code: ServerMessageCode; text: string } } | { lists: { muted: number[]; blocked: number[] } }> {
+  const found = await room.services.moderation.admission({
     userId: user.guest ? null : user.userId,
     guest: user.guest,
     userName: user.userName,
     clientAddress: conn.clientAddress || user.clientAddress,
   });
-  if (ban) return { code: ServerMessageCode.MetaserverAccountLocked, text: ban };
+  if (found.ban) return { refusal: { code: ServerMessageCode.MetaserverAccountLocked, text: found.ban } };
   if (room.moderation.locked && user.adminLevel < 1)
-    return { code: ServerMessageCode.UserNotLoggedIn, text: "This room is locked." };
-  return null;
+    return { refusal: { code: ServerMessageCode.UserNotLoggedIn, text: "This room is locked." } };
+  return { lists: { muted: found.mutes, blocked: found.blocks } };
+}
+
+/**
+ * A private message's rules: a block refuses it (the sender is told), a mute hides it from the
+ * target silently. True when it must not be delivered. An away target's sender hears so.
+ */
+export function whisperStopped(room: RoomCore, from: PlayerConnection, to: PlayerConnection): boolean {
+  const sender = from.player.userId;
+  if (to.player.blocked?.includes(sender)) {
+    room.say(from, `${to.player.playerData.nick} does not accept your private messages.`);
+    return true;
+  }
+  if (to.player.muted?.includes(sender)) return true;
+  if (to.player.away !== undefined)
+    room.say(from, `${to.player.playerData.nick} (away)${to.player.away ? `: ${to.player.away}` : ""}`);
+  return false;
 }

@@ -218,3 +218,36 @@ describe("gags, help, who", () => {
     await Promise.all([here.session.leave(), there.session.leave(), tfl.session.leave()]);
   });
 });
+
+describe("mute and block", () => {
+  it("persist across logins: a muted player's chat stays hidden, a blocked one cannot whisper", async () => {
+    const me = await member("quiet");
+    const noisy = await member("noisy");
+    const pest = await member("pest");
+    await me.session.waitForPlayer(pest.userId);
+    expect(await command(me, `.mute ${noisy.account.user}`)).toEqual([
+      `You no longer see ${noisy.account.user}'s chat.`,
+    ]);
+    expect(await command(me, `.block ${pest.account.user}`)).toEqual([
+      `${pest.account.user} can no longer send you private messages.`,
+    ]);
+    await me.session.leave();
+
+    // A new login, a new room connection: the lists come from D1.
+    const again = await joinAs(stack, { user: me.account.user, password: me.account.password, nick: me.account.user });
+    await again.session.waitForPlayer(noisy.userId);
+    noisy.session.chat("LOUD NOISES");
+    pest.session.chat("visible");
+    expect((await again.session.nextChat()).text).toBe("visible");
+    expect(again.session.client.peek().some((m) => m.type === 200 && m.text === "LOUD NOISES")).toBe(false);
+
+    const from = pest.session.messagesOfTheDay.length;
+    pest.session.whisper(again.userId, "psst", false);
+    expect(await blueLine(pest.session, /does not accept your private messages/, from)).toBe(
+      `${again.session.nick} does not accept your private messages.`,
+    );
+    expect(await command(again, ".mutelist")).toEqual([`Muted: ${noisy.account.user}`]);
+    expect(await command(again, ".blocklist")).toEqual([`Blocked: ${pest.account.user}`]);
+    await Promise.all([again.session.leave(), noisy.session.leave(), pest.session.leave()]);
+  });
+});

@@ -50,6 +50,8 @@ export class FakeRoom {
   readonly audit: AuditEntry[] = [];
   readonly bans = new Map<number, string>();
   readonly ended: number[] = [];
+  /** Mute and block lists as D1 would keep them: "mutes:<userId>" → target ids. */
+  readonly lists = new Map<string, Set<number>>();
   savedModeration: RoomModerationState | null = null;
   readonly core: RoomCore;
   private readonly tokens = new Map<string, SessionUser>();
@@ -90,7 +92,19 @@ export class FakeRoom {
       now: () => this.now,
       // In memory, as D1 and the directory would answer: bans by user id, audit rows in order.
       moderation: {
-        findBan: async (subject) => (subject.userId !== null ? (this.bans.get(subject.userId) ?? null) : null),
+        admission: async (subject) => ({
+          ban: subject.userId !== null ? (this.bans.get(subject.userId) ?? null) : null,
+          mutes: subject.userId !== null ? [...(this.lists.get(`mutes:${subject.userId}`) ?? [])] : [],
+          blocks: subject.userId !== null ? [...(this.lists.get(`blocks:${subject.userId}`) ?? [])] : [],
+        }),
+        setListed: async (kind, userId, targetId, on) => {
+          const set = this.lists.get(`${kind}:${userId}`) ?? new Set<number>();
+          if (on) set.add(targetId);
+          else set.delete(targetId);
+          this.lists.set(`${kind}:${userId}`, set);
+        },
+        listNames: async (kind, userId) =>
+          [...(this.lists.get(`${kind}:${userId}`) ?? [])].map((id) => ({ id, name: String(id) })),
         audit: async (entry) => {
           this.audit.push(entry);
         },

@@ -164,3 +164,65 @@ describe("gags, lock, bans at room login", () => {
     ]);
   });
 });
+
+describe("everyone's commands", () => {
+  it(".mute hides that player's chat (stored for registered players); .unmute shows it again", async () => {
+    const { room, mod, admin, player } = await setup();
+    await room.send(player, chat(".mute boss"));
+    expect(blue(room, player)).toEqual(["You no longer see Boss's chat."]);
+    expect([...(room.lists.get("mutes:3") ?? [])]).toEqual([2]);
+    await room.send(admin, chat("hear me"));
+    expect(room.take(player)).toEqual([]);
+    expect(room.take(mod)).toMatchObject([{ type: 200, text: "hear me" }]);
+    // Whispers of a muted player are hidden too.
+    await room.send(admin, whisper(3, "psst"));
+    expect(room.take(player)).toEqual([]);
+    await room.send(player, chat(".mutelist"));
+    expect(blue(room, player)).toEqual(["Muted: 2"]);
+    await room.send(player, chat(".unmute boss"));
+    room.take(player);
+    await room.send(admin, chat("now?"));
+    expect(room.take(player)).toMatchObject([{ type: 200, text: "now?" }]);
+  });
+
+  it("the lists come back at the next room login", async () => {
+    const { room, player } = await setup();
+    await room.send(player, chat(".block mod"));
+    expect(blue(room, player)).toEqual(["Mod can no longer send you private messages."]);
+    const again = await room.join(3, "Pat", "myth2");
+    const mod2 = await room.join(1, "Mod", "myth2", false, 1);
+    room.take(again);
+    room.take(mod2);
+    await room.send(mod2, whisper(3, "hello"));
+    expect(room.take(again)).toEqual([]);
+    expect(blue(room, mod2)).toEqual(["Pat does not accept your private messages."]);
+  });
+
+  it(".afk marks an Aleph One player away in the list; a whisper's sender hears (away); .back clears it", async () => {
+    const room = new FakeRoom(8);
+    const a = await room.join(21, "Ann", "marathon");
+    const b = await room.join(22, "Ben", "marathon");
+    room.take(a);
+    room.take(b);
+    await room.send(a, chat(".afk lunch"), "marathon");
+    const [entry] = room.take(b);
+    expect(entry).toMatchObject({ type: 1 });
+    const flags = entry?.type === 1 ? (entry.players[0]?.aux.flags ?? 0) : 0;
+    expect(flags & (1 << 14)).toBe(0);
+    await room.send(b, whisper(21, "there?"), "marathon");
+    expect(blue(room, b)).toEqual(["Ann (away): lunch"]);
+    room.take(a);
+    await room.send(a, chat(".back"), "marathon");
+    const [after] = room.take(b);
+    const flagsAfter = after?.type === 1 ? (after.players[0]?.aux.flags ?? 0) : 0;
+    expect(flagsAfter & (1 << 14)).not.toBe(0);
+  });
+
+  it(".me relays an action line as the player's chat", async () => {
+    const { room, admin, player } = await setup();
+    await room.send(player, chat(".me waves"));
+    expect(room.take(admin)).toMatchObject([
+      { type: 200, text: "*waves*", senderName: "Pat", header: { playerId: 3 } },
+    ]);
+  });
+});

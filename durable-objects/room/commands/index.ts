@@ -7,6 +7,7 @@ import { MessageType } from "../../../protocol/message-types.ts";
 import type { DirectedDataMessage, RoomBroadcastMessage } from "../../../protocol/messages.ts";
 import type { RoomCore } from "../core.ts";
 import type { PlayerConnection } from "../state.ts";
+import { afk, back, me } from "./away.ts";
 import { ban, banip, unban } from "./ban.ts";
 import type { DotCommand } from "./command.ts";
 import { gag, ungag } from "./gag.ts";
@@ -14,6 +15,7 @@ import { games } from "./games.ts";
 import { help } from "./help.ts";
 import { info } from "./info.ts";
 import { kick } from "./kick.ts";
+import { block, blocklist, mute, mutelist, unblock, unmute } from "./lists.ts";
 import { lock, unlock } from "./lock.ts";
 import { announce, message } from "./message.ts";
 import { about, time, who } from "./who.ts";
@@ -24,6 +26,15 @@ export const COMMANDS: readonly DotCommand[] = [
   time,
   who,
   info,
+  afk,
+  back,
+  me,
+  mute,
+  unmute,
+  mutelist,
+  block,
+  unblock,
+  blocklist,
   about,
   kick,
   gag,

@@ -2,7 +2,7 @@
 import { MessageType } from "../../../protocol/message-types.ts";
 import { type DirectedDataMessage, type RoomBroadcastMessage, ServerMessageCode } from "../../../protocol/messages.ts";
 import { parseDotCommand, runDotCommand } from "../commands/index.ts";
-import { droppedByGag } from "../moderation.ts";
+import { droppedByGag, whisperStopped } from "../moderation.ts";
 import { relayedChat, serverMessage } from "../packets.ts";
 import { nickOf } from "../player.ts";
 import type { Handler } from "./handler.ts";
@@ -15,7 +15,7 @@ export const chat: Handler<RoomBroadcastMessage | DirectedDataMessage> = (room, 
   // Never relay a forged sender: id and name are the ones the room vouches for (GoS).
   const packet = relayedChat(msg, player.userId, nickOf(player));
   if (msg.type === MessageType.RoomBroadcast) {
-    room.broadcast(packet);
+    room.broadcastChat(packet, player.userId);
     return;
   }
   const target = room.findPlayer(msg.targetPlayerId);
@@ -23,6 +23,6 @@ export const chat: Handler<RoomBroadcastMessage | DirectedDataMessage> = (room, 
     room.reply(conn, serverMessage(ServerMessageCode.PlayerNotInRoom, player.dialect));
     return;
   }
-  room.reply(target, packet);
+  if (!whisperStopped(room, conn, target)) room.reply(target, packet);
   if (msg.echo && msg.targetPlayerId !== player.userId) room.reply(conn, packet);
 };

@@ -5,7 +5,7 @@ import { MessageType } from "../../../protocol/message-types.ts";
 import { decodePlayerData, type Message, ServerMessageCode, Verb } from "../../../protocol/messages.ts";
 import { keepaliveControl } from "../../../tunnel/control.ts";
 import type { RoomCore } from "../core.ts";
-import { roomLoginRefusal } from "../moderation.ts";
+import { admit } from "../moderation.ts";
 import { roomLoginSuccessful, serverMessage } from "../packets.ts";
 import { playerListPacket } from "../player.ts";
 import type { Connection, PlayerConnection, PlayerState } from "../state.ts";
@@ -43,9 +43,9 @@ async function roomLogin(room: RoomCore, conn: Connection, token: Uint8Array): P
   // room itself answers 4); a client of another game does not belong here either.
   if (!mayEnter(config, user)) return refuse(ServerMessageCode.UserNotLoggedIn);
   if (!dialectsOf(config.game).includes(user.dialect)) return refuse(ServerMessageCode.UserNotLoggedIn);
-  const refusal = await roomLoginRefusal(room, conn, user);
+  const admission = await admit(room, conn, user);
   if (!room.isOpen(conn)) return room.services.left(user.userId);
-  if (refusal) return refuse(refusal.code, refusal.text);
+  if ("refusal" in admission) return refuse(admission.refusal.code, admission.refusal.text);
 
   // A second login of the same account kicks the first (GoS kicks the earlier session).
   for (const other of room.otherConnectionsOf(user.userId, conn)) {
@@ -68,6 +68,7 @@ async function roomLogin(room: RoomCore, conn: Connection, token: Uint8Array): P
     deaf: false,
     listed: traits.listedOnJoin,
     joinedAt: room.nextJoinOrder(),
+    ...admission.lists,
   };
   conn.player = player;
   room.save(conn);
