@@ -87,6 +87,8 @@ export interface OnlinePlayer {
   clientAddress: string;
   /** null while between the login server and a room. */
   roomId: number | null;
+  /** When the player passed the login server (epoch ms). */
+  since: number | null;
 }
 
 /** Who a ban reaches (Directory.enforceBan): the fields of edge/moderation/bans.ts Ban that match players. */

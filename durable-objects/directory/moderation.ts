@@ -9,7 +9,7 @@ import { decodePlayerData } from "../../protocol/messages.ts";
 import type { Session, SessionTable } from "./sessions.ts";
 
 export function onlinePlayers(sessions: SessionTable): OnlinePlayer[] {
-  return sessions.all().map(({ user, roomId }) => {
+  return sessions.all().map(({ user, roomId, since }) => {
     const data = decodePlayerData(user.playerData);
     return {
       userId: user.userId,
@@ -22,6 +22,7 @@ export function onlinePlayers(sessions: SessionTable): OnlinePlayer[] {
       appVersion: user.appVersion,
       clientAddress: user.clientAddress,
       roomId,
+      since,
     };
   });
 }

@@ -19,12 +19,15 @@ interface SessionRow extends Record<string, SqlStorageValue> {
   client_address: string;
   room_id: number | null;
   expires_at: number | null;
+  logged_in_at: number | null;
 }
 
 export interface Session {
   readonly user: SessionUser;
   readonly roomId: number | null;
   readonly expiresAt: number | null;
+  /** When the user passed the login server (epoch ms); null for sessions stored before this was kept. */
+  readonly since: number | null;
 }
 
 /** The guest-id counter is written to storage this often (it only shortens the search after a restart). */
@@ -49,11 +52,16 @@ export class SessionTable {
         player_data BLOB NOT NULL,
         client_address TEXT NOT NULL,
         room_id INTEGER,
-        expires_at INTEGER
+        expires_at INTEGER,
+        logged_in_at INTEGER
       );
       CREATE INDEX IF NOT EXISTS sessions_expiry ON sessions (expires_at) WHERE room_id IS NULL;
       CREATE TABLE IF NOT EXISTS meta (k TEXT PRIMARY KEY, v INTEGER NOT NULL);
     `);
+    // Tables made before logins were timed lack the column (GET /admin/online shows "since").
+    const columns = sql.exec<{ name: string }>("SELECT name FROM pragma_table_info('sessions')").toArray();
+    if (!columns.some((c) => c.name === "logged_in_at"))
+      sql.exec("ALTER TABLE sessions ADD COLUMN logged_in_at INTEGER");
   }
 
   byUser(userId: number): Session | undefined {
@@ -68,7 +76,7 @@ export class SessionTable {
   insert(user: SessionUser, token: string, expiresAt: number): void {
     this.sql.exec(
       `INSERT INTO sessions (user_id, token, user_name, guest, admin_level, dialect, encrypted, build, app_version,
-         player_data, client_address, room_id, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, ?)`,
+         player_data, client_address, room_id, expires_at, logged_in_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, ?, ?)`,
       user.userId,
       token,
       user.userName,
@@ -81,6 +89,7 @@ export class SessionTable {
       user.playerData,
       user.clientAddress,
       expiresAt,
+      Date.now(),
     );
   }
 
@@ -180,5 +189,6 @@ function toSession(row: SessionRow | undefined): Session | undefined {
     },
     roomId: row.room_id,
     expiresAt: row.expires_at,
+    since: row.logged_in_at ?? null,
   };
 }

@@ -110,8 +110,16 @@ describe("kicks", () => {
     await Promise.all([player.session.leave(), other.session.leave()]);
   });
 
-  it("the admin API kicks a player wherever they are", async () => {
-    const target = await member("apikick", { roomId: 1 });
+  it("the admin API lists a player online and kicks them wherever they are", async () => {
+    const target = await member("apikick", { roomId: 1, dialect: "myth2-legacy" });
+    const online = (await (await stack.admin("GET", "/admin/online")).json()) as { players: Record<string, unknown>[] };
+    expect(online.players.find((p) => p.userId === target.userId)).toMatchObject({
+      roomId: 1,
+      family: "bungie",
+      dialect: "myth2-legacy",
+      address: expect.stringMatching(/^127\.0\.0\.1:\d+$/),
+      since: expect.any(Number),
+    });
     const res = await stack.admin("POST", `/admin/sessions/${target.userId}/kick`, { reason: "maintenance" });
     expect(res.status).toBe(200);
     await target.session.client.closed;

@@ -171,6 +171,25 @@ describe("audit log", () => {
     expect((await call("GET", "/audit?limit=0")).status).toBe(400);
   });
 
+  it("every moderation route is in /admin/openapi.json", async () => {
+    const doc = await (await call("GET", "/openapi.json")).json<{ paths: Record<string, Record<string, unknown>> }>();
+    for (const [path, method] of [
+      ["/users", "get"],
+      ["/users/{id}", "patch"],
+      ["/users/{id}/password", "post"],
+      ["/bans", "get"],
+      ["/bans", "post"],
+      ["/bans/{id}", "delete"],
+      ["/online", "get"],
+      ["/sessions/{userId}/kick", "post"],
+      ["/rooms/{id}/message", "post"],
+      ["/announce", "post"],
+      ["/audit", "get"],
+    ] as const) {
+      expect(doc.paths[path], path).toHaveProperty(method);
+    }
+  });
+
   it("room messages and kicks of absent players answer as they should", async () => {
     expect((await call("POST", "/rooms/999/message", { text: "hi" })).status).toBe(404);
     expect((await call("POST", "/sessions/12345/kick", { reason: "x" })).status).toBe(404);

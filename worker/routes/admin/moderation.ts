@@ -27,6 +27,7 @@ const OnlineList = z
         appVersion: z.number().int(),
         build: z.number().int(),
         address: z.string().describe("ipv4:port as the bridge saw it"),
+        since: z.number().int().nullable().describe("when the player logged in (epoch ms)"),
       }),
     ),
   })
@@ -70,6 +71,7 @@ moderation.openapi(
           appVersion: p.appVersion,
           build: p.build,
           address: p.clientAddress,
+          since: p.since,
         })),
       },
       200,
