@@ -23,13 +23,20 @@ export interface SessionUser {
 /** Directory.login's argument: registered users bring their id, guests get one. */
 export type LoginRequest = Omit<SessionUser, "userId"> & { userId?: number };
 
-/** Directory.login's answer. */
+/** Directory.enterRoom's answer when a ban in force covers the player: code 14 with this text. */
+export interface LoginRefused {
+  refused: string;
+}
+
+/** Directory.login's answer. With `refused` no session was made (token "" and userId 0): a ban covers the player. */
 export interface LoginGrant {
   /** The handoff token, 64 hex characters (edge/handoff-token.ts converts). */
   token: string;
   userId: number;
   /** The rooms' counts, for the room list that follows (saves a round trip). */
   counts?: Record<number, RoomCounts>;
+  /** Set when a ban in force covers the account, the address or the guest name: its text (code 14). */
+  refused?: string;
 }
 
 export interface RoomCounts {
@@ -89,12 +96,4 @@ export interface OnlinePlayer {
   roomId: number | null;
   /** When the player passed the login server (epoch ms). */
   since: number | null;
-}
-
-/** Who a ban reaches (Directory.enforceBan): the fields of edge/moderation/bans.ts Ban that match players. */
-export interface BanScope {
-  kind: "account" | "address" | "guest";
-  userId: number | null;
-  address: string | null;
-  guestName: string | null;
 }

@@ -3,8 +3,8 @@
  * which live sessions a kick or a new ban reaches, wherever they are. Plain functions over the
  * session table; the Directory object does the room calls.
  */
-import type { BanScope, OnlinePlayer } from "../../edge/contracts.ts";
-import { banCovers } from "../../edge/moderation/rules.ts";
+import type { OnlinePlayer } from "../../edge/contracts.ts";
+import { type Ban, banCovers } from "../../edge/moderation/rules.ts";
 import { decodePlayerData } from "../../protocol/messages.ts";
 import type { Session, SessionTable } from "./sessions.ts";
 
@@ -28,7 +28,7 @@ export function onlinePlayers(sessions: SessionTable): OnlinePlayer[] {
 }
 
 /** The sessions a ban covers (an account, every login from an address range, a guest name). */
-export function sessionsCoveredBy(sessions: SessionTable, scope: BanScope): Session[] {
+export function sessionsCoveredBy(sessions: SessionTable, scope: Ban): Session[] {
   return sessions.all().filter(({ user }) =>
     banCovers(scope, {
       userId: user.guest ? null : user.userId,

@@ -10,17 +10,19 @@
 import { DurableObject } from "cloudflare:workers";
 import { loadConfig } from "../../edge/config.ts";
 import {
-  type BanScope,
   FIRST_GUEST_ID,
   type LoginGrant,
+  type LoginRefused,
   type LoginRequest,
   type OnlinePlayer,
   type RoomCounts,
   type SessionUser,
 } from "../../edge/contracts.ts";
 import { newToken } from "../../edge/handoff-token.ts";
+import { type Ban, banText } from "../../edge/moderation/rules.ts";
 import { roomStub, tryCall } from "../../edge/objects.ts";
 import { ServerMessageCode } from "../../protocol/messages.ts";
+import { BanCache } from "./ban-cache.ts";
 import { onlinePlayers, sessionsCoveredBy } from "./moderation.ts";
 import { RoomCountTable } from "./room-counts.ts";
 import { SessionTable } from "./sessions.ts";
@@ -28,6 +30,7 @@ import { SessionTable } from "./sessions.ts";
 export class Directory extends DurableObject<Env> {
   private readonly sessions: SessionTable;
   private readonly counts: RoomCountTable;
+  private readonly bans = new BanCache(() => this.env.DB);
   /** When the alarm is known to be armed for (null: ask storage). */
   private alarmAt: number | null = null;
 
@@ -42,6 +45,13 @@ export class Directory extends DurableObject<Env> {
    * loses the earlier session (its token dies, its room connection is kicked).
    */
   async login(request: LoginRequest): Promise<LoginGrant> {
+    const ban = await this.bans.find({
+      userId: request.guest ? null : (request.userId ?? null),
+      guest: request.guest,
+      userName: request.userName,
+      clientAddress: request.clientAddress,
+    });
+    if (ban) return { token: "", userId: 0, refused: banText(ban) };
     let userId: number;
     let kickFrom: number | null = null;
     if (request.guest) {
@@ -72,6 +82,15 @@ export class Directory extends DurableObject<Env> {
    * kicks the user's connection in any other room. Null ⇒ unknown or expired token.
    */
   async redeem(token: string, roomId: number): Promise<SessionUser | null> {
+    const entered = await this.enterRoom(token, roomId, "");
+    return entered && "refused" in entered ? null : entered;
+  }
+
+  /**
+   * redeem for a room's login: also refuses (code 14 with the ban's text) a player a ban in
+   * force covers, checking the room connection's own address too.
+   */
+  async enterRoom(token: string, roomId: number, clientAddress: string): Promise<SessionUser | LoginRefused | null> {
     if (typeof token !== "string" || !/^[0-9a-f]{64}$/.test(token)) return null;
     const session = this.sessions.byToken(token);
     if (!session) return null;
@@ -79,6 +98,19 @@ export class Directory extends DurableObject<Env> {
     if (session.roomId === null && session.expiresAt !== null && session.expiresAt <= Date.now()) {
       this.sessions.delete(userId);
       return null;
+    }
+    // A ban made since the login applies here too (its enforcement normally ended the session
+    // already); the room's connection may come from another address than the login's.
+    const user = session.user;
+    const ban = await this.bans.find({
+      userId: user.guest ? null : userId,
+      guest: user.guest,
+      userName: user.userName,
+      clientAddress: clientAddress || user.clientAddress,
+    });
+    if (ban) {
+      this.sessions.delete(userId);
+      return { refused: banText(ban) };
     }
     this.sessions.enterRoom(userId, roomId);
     if (session.roomId !== null && session.roomId !== roomId)
@@ -131,14 +163,23 @@ export class Directory extends DurableObject<Env> {
     return true;
   }
 
-  /** A new ban takes effect at once: every live session it covers is kicked. Returns how many. */
-  async enforceBan(scope: BanScope, reason: string): Promise<number> {
-    const covered = sessionsCoveredBy(this.sessions, scope);
+  /**
+   * A new ban takes effect at once: logins and room logins from now on are refused, and every
+   * live session it covers is kicked with `reason`. Returns how many.
+   */
+  async enforceBan(ban: Ban, reason: string): Promise<number> {
+    this.bans.added(ban);
+    const covered = sessionsCoveredBy(this.sessions, ban);
     for (const s of covered) this.sessions.delete(s.user.userId);
     await Promise.all(
       covered.filter((s) => s.roomId !== null).map((s) => this.blam(s.user.userId, s.roomId as number, reason)),
     );
     return covered.length;
+  }
+
+  /** A ban was lifted: logins it covered are let in again. */
+  async banLifted(banId: number): Promise<void> {
+    this.bans.lifted(banId);
   }
 
   /** A blue line to every occupied room of every game. Returns the rooms reached. */

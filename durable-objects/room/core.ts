@@ -8,7 +8,7 @@
  * Messages are handled by the table in handlers/index.ts: one module per area.
  */
 import type { EdgeConfig, RoomConfig } from "../../edge/config.ts";
-import type { RoomCountsById, RoomStatus, SessionUser } from "../../edge/contracts.ts";
+import type { LoginRefused, RoomCountsById, RoomStatus, SessionUser } from "../../edge/contracts.ts";
 import { type RoomListClient, roomListPackets } from "../../edge/room-list.ts";
 import { dialectsOf, familyTraits } from "../../protocol/families.ts";
 import { decodeMessage, encodeGameList, encodePlayerList, ServerMessageCode, Verb } from "../../protocol/messages.ts";
@@ -40,8 +40,8 @@ export interface RoomOutbox {
 
 /** What the room asks of the rest of the edge. Failures are the shell's to log; they never throw here. */
 export interface RoomServices {
-  /** Directory.redeem: the user a handoff token stands for, or null. */
-  redeem(token: Uint8Array): Promise<SessionUser | null>;
+  /** Directory.redeem: the user a handoff token stands for, a ban's refusal, or null. */
+  redeem(token: Uint8Array, clientAddress: string): Promise<SessionUser | LoginRefused | null>;
   /** Directory.left: the user's connection to this room ended. */
   left(userId: number): Promise<void>;
   /** Directory.reportRoom: this room's counts. */

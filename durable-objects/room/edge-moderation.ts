@@ -5,20 +5,14 @@
  */
 import { getAccountByName } from "../../edge/accounts.ts";
 import { appendAudit } from "../../edge/moderation/audit.ts";
-import { banText, createBan, findActiveBan, liftBan, listBans } from "../../edge/moderation/bans.ts";
+import { banText, createBan, liftBan, listBans } from "../../edge/moderation/bans.ts";
 import { listNames, loadLists, setListed } from "../../edge/moderation/lists.ts";
 import { directoryStub } from "../../edge/objects.ts";
 import type { RoomModeration } from "./moderation.ts";
 
 export function edgeModeration(env: Env): RoomModeration {
   return {
-    admission: async (subject) => {
-      const [ban, lists] = await Promise.all([
-        findActiveBan(env.DB, subject),
-        subject.userId === null ? { mutes: [], blocks: [] } : loadLists(env.DB, subject.userId),
-      ]);
-      return { ban: ban ? banText(ban) : null, ...lists };
-    },
+    lists: (userId) => loadLists(env.DB, userId),
     setListed: (kind, userId, targetId, on) => setListed(env.DB, kind, userId, targetId, on),
     listNames: (kind, userId) => listNames(env.DB, kind, userId),
     audit: (entry) => appendAudit(env.DB, entry),
@@ -33,7 +27,10 @@ export function edgeModeration(env: Env): RoomModeration {
       const account = await getAccountByName(env.DB, userName);
       if (!account) return null;
       const active = await listBans(env.DB, { active: true, userId: account.id, limit: 100 });
-      for (const ban of active) await liftBan(env.DB, ban.id, audit);
+      for (const ban of active) {
+        await liftBan(env.DB, ban.id, audit);
+        await directoryStub(env).banLifted(ban.id);
+      }
       return active.length;
     },
     endSession: async (userId, reason) => {

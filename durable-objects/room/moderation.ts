@@ -9,7 +9,7 @@ import { formatUtc } from "../../edge/moderation/rules.ts";
 import { ServerMessageCode } from "../../protocol/messages.ts";
 import type { RoomCore } from "./core.ts";
 import { blueMessage } from "./packets.ts";
-import type { Connection, PlayerConnection } from "./state.ts";
+import type { PlayerConnection } from "./state.ts";
 
 export interface Gag {
   readonly until: number;
@@ -25,18 +25,10 @@ export interface RoomModerationState {
 
 export const emptyModerationState = (): RoomModerationState => ({ locked: false, gags: {} });
 
-/** Who a ban check is about. */
-export interface BanSubject {
-  userId: number | null;
-  guest: boolean;
-  userName: string;
-  clientAddress: string;
-}
-
 /** What the room asks the edge for (D1 and the directory). Writes resolve once durable. */
 export interface RoomModeration {
-  /** At room login, in one round trip: the text of a ban in force (code 14), and the player's mute and block lists. */
-  admission(subject: BanSubject): Promise<{ ban: string | null; mutes: number[]; blocks: number[] }>;
+  /** A registered player's mute and block lists, loaded at room login (bans are checked by the directory's redeem). */
+  lists(userId: number): Promise<{ mutes: number[]; blocks: number[] }>;
   /** Adds or removes one entry of a registered player's list (durable before it resolves). */
   setListed(kind: "mutes" | "blocks", userId: number, targetId: number, on: boolean): Promise<void>;
   /** The names on a registered player's list. */
@@ -79,24 +71,18 @@ export function gagText(gag: Gag): string {
 }
 
 /**
- * Room login's moderation check: a ban in force (code 14 with its reason and expiry, as at the
- * login server — a ban made since the token was issued applies here too), or a locked room
- * (code 4, GoS's "not allowed in this room"; staff may still enter). Else the player's lists.
+ * Room login's moderation step after the directory's ban check (in redeem): a locked room
+ * refuses players (code 4, GoS's "not allowed in this room"; staff may still enter), else the
+ * player's lists (guests have none stored).
  */
 export async function admit(
   room: RoomCore,
-  conn: Connection,
   user: SessionUser,
 ): Promise<{ refusal: { code: ServerMessageCode; text: string } } | { lists: { muted: number[]; blocked: number[] } }> {
-  const found = await room.services.moderation.admission({
-    userId: user.guest ? null : user.userId,
-    guest: user.guest,
-    userName: user.userName,
-    clientAddress: conn.clientAddress || user.clientAddress,
-  });
-  if (found.ban) return { refusal: { code: ServerMessageCode.MetaserverAccountLocked, text: found.ban } };
   if (room.moderation.locked && user.adminLevel < 1)
     return { refusal: { code: ServerMessageCode.UserNotLoggedIn, text: "This room is locked." } };
+  if (user.guest) return { lists: { muted: [], blocked: [] } };
+  const found = await room.services.moderation.lists(user.userId);
   return { lists: { muted: found.mutes, blocked: found.blocks } };
 }
 

@@ -10,7 +10,7 @@
  */
 import { DurableObject } from "cloudflare:workers";
 import { type EdgeConfig, loadConfig, type RoomConfig, roomById } from "../../edge/config.ts";
-import type { RoomCountsById, RoomStatus } from "../../edge/contracts.ts";
+import type { LoginRefused, RoomCountsById, RoomStatus, SessionUser } from "../../edge/contracts.ts";
 import { tokenToHex } from "../../edge/handoff-token.ts";
 import { directoryStub, ROOM_ID_HEADER, TUNNEL_VERSION_HEADER, tryCall } from "../../edge/objects.ts";
 import type { ServerMessageCode } from "../../protocol/messages.ts";
@@ -427,8 +427,12 @@ export class Room extends DurableObject<Env> {
   private services(config: RoomConfig): RoomServices {
     const directory = () => directoryStub(this.env);
     return {
-      redeem: async (token) =>
-        (await tryCall("room: directory.redeem", () => directory().redeem(tokenToHex(token), config.id))) ?? null,
+      redeem: async (token, clientAddress) =>
+        (await tryCall(
+          "room: directory.enterRoom",
+          async (): Promise<SessionUser | LoginRefused | null> =>
+            await directory().enterRoom(tokenToHex(token), config.id, clientAddress),
+        )) ?? null,
       left: async (userId) => {
         await tryCall("room: directory.left", () => directory().left(userId, config.id));
       },

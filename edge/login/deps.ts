@@ -1,7 +1,6 @@
 /** The login flow's production dependencies: D1 accounts, the Directory, the LoginLimiter, the configured rooms. */
 import { recordLogin, verifyLogin } from "../accounts.ts";
 import type { EdgeConfig } from "../config.ts";
-import { banText, findActiveBan } from "../moderation/bans.ts";
 import { directoryStub, loginLimiterStub } from "../objects.ts";
 import { buildRoomList } from "../room-list.ts";
 import type { LoginDeps, LoginPolicy } from "./session.ts";
@@ -29,10 +28,6 @@ export function loginDeps(env: Env, config: EdgeConfig, clientAddress: string, l
       if (!allowed) return "throttled";
       if (!account) await limiter.failed(limits);
       return account;
-    },
-    findBan: async (subject) => {
-      const ban = await findActiveBan(env.DB, { ...subject, clientAddress });
-      return ban ? banText(ban) : null;
     },
     recordLogin: (accountId, playerData) => recordLogin(env.DB, accountId, playerData),
     // The directory answers with the room counts too: one round trip per login.

@@ -80,7 +80,12 @@ export class FakeRoom {
       },
     };
     const services: RoomServices = {
-      redeem: async (token) => this.tokens.get(tokenToHex(token)) ?? null,
+      // As the directory's enterRoom: a banned account is refused with the ban's text.
+      redeem: async (token) => {
+        const user = this.tokens.get(tokenToHex(token)) ?? null;
+        const ban = user && !user.guest ? this.bans.get(user.userId) : undefined;
+        return ban ? { refused: ban } : user;
+      },
       left: async (userId) => {
         this.left.push(userId);
       },
@@ -92,10 +97,9 @@ export class FakeRoom {
       now: () => this.now,
       // In memory, as D1 and the directory would answer: bans by user id, audit rows in order.
       moderation: {
-        admission: async (subject) => ({
-          ban: subject.userId !== null ? (this.bans.get(subject.userId) ?? null) : null,
-          mutes: subject.userId !== null ? [...(this.lists.get(`mutes:${subject.userId}`) ?? [])] : [],
-          blocks: subject.userId !== null ? [...(this.lists.get(`blocks:${subject.userId}`) ?? [])] : [],
+        lists: async (userId) => ({
+          mutes: [...(this.lists.get(`mutes:${userId}`) ?? [])],
+          blocks: [...(this.lists.get(`blocks:${userId}`) ?? [])],
         }),
         setListed: async (kind, userId, targetId, on) => {
           const set = this.lists.get(`${kind}:${userId}`) ?? new Set<number>();

@@ -92,7 +92,6 @@ function harness(options: { slowVerify?: Promise<void> } = {}) {
       return name === "bob" && pw === "pw" ? bob : null;
     },
     recordLogin: async () => {},
-    findBan: async () => null,
     directoryLogin: async () => ({ token: "ab".repeat(32), userId: 7 }),
     roomList: async () => [],
     randomBytes: (n) => new Uint8Array(n).fill(9),

@@ -27,12 +27,16 @@ export async function handleBeforeLogin(room: RoomCore, conn: Connection, msg: M
 
 async function roomLogin(room: RoomCore, conn: Connection, token: Uint8Array): Promise<void> {
   const config = room.config;
-  const user = await room.services.redeem(token);
+  const redeemed = await room.services.redeem(token, conn.clientAddress);
+  const user = redeemed && "refused" in redeemed ? null : redeemed;
   if (!room.isOpen(conn)) {
     // The client went away while the directory answered.
     if (user) await room.services.left(user.userId);
     return;
   }
+  // A ban in force (made since the login, or covering this connection's address): code 14 with its text.
+  if (redeemed && "refused" in redeemed)
+    return room.drop(conn, serverMessage(ServerMessageCode.MetaserverAccountLocked, null, redeemed.refused));
   if (!user) return room.drop(conn, serverMessage(ServerMessageCode.UserNotLoggedIn, null));
 
   const refuse = async (code: ServerMessageCode, text?: string) => {
@@ -43,7 +47,7 @@ async function roomLogin(room: RoomCore, conn: Connection, token: Uint8Array): P
   // room itself answers 4); a client of another game does not belong here either.
   if (!mayEnter(config, user)) return refuse(ServerMessageCode.UserNotLoggedIn);
   if (!dialectsOf(config.game).includes(user.dialect)) return refuse(ServerMessageCode.UserNotLoggedIn);
-  const admission = await admit(room, conn, user);
+  const admission = await admit(room, user);
   if (!room.isOpen(conn)) return room.services.left(user.userId);
   if ("refusal" in admission) return refuse(admission.refusal.code, admission.refusal.text);
 

@@ -149,6 +149,7 @@ bans.openapi(
       if (!(await getBan(c.env.DB, id))) httpError(404, "no such ban");
       httpError(409, "the ban is no longer in force (lifted or expired)");
     }
+    await directoryStub(c.env).banLifted(id);
     return c.json(view(lifted), 200);
   },
 );
