@@ -251,6 +251,8 @@ export interface JoinRoomOptions {
   readonly keepHistory?: boolean;
   /** The client answers server keepalives (202) itself unless this is false. */
   readonly answerKeepalives?: boolean;
+  /** Local IPv4 to connect from (tests of per-address rules). */
+  readonly localAddress?: string;
 }
 
 /**
@@ -265,6 +267,7 @@ export async function joinRoom(host: string, port: number, options: JoinRoomOpti
     timeoutMs,
     keepHistory: options.keepHistory,
     answerKeepalives: options.answerKeepalives,
+    localAddress: options.localAddress,
   });
   const session = new RoomSession(client, options);
   try {

@@ -176,6 +176,25 @@ describe("bans", () => {
     expect(elsewhere.userId).toBeGreaterThan(0);
   });
 
+  it(".banip bans the selected player's address: they are kicked and a guest from it is refused; lifting it lets them in", async () => {
+    const admin = await member("ipadmin", { adminLevel: 2 });
+    const a = await account("ipplayer");
+    const target = await joinAs(stack, { ...a, nick: a.user, localAddress: "127.0.0.91" });
+    const answer = await command(admin, ".banip 1 proxy abuse", target.userId);
+    expect(answer[0]).toMatch(/address banned\. Banned until .* UTC: proxy abuse$/);
+    await target.session.client.closed;
+    const err = await refusal(loginAs(stack, { user: "", nick: "Other", localAddress: "127.0.0.91" }));
+    expect(err.code).toBe(14);
+    const bans = (await (await stack.admin("GET", "/admin/bans?active=true")).json()) as {
+      bans: { id: number; address: string | null }[];
+    };
+    const ban = bans.bans.find((b) => b.address === "127.0.0.91");
+    expect(ban).toBeDefined();
+    expect((await stack.admin("DELETE", `/admin/bans/${ban?.id}`)).status).toBe(200);
+    expect((await loginAs(stack, { user: "", nick: "Other", localAddress: "127.0.0.91" })).userId).toBeGreaterThan(0);
+    await admin.session.leave();
+  });
+
   it("an expired ban no longer applies", async () => {
     const a = await account("brief");
     await stack.admin("POST", "/admin/bans", { kind: "account", userId: a.id, durationSeconds: 1 });

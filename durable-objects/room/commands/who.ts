@@ -11,7 +11,8 @@ const MAX_NAMES = 40;
  */
 export const who: DotCommand = {
   name: "who",
-  aliases: ["online"],
+  // Aleph One's client answers .who and .available itself; should they arrive, they get this.
+  aliases: ["online", "available", "avail"],
   level: 0,
   summary: "who is online in every room",
   run: async (ctx) => {
