@@ -61,6 +61,8 @@ export interface LoginOptions {
   /** Player data to send; default built from nick/team/version. */
   readonly playerData?: PlayerData;
   readonly timeoutMs?: number;
+  /** Local IPv4 to connect from (tests of per-address rules). */
+  readonly localAddress?: string;
 }
 
 export interface LoginResult {
@@ -126,7 +128,7 @@ export function defaultPlayerData(
 export async function login(host: string, port: number, options: LoginOptions): Promise<LoginResult> {
   const { dialect } = options;
   const timeoutMs = options.timeoutMs ?? 5_000;
-  const connect: ConnectOptions = { dialect, encrypt: options.encrypt, timeoutMs };
+  const connect: ConnectOptions = { dialect, encrypt: options.encrypt, timeoutMs, localAddress: options.localAddress };
   const client = await LegacyClient.connect(host, port, connect);
   try {
     return await loginOn(client, options, timeoutMs);
@@ -249,6 +251,8 @@ export interface JoinRoomOptions {
   readonly keepHistory?: boolean;
   /** The client answers server keepalives (202) itself unless this is false. */
   readonly answerKeepalives?: boolean;
+  /** Local IPv4 to connect from (tests of per-address rules). */
+  readonly localAddress?: string;
 }
 
 /**
@@ -263,6 +267,7 @@ export async function joinRoom(host: string, port: number, options: JoinRoomOpti
     timeoutMs,
     keepHistory: options.keepHistory,
     answerKeepalives: options.answerKeepalives,
+    localAddress: options.localAddress,
   });
   const session = new RoomSession(client, options);
   try {

@@ -17,6 +17,8 @@ export interface Account {
   secondaryColor: number;
   coatOfArms: number;
   adminLevel: number;
+  /** A disabled account cannot log in (PATCH /admin/users/:id). */
+  disabled: boolean;
   /** Epoch ms, or null when not banned. */
   bannedUntil: number | null;
   bannedReason: string | null;
@@ -28,6 +30,8 @@ export interface NewAccount {
   password: string;
   nick?: string;
   team?: string;
+  /** 0 player, 1 moderator, 2 admin (edge/moderation/levels.ts). */
+  adminLevel?: number;
 }
 
 export type CreateAccountResult =
@@ -69,6 +73,9 @@ export function validateNewAccount(input: NewAccount): string | null {
     if (!isMacRomanText(v)) return `${field} has characters the Myth client cannot show (Mac Roman)`;
   }
   if (input.nick !== undefined && input.nick.trim().length === 0) return "nick is empty";
+  const level = input.adminLevel;
+  if (level !== undefined && (!Number.isInteger(level) || level < 0 || level > 2))
+    return "adminLevel must be 0, 1 or 2";
   return null;
 }
 
@@ -103,9 +110,9 @@ export async function createAccount(
   const insert = db
     .prepare(
       `INSERT INTO users (username, display_name, password_hash, password_salt, password_iterations,
-         password_algorithm, nick, team, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING *`,
+         password_algorithm, nick, team, admin_level, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING *`,
     )
-    .bind(username, displayName, pw.hash, pw.salt, pw.iterations, pw.algorithm, nick, team, now);
+    .bind(username, displayName, pw.hash, pw.salt, pw.iterations, pw.algorithm, nick, team, input.adminLevel ?? 0, now);
   const statements = [insert];
   if (options.audit) {
     statements.push(
@@ -177,6 +184,14 @@ export async function getAccount(db: D1Database, id: number): Promise<Account | 
   return row ? toAccount(row) : null;
 }
 
+/** The account with this login name (formatting and case ignored), or null. */
+export async function getAccountByName(db: D1Database, name: string): Promise<Account | null> {
+  const key = normalizeUserName(name);
+  if (key === "") return null;
+  const row = await db.prepare("SELECT * FROM users WHERE username = ?").bind(key).first<UserRow>();
+  return row ? toAccount(row) : null;
+}
+
 /** Notes a successful login and, when given, the player data the client sent (§4.2). */
 export async function recordLogin(
   db: D1Database,
@@ -208,6 +223,7 @@ interface UserRow {
   secondary_color: number;
   coat_of_arms: number;
   admin_level: number;
+  disabled?: number;
   player_data: unknown;
   banned_until: number | null;
   banned_reason: string | null;
@@ -224,6 +240,7 @@ function toAccount(row: UserRow): Account {
     secondaryColor: row.secondary_color,
     coatOfArms: row.coat_of_arms,
     adminLevel: row.admin_level,
+    disabled: row.disabled === 1,
     bannedUntil: row.banned_until,
     bannedReason: row.banned_reason,
     playerData: row.player_data == null ? null : toBytes(row.player_data),

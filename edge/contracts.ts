@@ -23,13 +23,20 @@ export interface SessionUser {
 /** Directory.login's argument: registered users bring their id, guests get one. */
 export type LoginRequest = Omit<SessionUser, "userId"> & { userId?: number };
 
-/** Directory.login's answer. */
+/** Directory.enterRoom's answer when a ban in force covers the player: code 14 with this text. */
+export interface LoginRefused {
+  refused: string;
+}
+
+/** Directory.login's answer. With `refused` no session was made (token "" and userId 0): a ban covers the player. */
 export interface LoginGrant {
   /** The handoff token, 64 hex characters (edge/handoff-token.ts converts). */
   token: string;
   userId: number;
   /** The rooms' counts, for the room list that follows (saves a round trip). */
   counts?: Record<number, RoomCounts>;
+  /** Set when a ban in force covers the account, the address or the guest name: its text (code 14). */
+  refused?: string;
 }
 
 export interface RoomCounts {
@@ -72,3 +79,21 @@ export interface RoomStatus {
 /** Guests get ids from int.max / 2 upward; registered ids stay below (GoS login_server.d). */
 export const FIRST_GUEST_ID = 1073741823;
 export const LAST_GUEST_ID = 0x7fffffff;
+
+/** Directory.onlinePlayers(): one row per logged-in player (for `.who` and GET /admin/online). */
+export interface OnlinePlayer {
+  userId: number;
+  userName: string;
+  nick: string;
+  guest: boolean;
+  adminLevel: number;
+  dialect: Dialect;
+  build: number;
+  appVersion: number;
+  /** "ipv4:port" as the bridge saw it at login. */
+  clientAddress: string;
+  /** null while between the login server and a room. */
+  roomId: number | null;
+  /** When the player passed the login server (epoch ms). */
+  since: number | null;
+}

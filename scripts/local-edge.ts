@@ -220,7 +220,10 @@ export async function applyMigrations(mf: Miniflare, dir = join(ROOT, "migration
   return applied;
 }
 
-/** Splits a migration into statements: drops `--` comments, cuts at `;` outside quotes. */
+/**
+ * Splits a migration into statements: drops `--` comments, cuts at `;` outside quotes. A
+ * CREATE TRIGGER runs to its END: the `;` inside its body do not end it (as wrangler splits).
+ */
 export function splitSql(sql: string): string[] {
   const statements: string[] = [];
   let current = "";
@@ -236,6 +239,12 @@ export function splitSql(sql: string): string[] {
     } else if (ch === "-" && sql[i + 1] === "-") {
       while (i < sql.length && sql[i] !== "\n") i++;
       current += "\n";
+    } else if (
+      ch === ";" &&
+      /^\s*CREATE\s+(TEMP\s+|TEMPORARY\s+)?TRIGGER\b/i.test(current) &&
+      !/\bEND\s*$/i.test(current)
+    ) {
+      current += ch;
     } else if (ch === ";") {
       if (current.trim()) statements.push(current.trim());
       current = "";

@@ -21,13 +21,18 @@ import { loadConfig } from "../../edge/config.ts";
 import {
   FIRST_GUEST_ID,
   type LoginGrant,
+  type LoginRefused,
   type LoginRequest,
+  type OnlinePlayer,
   type RoomCounts,
   type SessionUser,
 } from "../../edge/contracts.ts";
 import { newToken } from "../../edge/handoff-token.ts";
+import { type Ban, banText } from "../../edge/moderation/rules.ts";
 import { roomStub, tryCall } from "../../edge/objects.ts";
 import { ServerMessageCode } from "../../protocol/messages.ts";
+import { BanCache } from "./ban-cache.ts";
+import { onlinePlayers, sessionsCoveredBy } from "./moderation.ts";
 import { reconcilePresence } from "./reconcile.ts";
 import { RoomCountTable } from "./room-counts.ts";
 import { SessionTable } from "./sessions.ts";
@@ -38,6 +43,7 @@ const JOIN_IN_FLIGHT_MS = 10_000;
 export class Directory extends DurableObject<Env> {
   private readonly sessions: SessionTable;
   private readonly counts: RoomCountTable;
+  private readonly bans = new BanCache(() => this.env.DB);
   /** When the alarm is known to be armed for (null: ask storage). */
   private alarmAt: number | null = null;
 
@@ -59,6 +65,13 @@ export class Directory extends DurableObject<Env> {
    * loses the earlier session (its token dies, its room connection is kicked).
    */
   async login(request: LoginRequest): Promise<LoginGrant> {
+    const ban = await this.bans.find({
+      userId: request.guest ? null : (request.userId ?? null),
+      guest: request.guest,
+      userName: request.userName,
+      clientAddress: request.clientAddress,
+    });
+    if (ban) return { token: "", userId: 0, refused: banText(ban) };
     let userId: number;
     let kickFrom: number | null = null;
     if (request.guest) {
@@ -89,6 +102,16 @@ export class Directory extends DurableObject<Env> {
    * kicks the user's connection in any other room. Null ⇒ unknown or expired token.
    */
   async redeem(token: string, roomId: number, clientAddress?: string): Promise<SessionUser | null> {
+    const entered = await this.enterRoom(token, roomId, clientAddress ?? "");
+    return entered && "refused" in entered ? null : entered;
+  }
+
+  /**
+   * redeem for a room's login: the token must come from the address that logged in (when the
+   * room names one), and a ban in force covering the player refuses it (code 14 with the ban's
+   * text), checking the room connection's own address too.
+   */
+  async enterRoom(token: string, roomId: number, clientAddress: string): Promise<SessionUser | LoginRefused | null> {
     if (typeof token !== "string" || !/^[0-9a-f]{64}$/.test(token)) return null;
     const session = this.sessions.byToken(token);
     if (!session) return null;
@@ -100,13 +123,26 @@ export class Directory extends DurableObject<Env> {
       return null;
     }
     // Bound to the address that logged in: a token seen elsewhere is refused (and stays valid for its owner).
-    if (clientAddress !== undefined && addressOf(clientAddress) !== addressOf(session.user.clientAddress)) {
+    if (clientAddress !== "" && addressOf(clientAddress) !== addressOf(session.user.clientAddress)) {
       limitHit({
         limit: "token_wrong_address",
         subject: String(userId),
         detail: { address: addressOf(clientAddress) },
       });
       return null;
+    }
+    // A ban made since the login applies here too (its enforcement normally ended the session
+    // already); the room's connection may come from another address than the login's.
+    const user = session.user;
+    const ban = await this.bans.find({
+      userId: user.guest ? null : userId,
+      guest: user.guest,
+      userName: user.userName,
+      clientAddress: clientAddress || user.clientAddress,
+    });
+    if (ban) {
+      this.sessions.delete(userId);
+      return { refused: banText(ban) };
     }
     this.sessions.enterRoom(userId, roomId);
     this.entered.set(userId, now);
@@ -141,6 +177,56 @@ export class Directory extends DurableObject<Env> {
   /** User ids present in each room (for /status.json). */
   async online(): Promise<Record<number, number[]>> {
     return this.sessions.online();
+  }
+
+  // ------------------------------------------------------------------ moderation
+
+  /** Every logged-in player, with the room each is in (null between login and a room). */
+  async onlinePlayers(): Promise<OnlinePlayer[]> {
+    return onlinePlayers(this.sessions);
+  }
+
+  /**
+   * Ends a user's session wherever it is: 21 with the reason in its room, and its token dies
+   * so it cannot enter another. False when the user is not online.
+   */
+  async kickUser(userId: number, reason: string): Promise<boolean> {
+    const session = this.sessions.byUser(userId);
+    if (!session) return false;
+    this.sessions.delete(userId);
+    if (session.roomId !== null) await this.blam(userId, session.roomId, reason);
+    return true;
+  }
+
+  /**
+   * A new ban takes effect at once: logins and room logins from now on are refused, and every
+   * live session it covers is kicked with `reason`. Returns how many.
+   */
+  async enforceBan(ban: Ban, reason: string): Promise<number> {
+    this.bans.added(ban);
+    const covered = sessionsCoveredBy(this.sessions, ban);
+    for (const s of covered) this.sessions.delete(s.user.userId);
+    await Promise.all(
+      covered.filter((s) => s.roomId !== null).map((s) => this.blam(s.user.userId, s.roomId as number, reason)),
+    );
+    return covered.length;
+  }
+
+  /** A ban was lifted: logins it covered are let in again. */
+  async banLifted(banId: number): Promise<void> {
+    this.bans.lifted(banId);
+  }
+
+  /** A blue line to every occupied room of every game. Returns the rooms reached. */
+  async announce(text: string): Promise<number> {
+    const rooms = this.counts.occupied();
+    await Promise.all(rooms.map((id) => tryCall(`room ${id}: message`, () => roomStub(this.env, id).message(text))));
+    return rooms.length;
+  }
+
+  /** 21 (you_just_got_blammed_sucka) with the reason, then close (GoS dot_kick). */
+  private async blam(userId: number, roomId: number, reason: string): Promise<void> {
+    await tryCall(`room ${roomId}: kick`, () => roomStub(this.env, roomId).kick(userId, reason));
   }
 
   /**

@@ -28,6 +28,8 @@ export interface Session {
   readonly expiresAt: number | null;
   /** When the token was issued: it dies TOKEN_MAX_AGE_SECONDS later whatever happens. */
   readonly issuedAt: number;
+  /** When the user passed the login server (epoch ms; the token's issue time); null for rows older than the column. */
+  readonly since: number | null;
 }
 
 /** The guest-id counter is written to storage this often (it only shortens the search after a restart). */
@@ -92,6 +94,14 @@ export class SessionTable {
       expiresAt,
       issuedAt,
     );
+  }
+
+  /** Every session (moderation scans: rare, and bounded by the players online). */
+  all(): Session[] {
+    return this.sql
+      .exec<SessionRow>("SELECT * FROM sessions ORDER BY user_id")
+      .toArray()
+      .map((row) => toSession(row) as Session);
   }
 
   delete(userId: number): void {
@@ -211,5 +221,6 @@ function toSession(row: SessionRow | undefined): Session | undefined {
     roomId: row.room_id,
     expiresAt: row.expires_at,
     issuedAt: row.issued_at,
+    since: row.issued_at || null,
   };
 }

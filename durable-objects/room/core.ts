@@ -8,7 +8,7 @@
  * Messages are handled by the table in handlers/index.ts: one module per area.
  */
 import type { EdgeConfig, RoomConfig } from "../../edge/config.ts";
-import type { RoomCountsById, RoomStatus, SessionUser } from "../../edge/contracts.ts";
+import type { LoginRefused, RoomCountsById, RoomStatus, SessionUser } from "../../edge/contracts.ts";
 import { type RoomListClient, roomListPackets } from "../../edge/room-list.ts";
 import { dialectsOf, familyTraits } from "../../protocol/families.ts";
 import { decodeMessage, encodeGameList, encodePlayerList, ServerMessageCode, Verb } from "../../protocol/messages.ts";
@@ -17,6 +17,7 @@ import type { BridgeControl, EdgeControl } from "../../tunnel/control.ts";
 import { ChatGuard } from "./chat-guard.ts";
 import { elapsedSeconds, type Game, gameEntry, gameListPacket, type ScoreReport, summarizeGame } from "./games.ts";
 import { handleBeforeLogin, handleMessage } from "./handlers/index.ts";
+import { emptyModerationState, type RoomModeration, type RoomModerationState } from "./moderation.ts";
 import { blammed, blueMessage, serverMessage } from "./packets.ts";
 import { nickOf, playerEntry, playerListPacket, stateOf } from "./player.ts";
 import type { Connection, ConnId, PlayerConnection, PlayerState } from "./state.ts";
@@ -34,12 +35,17 @@ export interface RoomOutbox {
   saveGame(game: Game): void;
   deleteGame(hostId: number): void;
   storeScore(report: ScoreReport): void;
+  /** The room's moderation state (lock, gags) changed: keep it. */
+  saveModeration(state: RoomModerationState): void;
 }
 
 /** What the room asks of the rest of the edge. Failures are the shell's to log; they never throw here. */
 export interface RoomServices {
-  /** Directory.redeem: the user a handoff token stands for, or null (also for another address than the login's). */
-  redeem(token: Uint8Array, clientAddress: string): Promise<SessionUser | null>;
+  /**
+   * Directory.enterRoom: the user a handoff token stands for, a ban's refusal, or null (also for
+   * another address than the login's).
+   */
+  redeem(token: Uint8Array, clientAddress: string): Promise<SessionUser | LoginRefused | null>;
   /** Directory.left: the user's connection to this room ended. */
   left(userId: number): Promise<void>;
   /** Directory.reportRoom: this room's counts. */
@@ -47,6 +53,8 @@ export interface RoomServices {
   roomCounts(): Promise<RoomCountsById>;
   edgeConfig(): EdgeConfig;
   now(): number;
+  /** Bans, the audit log, announcements, who is online (moderation.ts). */
+  readonly moderation: RoomModeration;
 }
 
 export class RoomCore {
@@ -56,6 +64,8 @@ export class RoomCore {
   private rosterCache: PlayerConnection[] | null = null;
   /** Cache: connections that receive room traffic (listed, not deaf). */
   private listenerCache: ConnId[] | null = null;
+  /** Cache: by user id, the connections that muted that user (`.mute`). */
+  private muteIndex: Map<number, Set<ConnId>> | null = null;
   /** Connections that have been sent a room list since this instance started. */
   private readonly hasRoomList = new Set<ConnId>();
   private lastJoin = 0;
@@ -70,6 +80,8 @@ export class RoomCore {
     games: Iterable<Game>,
     readonly out: RoomOutbox,
     readonly services: RoomServices,
+    /** Lock and gags as the shell stored them. */
+    readonly moderation: RoomModerationState = emptyModerationState(),
   ) {
     for (const c of connections) if (!c.closed) this.connections.set(c.id, c);
     for (const g of games) this.games.set(g.hostId, g);
@@ -136,6 +148,11 @@ export class RoomCore {
     return kicked;
   }
 
+  /** A blue-bar line to everyone listening in the room (`.message`, admin room messages, announcements). */
+  roomMessage(text: string): void {
+    this.broadcast(blueMessage(text));
+  }
+
   /** Re-sends room_list (0) to every logged-in client, built for each kind of client. */
   roomListChanged(): Promise<void> {
     return this.sendRoomLists([...this.connections.values()]);
@@ -185,6 +202,11 @@ export class RoomCore {
     if (!conn.player.deaf) this.out.send(conn.id, packet);
   }
 
+  /** A blue-bar line to one client, deaf or not (staff messages, gag notices). */
+  say(conn: Connection, text: string): void {
+    this.out.send(conn.id, blueMessage(text));
+  }
+
   /** The same bytes to every listening client (one encode per broadcast). */
   broadcast(packet: Uint8Array, except?: ConnId): void {
     const to = except === undefined ? this.listeners() : this.listeners().filter((id) => id !== except);
@@ -208,10 +230,40 @@ export class RoomCore {
     this.out.saveConnection(conn);
   }
 
+  /** The lock or a gag changed: keep it. */
+  saveModeration(): void {
+    this.out.saveModeration(this.moderation);
+  }
+
   /** Who is listed or listening changed (a join, `listed` or `deaf` flipped): rebuild the caches. */
   invalidate(): void {
     this.rosterCache = null;
     this.listenerCache = null;
+    this.muteIndex = null;
+  }
+
+  /**
+   * Chat to every listener except those who muted the sender. Without mutes of the sender this
+   * is the plain broadcast (the cached listener list, its recipient groups cached by the shell).
+   */
+  broadcastChat(packet: Uint8Array, senderId: number): void {
+    if (!this.muteIndex) {
+      this.muteIndex = new Map();
+      for (const c of this.roster()) {
+        for (const muted of c.player.muted ?? []) {
+          const set = this.muteIndex.get(muted) ?? new Set<ConnId>();
+          set.add(c.id);
+          this.muteIndex.set(muted, set);
+        }
+      }
+    }
+    const muters = this.muteIndex.get(senderId);
+    if (!muters) {
+      this.broadcast(packet);
+      return;
+    }
+    const to = this.listeners().filter((id) => !muters.has(id));
+    if (to.length > 0) this.out.broadcast(to, packet);
   }
 
   /** A join order later than every player's so far (and strictly increasing). */
@@ -383,7 +435,8 @@ export class RoomCore {
   }
 
   /** Listed players in join order. */
-  private roster(): PlayerConnection[] {
+  /** Listed players in join order. */
+  roster(): PlayerConnection[] {
     if (this.rosterCache) return this.rosterCache;
     const list: PlayerConnection[] = [];
     for (const c of this.connections.values()) if (c.player?.listed) list.push(c as PlayerConnection);

@@ -10,7 +10,7 @@
  */
 import { DurableObject } from "cloudflare:workers";
 import { type EdgeConfig, loadConfig, type RoomConfig, roomById } from "../../edge/config.ts";
-import type { RoomCountsById, RoomStatus } from "../../edge/contracts.ts";
+import type { LoginRefused, RoomCountsById, RoomStatus, SessionUser } from "../../edge/contracts.ts";
 import { tokenToHex } from "../../edge/handoff-token.ts";
 import { directoryStub, ROOM_ID_HEADER, TUNNEL_VERSION_HEADER, tryCall } from "../../edge/objects.ts";
 import type { ServerMessageCode } from "../../protocol/messages.ts";
@@ -23,7 +23,9 @@ import { MuxSender } from "../../tunnel/mux-sender.ts";
 import { OpenOrder } from "../../tunnel/open-order.ts";
 import { ConnectionTable } from "./connection-table.ts";
 import { RoomCore, type RoomOutbox, type RoomServices } from "./core.ts";
+import { edgeModeration } from "./edge-moderation.ts";
 import { GameTable } from "./game-table.ts";
+import type { RoomModerationState } from "./moderation.ts";
 import type { Connection, ConnId } from "./state.ts";
 
 /** What a socket's attachment holds (the connections themselves are in SQLite). */
@@ -263,6 +265,11 @@ export class Room extends DurableObject<Env> {
     return (await this.room()?.kick(userId, reason, code)) ?? 0;
   }
 
+  /** A blue-bar line to everyone in the room (admin room message, announcements). */
+  async message(text: string): Promise<void> {
+    this.room()?.roomMessage(text);
+  }
+
   /** Re-sends room_list (0) to every logged-in client, built for each kind of client. */
   async roomListChanged(): Promise<void> {
     await this.room()?.roomListChanged();
@@ -309,7 +316,14 @@ export class Room extends DurableObject<Env> {
         stale.push(conn);
       }
     }
-    const core = new RoomCore(config, [...live, ...stale], this.games.all(), this.outbox(), this.services(config));
+    const core = new RoomCore(
+      config,
+      [...live, ...stale],
+      this.games.all(),
+      this.outbox(),
+      this.services(config),
+      this.storedModeration(),
+    );
     this.core = core;
     // Connections whose socket did not survive (the edge restarted under them) are gone, and
     // games whose host is gone must not linger.
@@ -396,6 +410,7 @@ export class Room extends DurableObject<Env> {
       saveGame: (game) => this.games.save(game),
       deleteGame: (hostId) => this.games.delete(hostId),
       storeScore: (report) => this.games.storeScore(report),
+      saveModeration: (state) => this.setMeta("moderation", JSON.stringify(state)),
     };
   }
 
@@ -425,8 +440,10 @@ export class Room extends DurableObject<Env> {
     const directory = () => directoryStub(this.env);
     return {
       redeem: async (token, clientAddress) =>
-        (await tryCall("room: directory.redeem", () =>
-          directory().redeem(tokenToHex(token), config.id, clientAddress),
+        (await tryCall(
+          "room: directory.enterRoom",
+          async (): Promise<SessionUser | LoginRefused | null> =>
+            await directory().enterRoom(tokenToHex(token), config.id, clientAddress),
         )) ?? null,
       left: async (userId) => {
         await tryCall("room: directory.left", () => directory().left(userId, config.id));
@@ -438,7 +455,21 @@ export class Room extends DurableObject<Env> {
         (await tryCall("room: directory.roomCounts", () => directory().roomCounts())) ?? {},
       edgeConfig: (): EdgeConfig => loadConfig(this.env),
       now: () => Date.now(),
+      moderation: edgeModeration(this.env),
     };
+  }
+
+  private storedModeration(): RoomModerationState | undefined {
+    const row = this.ctx.storage.sql.exec<{ v: string }>("SELECT v FROM meta WHERE k = 'moderation'").toArray()[0];
+    return row ? (JSON.parse(row.v) as RoomModerationState) : undefined;
+  }
+
+  private setMeta(k: string, v: string): void {
+    this.ctx.storage.sql.exec(
+      "INSERT INTO meta (k, v) VALUES (?, ?) ON CONFLICT(k) DO UPDATE SET v = excluded.v",
+      k,
+      v,
+    );
   }
 
   private rememberConfig(room: RoomConfig): void {

@@ -28,7 +28,7 @@ export function auxFlags(p: PlayerState): number {
     let flags = 0;
     if (!p.guest) flags |= PlayerAuxFlag.Administrator;
     if (isAdmin(p)) flags |= PlayerAuxFlag.AlephOneModerator;
-    if ((stateOf(p) & 1) === 0) flags |= PlayerAuxFlag.AlephOneNotAway;
+    if ((stateOf(p) & 1) === 0 && p.away === undefined) flags |= PlayerAuxFlag.AlephOneNotAway;
     return flags;
   }
   let flags = 0;

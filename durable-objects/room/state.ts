@@ -45,4 +45,10 @@ export interface PlayerState {
   listed: boolean;
   /** Join order: lists show players in the order they arrived. */
   readonly joinedAt: number;
+  /** User ids whose chat this player does not see (`.mute`; persisted per account). */
+  muted?: number[];
+  /** User ids that may not whisper this player (`.block`; persisted per account). */
+  blocked?: number[];
+  /** Set while away (`.afk [message]`), the message or "". */
+  away?: string;
 }

@@ -97,7 +97,11 @@ export interface LoginDeps {
   admitGuest(): Promise<LoginRefusal | null>;
   /** Notes a successful registered login, storing the client's player data when given. */
   recordLogin(accountId: number, playerData: Uint8Array | null): Promise<void>;
-  /** Directory.login: a handoff token (64 hex characters) and the user id. */
+  /**
+   * Directory.login: a handoff token (64 hex characters) and the user id; or, when a ban in
+   * force covers the account, this address or the guest name, its text (code 14). The
+   * directory holds the bans, so the check costs no round trip of its own.
+   */
   directoryLogin(user: LoginUser): Promise<LoginGrant>;
   /** The room_info entries this user may see; `counts` when the directory already gave them. */
   roomList(user: LoginUser & { userId: number }, counts?: RoomCountsById): Promise<readonly RoomInfo[]>;
@@ -332,6 +336,9 @@ export class LoginSession {
       return this.refuse(code, `login refused by a limit (${account.refused})`, refusalText(account));
     }
     if (!account) return this.refuse(ServerMessageCode.LoginFailedBadUserOrPassword, "bad user name or password");
+    if (account.disabled) {
+      return this.refuse(ServerMessageCode.MetaserverAccountLocked, "account is disabled", "This account is disabled.");
+    }
     if (account.bannedUntil !== null && account.bannedUntil > this.deps.now()) {
       const locked = ServerMessageCode.MetaserverAccountLocked;
       const reason = account.bannedReason ? `${SERVER_MESSAGE_TEXT[locked]}: ${account.bannedReason}` : undefined;
@@ -356,13 +363,13 @@ export class LoginSession {
         return this.refuse(ServerMessageCode.LoginFailedBadUserOrPassword, "guest login rate", refusalText(refusal));
       }
     }
-    const player = await this.playerData(login);
-    if (this.closedWhileBusy()) return [];
 
+    const guestName = login.username.trim() || (this.clientPlayer as PlayerData).nick;
+    const { player, store } = this.playerData(login);
     const account = this.account;
     const aleph = family === "aleph-one";
     const user: LoginUser = {
-      userName: account ? account.username : login.username.trim() || player.nick,
+      userName: account ? account.username : guestName,
       guest: account === null,
       adminLevel: account?.adminLevel ?? 0,
       dialect,
@@ -373,7 +380,14 @@ export class LoginSession {
       clientAddress: this.deps.clientAddress,
       ...(account ? { userId: account.id } : {}),
     };
-    const { token, userId, counts } = await this.deps.directoryLogin(user);
+    const grant = await this.deps.directoryLogin(user);
+    if (this.closedWhileBusy()) return [];
+    // Checked after the password, so a wrong one reveals nothing about bans.
+    if (grant.refused !== undefined)
+      return this.refuse(ServerMessageCode.MetaserverAccountLocked, "banned", grant.refused);
+    const { token, userId, counts } = grant;
+    // A login is recorded once it is let in (and the client's data stored when it asked).
+    if (account) await this.deps.recordLogin(account.id, store ? user.playerData : null);
     if (this.closedWhileBusy()) return [];
     const rooms = await this.deps.roomList({ ...user, userId }, counts);
     if (this.closedWhileBusy()) return [];
@@ -426,23 +440,21 @@ export class LoginSession {
   }
 
   /**
-   * The player data to announce: the client's when it asks to store it (login flag bit0)
-   * or is a guest; otherwise the stored block, or the client's with the account's nick and
-   * team. Registered logins are recorded (and the client's data stored when asked).
+   * The player data to announce: the client's when it asks to store it (login flag bit0,
+   * `store`) or is a guest; otherwise the stored block, or the client's with the account's
+   * nick and team.
    */
-  private async playerData(login: LoginMessage): Promise<PlayerData> {
+  private playerData(login: LoginMessage): { player: PlayerData; store: boolean } {
     const fromClient = this.clientPlayer as PlayerData;
     const account = this.account;
-    if (!account) return fromClient;
-
+    if (!account) return { player: fromClient, store: false };
     const store = (login.flags & LoginFlag.ResetPlayerData) !== 0;
-    await this.deps.recordLogin(account.id, store ? encodePlayerData(fromClient) : null);
-    if (store) return fromClient;
+    if (store) return { player: fromClient, store };
     if (account.playerData) {
       const stored = decodePlayerData(account.playerData);
-      if (stored.ok) return stored.value;
+      if (stored.ok) return { player: stored.value, store };
     }
-    return { ...fromClient, nick: account.nick, team: account.team };
+    return { player: { ...fromClient, nick: account.nick, team: account.team }, store };
   }
 
   // ------------------------------------------------------------------ endings

@@ -71,6 +71,7 @@ export async function enterRoom(
     userName: options.user,
     playerData: result.playerData,
     timeoutMs: 15_000,
+    localAddress: options.localAddress,
   });
 }
 

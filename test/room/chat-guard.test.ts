@@ -42,8 +42,8 @@ const VARS = {
 describe("chat budget per user", () => {
   it("drops over-budget lines with one warning, then mutes, then kicks with 21; others chat on", async () => {
     const room = new FakeRoom(0, VARS);
-    const flooder = await room.join(11, "Flood", "myth2", true, "203.0.113.1");
-    const honest = await room.join(12, "Honest", "myth2", true, "203.0.113.2");
+    const flooder = await room.join(11, "Flood", "myth2", true, 0, "203.0.113.1");
+    const honest = await room.join(12, "Honest", "myth2", true, 0, "203.0.113.2");
     room.take(flooder);
     room.take(honest);
     const kicked = limitCount("chat_kicked");
@@ -76,7 +76,7 @@ describe("chat budget per user", () => {
 
   it("a user within budget is never warned; the mute ends; strikes are forgotten after quiet", async () => {
     const room = new FakeRoom(0, { ...VARS, CHAT_STRIKE_MEMORY_SECONDS: "30" });
-    const a = await room.join(21, "Typist", "myth2", true, "203.0.113.3");
+    const a = await room.join(21, "Typist", "myth2", true, 0, "203.0.113.3");
     room.take(a);
     for (let i = 0; i < 20; i++) {
       await room.send(a, line(`line ${i}`));
@@ -93,7 +93,7 @@ describe("chat budget per user", () => {
 
   it("a repeated line costs more", async () => {
     const room = new FakeRoom(0, VARS);
-    const a = await room.join(31, "Parrot", "myth2", true, "203.0.113.4");
+    const a = await room.join(31, "Parrot", "myth2", true, 0, "203.0.113.4");
     room.take(a);
     // 1 + 3 = 4 tokens for two lines; the third repeat (3 more) does not fit in 5.
     for (let i = 0; i < 3; i++) await room.send(a, line("same"));
@@ -107,8 +107,8 @@ describe("chat budget per address", () => {
   it("16 sessions from one address share a budget larger than one user's but bounded", async () => {
     const room = new FakeRoom(0, { CHAT_BURST: "5", CHAT_ADDRESS_BURST: "20", CHAT_ADDRESS_LINES_PER_MINUTE: "60" });
     const ids: string[] = [];
-    for (let i = 0; i < 16; i++) ids.push(await room.join(100 + i, `Lan${i}`, "myth2", true, "192.0.2.50"));
-    const other = await room.join(200, "Elsewhere", "myth2", true, "192.0.2.51");
+    for (let i = 0; i < 16; i++) ids.push(await room.join(100 + i, `Lan${i}`, "myth2", true, 0, "192.0.2.50"));
+    const other = await room.join(200, "Elsewhere", "myth2", true, 0, "192.0.2.51");
     room.take(other);
     for (const id of ids) for (let n = 0; n < 5; n++) await room.send(id, line(`${id} ${n}`));
     // 16 × 5 = 80 lines within every user's own budget; the address lets 20 through.
@@ -122,9 +122,9 @@ describe("chat budget per address", () => {
 describe("directed messages (201)", () => {
   it("a whisper bomb from many senders is cut at the victim's budget; the victim stays", async () => {
     const room = new FakeRoom(0, { WHISPER_TARGET_BURST: "10", WHISPER_TARGET_PER_MINUTE: "60", CHAT_BURST: "5" });
-    const victim = await room.join(300, "Victim", "myth2", true, "198.51.100.1");
+    const victim = await room.join(300, "Victim", "myth2", true, 0, "198.51.100.1");
     const bombers: string[] = [];
-    for (let i = 0; i < 8; i++) bombers.push(await room.join(301 + i, `B${i}`, "myth2", true, `198.51.100.${10 + i}`));
+    for (let i = 0; i < 8; i++) bombers.push(await room.join(301 + i, `B${i}`, "myth2", true, 0, `198.51.100.${10 + i}`));
     room.take(victim);
     const dropped = limitCount("whisper_dropped");
     for (const b of bombers) for (let n = 0; n < 5; n++) await room.send(b, whisper(300, `${b} ${n}`));
@@ -137,7 +137,7 @@ describe("directed messages (201)", () => {
 describe("request_full_update (110)", () => {
   it("is limited per connection, with one note per strike period", async () => {
     const room = new FakeRoom(0, { FULL_UPDATE_BURST: "2", FULL_UPDATES_PER_MINUTE: "6" });
-    const a = await room.join(400, "Puller", "myth2", true, "198.51.100.99");
+    const a = await room.join(400, "Puller", "myth2", true, 0, "198.51.100.99");
     room.take(a);
     for (let i = 0; i < 5; i++) await room.send(a, { type: 110 });
     const got = room.take(a);

@@ -78,11 +78,9 @@ describe("chat", () => {
     await room.send(a, chat("anyone?"));
     expect(room.types(b)).toEqual([]);
     await room.send(a, chat(".help"));
-    expect(room.take(a).map((m) => (m.type === 10 ? m.text : m.type))).toEqual([
-      200,
-      "Available commands:",
-      ".help .games",
-    ]);
+    const lines = room.take(a).map((m) => (m.type === 10 ? m.text : m.type));
+    expect(lines.slice(0, 3)).toEqual([200, "Available commands:", ".help - lists the commands you may use"]);
+    expect(lines).toContain(".games - lists the games in this room");
     await room.send(a, chat(".nope"));
     expect(room.take(a)).toEqual([{ type: 10, text: "Unknown command '.nope'." }]);
   });

@@ -5,10 +5,12 @@
  */
 import { RoomCore, type RoomOutbox, type RoomServices } from "../../durable-objects/room/core.ts";
 import type { Game } from "../../durable-objects/room/games.ts";
+import type { RoomModerationState } from "../../durable-objects/room/moderation.ts";
 import type { Connection } from "../../durable-objects/room/state.ts";
 import { type ConfigEnv, loadConfig, roomById } from "../../edge/config.ts";
 import type { SessionUser } from "../../edge/contracts.ts";
 import { tokenToHex } from "../../edge/handoff-token.ts";
+import type { AuditEntry } from "../../edge/moderation/rules.ts";
 import type { Dialect } from "../../protocol/dialect.ts";
 import {
   decodeMessage,
@@ -45,6 +47,12 @@ export class FakeRoom {
   readonly games = new Map<number, Game>();
   readonly left: number[] = [];
   readonly reports: [number, number][] = [];
+  readonly audit: AuditEntry[] = [];
+  readonly bans = new Map<number, string>();
+  readonly ended: number[] = [];
+  /** Mute and block lists as D1 would keep them: "mutes:<userId>" → target ids. */
+  readonly lists = new Map<string, Set<number>>();
+  savedModeration: RoomModerationState | null = null;
   readonly core: RoomCore;
   private readonly tokens = new Map<string, SessionUser>();
   private nextConn = 1;
@@ -68,9 +76,17 @@ export class FakeRoom {
       saveGame: (game) => this.games.set(game.hostId, structuredClone(game)),
       deleteGame: (hostId) => this.games.delete(hostId),
       storeScore: () => {},
+      saveModeration: (state) => {
+        this.savedModeration = structuredClone(state);
+      },
     };
     const services: RoomServices = {
-      redeem: async (token) => this.tokens.get(tokenToHex(token)) ?? null,
+      // As the directory's enterRoom: a banned account is refused with the ban's text.
+      redeem: async (token) => {
+        const user = this.tokens.get(tokenToHex(token)) ?? null;
+        const ban = user && !user.guest ? this.bans.get(user.userId) : undefined;
+        return ban ? { refused: ban } : user;
+      },
       left: async (userId) => {
         this.left.push(userId);
       },
@@ -80,19 +96,61 @@ export class FakeRoom {
       roomCounts: async () => ({}),
       edgeConfig: () => edge,
       now: () => this.now,
+      // In memory, as D1 and the directory would answer: bans by user id, audit rows in order.
+      moderation: {
+        lists: async (userId) => ({
+          mutes: [...(this.lists.get(`mutes:${userId}`) ?? [])],
+          blocks: [...(this.lists.get(`blocks:${userId}`) ?? [])],
+        }),
+        setListed: async (kind, userId, targetId, on) => {
+          const set = this.lists.get(`${kind}:${userId}`) ?? new Set<number>();
+          if (on) set.add(targetId);
+          else set.delete(targetId);
+          this.lists.set(`${kind}:${userId}`, set);
+        },
+        listNames: async (kind, userId) =>
+          [...(this.lists.get(`${kind}:${userId}`) ?? [])].map((id) => ({ id, name: String(id) })),
+        audit: async (entry) => {
+          this.audit.push(entry);
+        },
+        ban: async (input, audit) => {
+          this.audit.push({ ...audit, action: "ban.create", reason: input.reason });
+          if (input.kind !== "account") return { ok: false, message: "the fake bans accounts only" };
+          const text = `Banned: ${input.reason}`;
+          this.bans.set(input.userId, text);
+          await this.core.kick(input.userId, text);
+          return { ok: true, text };
+        },
+        unban: async () => null,
+        endSession: async (userId) => {
+          this.ended.push(userId);
+        },
+        announce: async (text) => {
+          this.core.roomMessage(text);
+          return 1;
+        },
+        online: async () => [],
+      },
     };
     this.core = new RoomCore(config, [], [], outbox, services);
   }
 
   /** A connection that has logged in at the "directory" and sent room_login. */
-  async join(userId: number, nick: string, dialect: Dialect, guest = false, address = "198.51.100.7"): Promise<string> {
+  async join(
+    userId: number,
+    nick: string,
+    dialect: Dialect,
+    guest = false,
+    adminLevel = 0,
+    address = "198.51.100.7",
+  ): Promise<string> {
     const token = new Uint8Array(32);
     new DataView(token.buffer).setUint32(0, this.nextToken++);
     this.tokens.set(tokenToHex(token), {
       userId,
       userName: nick.toLowerCase(),
       guest,
-      adminLevel: 0,
+      adminLevel,
       dialect,
       encrypted: dialect === "myth2",
       build: 428,

@@ -68,6 +68,7 @@ const bob: Account = {
   secondaryColor: 0,
   coatOfArms: 0,
   adminLevel: 0,
+  disabled: false,
   bannedUntil: null,
   bannedReason: null,
   playerData: null,

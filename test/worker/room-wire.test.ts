@@ -108,8 +108,9 @@ it("Myth II 1.8 (GoS) and Myth II legacy (Bungie) in one room: every packet as b
   await take(lines, "A private to nobody", a, 1);
   b.send(201, directedBody(424242, false, 3102, "Bob", "anyone?"));
   await take(lines, "B private to nobody", b, 1);
-  a.send(200, chatBody(3101, "Alice", ".help"));
-  await take(lines, "A .help", a, 2);
+  // A dot command's answer (an unknown one: `.help`'s lines grow with every command added).
+  a.send(200, chatBody(3101, "Alice", ".frob"));
+  await take(lines, "A .frob", a, 1);
 
   a.send(104, createGamePayload(3453, gameData("Fun Game", "Forest Heart", 8, 1)));
   await take(lines, "A create", a, 1);

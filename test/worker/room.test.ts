@@ -1,5 +1,6 @@
 import { SELF } from "cloudflare:test";
 import { describe, expect, it, vi } from "vitest";
+import { COMMANDS } from "../../durable-objects/room/commands/index.ts";
 import { i16s, u32s } from "../support/bytes.ts";
 import {
   chatBody,
@@ -178,20 +179,24 @@ describe("chat", () => {
 
     // Dot commands answer the caller with blue lines and are not relayed.
     const lines: string[] = [];
+    // `.help`: its first line, then one per command a player may use.
+    const helpLines = 1 + COMMANDS.filter((c) => c.level === 0).length;
     for (const [command, answers] of [
       [".frob", 1],
-      [".help", 2],
+      [".help", helpLines],
       [".games", 1],
     ] as const) {
       a.client.send(200, chatBody(a.userId, "Alice", command));
       for (let i = 0; i < answers; i++) lines.push(textOf(await a.client.nextOfType(10)));
     }
-    expect(lines).toEqual([
-      "Unknown command '.frob'.",
+    expect(lines[0]).toBe("Unknown command '.frob'.");
+    expect(lines.slice(1, 4)).toEqual([
       "Available commands:",
-      ".help .games",
-      "No games are currently hosted in this room.",
+      ".help - lists the commands you may use",
+      ".games - lists the games in this room",
     ]);
+    expect(lines.join("\n")).not.toContain(".kick");
+    expect(lines.at(-1)).toBe("No games are currently hosted in this room.");
     a.client.send(200, chatBody(a.userId, "Alice", "plain"));
     expect(chatOf(await b.client.next()).text).toBe("plain");
 

@@ -4,12 +4,14 @@ import type { DotCommand } from "./command.ts";
 /** `.games`: the games hosted in this room, with host and elapsed time (GoS `dot_games`). */
 export const games: DotCommand = {
   name: "games",
+  level: 0,
   summary: "lists the games in this room",
   run: (ctx) => {
-    if (ctx.games.length === 0) return ["No games are currently hosted in this room."];
-    return ctx.games.map((game) => {
+    const games = ctx.room.gameList();
+    if (games.length === 0) return ["No games are currently hosted in this room."];
+    return games.map((game) => {
       const s = summarizeGame(game);
-      let line = `'${s.name}|p', ${s.players}/${s.maxPlayers}, |iHost:|p '${ctx.nickOf(game.hostId)}|p'`;
+      let line = `'${s.name}|p', ${s.players}/${s.maxPlayers}, |iHost:|p '${ctx.room.nickOfUser(game.hostId)}|p'`;
       const elapsed = elapsedSeconds(game, ctx.now);
       if (elapsed > 0) line += `, |iElapsed:|p ${formatElapsed(elapsed)}`;
       return line;

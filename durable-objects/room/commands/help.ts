@@ -1,8 +1,15 @@
 import type { DotCommand } from "./command.ts";
 
-/** `.help`: the commands the caller may use. */
+/** `.help`: only the commands the caller may use, one line each. */
 export const help: DotCommand = {
   name: "help",
-  summary: "lists the commands",
-  run: (ctx) => ["Available commands:", ctx.commands.map((c) => `.${c.name}`).join(" ")],
+  level: 0,
+  summary: "lists the commands you may use",
+  run: (ctx) => [
+    "Available commands:",
+    ...ctx.commands.map((c) => {
+      const names = [c.name, ...(c.aliases ?? [])].map((n) => `.${n}`).join(" / ");
+      return `${names}${c.usage ? ` ${c.usage}` : ""} - ${c.summary}`;
+    }),
+  ],
 };

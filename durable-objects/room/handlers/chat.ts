@@ -4,6 +4,7 @@ import { addressOf } from "../../../edge/abuse/address.ts";
 import { MessageType } from "../../../protocol/message-types.ts";
 import { type DirectedDataMessage, type RoomBroadcastMessage, ServerMessageCode } from "../../../protocol/messages.ts";
 import { parseDotCommand, runDotCommand } from "../commands/index.ts";
+import { droppedByGag, whisperStopped } from "../moderation.ts";
 import { blueMessage, relayedChat, serverMessage } from "../packets.ts";
 import { nickOf } from "../player.ts";
 import type { Handler } from "./handler.ts";
@@ -20,20 +21,12 @@ export const chat: Handler<RoomBroadcastMessage | DirectedDataMessage> = (room, 
     return;
   }
   const command = parseDotCommand(msg.text);
-  if (command) {
-    const lines = runDotCommand(command.name, command.params, {
-      caller: player,
-      games: room.gameList(),
-      nickOf: (id) => room.nickOfUser(id),
-      now: room.services.now(),
-    });
-    for (const line of lines) room.reply(conn, blueMessage(line));
-    return;
-  }
+  if (command) return runDotCommand(room, conn, msg, command);
+  if (droppedByGag(room, conn)) return;
   // Never relay a forged sender: id and name are the ones the room vouches for (GoS).
   const packet = relayedChat(msg, player.userId, nickOf(player));
   if (msg.type === MessageType.RoomBroadcast) {
-    room.broadcast(packet);
+    room.broadcastChat(packet, player.userId);
     return;
   }
   const target = room.findPlayer(msg.targetPlayerId);
@@ -43,6 +36,6 @@ export const chat: Handler<RoomBroadcastMessage | DirectedDataMessage> = (room, 
   }
   // The target's budget is shared by every sender: a whisper bomb is cut, the victim stays.
   if (!room.chatGuard.whisperTo(target.player.userId, player.userId, now)) return;
-  room.reply(target, packet);
+  if (!whisperStopped(room, conn, target)) room.reply(target, packet);
   if (msg.echo && msg.targetPlayerId !== player.userId) room.reply(conn, packet);
 };

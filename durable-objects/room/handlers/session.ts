@@ -5,6 +5,7 @@ import { MessageType } from "../../../protocol/message-types.ts";
 import { decodePlayerData, type Message, ServerMessageCode, Verb } from "../../../protocol/messages.ts";
 import { keepaliveControl } from "../../../tunnel/control.ts";
 import type { RoomCore } from "../core.ts";
+import { admit } from "../moderation.ts";
 import { roomLoginSuccessful, serverMessage } from "../packets.ts";
 import { playerListPacket } from "../player.ts";
 import type { Connection, PlayerConnection, PlayerState } from "../state.ts";
@@ -26,22 +27,29 @@ export async function handleBeforeLogin(room: RoomCore, conn: Connection, msg: M
 
 async function roomLogin(room: RoomCore, conn: Connection, token: Uint8Array): Promise<void> {
   const config = room.config;
-  const user = await room.services.redeem(token, conn.clientAddress);
+  const redeemed = await room.services.redeem(token, conn.clientAddress);
+  const user = redeemed && "refused" in redeemed ? null : redeemed;
   if (!room.isOpen(conn)) {
     // The client went away while the directory answered.
     if (user) await room.services.left(user.userId);
     return;
   }
+  // A ban in force (made since the login, or covering this connection's address): code 14 with its text.
+  if (redeemed && "refused" in redeemed)
+    return room.drop(conn, serverMessage(ServerMessageCode.MetaserverAccountLocked, null, redeemed.refused));
   if (!user) return room.drop(conn, serverMessage(ServerMessageCode.UserNotLoggedIn, null));
 
-  const refuse = async (code: ServerMessageCode) => {
-    await room.drop(conn, serverMessage(code, user.dialect));
+  const refuse = async (code: ServerMessageCode, text?: string) => {
+    await room.drop(conn, serverMessage(code, user.dialect, text));
     await room.services.left(user.userId);
   };
   // GoS refuses guests in ranked/tournament rooms with code 4 (builds ≥ 428 have 16, but the
   // room itself answers 4); a client of another game does not belong here either.
   if (!mayEnter(config, user)) return refuse(ServerMessageCode.UserNotLoggedIn);
   if (!dialectsOf(config.game).includes(user.dialect)) return refuse(ServerMessageCode.UserNotLoggedIn);
+  const admission = await admit(room, user);
+  if (!room.isOpen(conn)) return room.services.left(user.userId);
+  if ("refusal" in admission) return refuse(admission.refusal.code, admission.refusal.text);
 
   // A second login of the same account kicks the first (GoS kicks the earlier session).
   for (const other of room.otherConnectionsOf(user.userId, conn)) {
@@ -64,6 +72,7 @@ async function roomLogin(room: RoomCore, conn: Connection, token: Uint8Array): P
     deaf: false,
     listed: traits.listedOnJoin,
     joinedAt: room.nextJoinOrder(),
+    ...admission.lists,
   };
   conn.player = player;
   room.save(conn);

@@ -8,7 +8,10 @@ import { requireBearer } from "../../bearer.ts";
 import { withConfig } from "../../config-middleware.ts";
 import type { AppEnv } from "../../context.ts";
 import { validationHook } from "../../errors.ts";
+import { audit } from "./audit.ts";
+import { bans } from "./bans.ts";
 import { limits } from "./limits.ts";
+import { moderation } from "./moderation.ts";
 import { rooms } from "./rooms.ts";
 import { users } from "./users.ts";
 
@@ -19,6 +22,9 @@ admin.use("*", requireBearer("ADMIN_TOKEN"), withConfig);
 admin.route("/", users);
 admin.route("/", rooms);
 admin.route("/", limits);
+admin.route("/", bans);
+admin.route("/", moderation);
+admin.route("/", audit);
 
 admin.doc31("/openapi.json", {
   openapi: "3.1.0",

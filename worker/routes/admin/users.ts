@@ -1,8 +1,10 @@
 /** /admin/users: accounts. Every change writes an audit_log row in the same D1 batch as the change. */
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
-import { createAccount, getAccount } from "../../../edge/accounts.ts";
+import { type Account, createAccount, getAccount } from "../../../edge/accounts.ts";
+import { patchUser, resetPassword, searchUsers } from "../../../edge/moderation/users.ts";
 import type { AppEnv } from "../../context.ts";
 import { httpError, validationHook } from "../../errors.ts";
+import { adminActor } from "./actor.ts";
 import { errors, IdParam } from "./schemas.ts";
 
 const NewUser = z
@@ -11,6 +13,7 @@ const NewUser = z
     password: z.string().openapi({ example: "secret" }),
     nick: z.string().optional(),
     team: z.string().optional(),
+    adminLevel: z.number().int().min(0).max(2).optional().openapi({ description: "0 player, 1 moderator, 2 admin" }),
   })
   .openapi("NewUser");
 
@@ -27,6 +30,7 @@ const User = z
     secondaryColor: z.number().int(),
     coatOfArms: z.number().int(),
     adminLevel: z.number().int(),
+    disabled: z.boolean(),
     bannedUntil: z.number().int().nullable(),
     bannedReason: z.string().nullable(),
     hasPlayerData: z.boolean(),
@@ -49,7 +53,11 @@ users.openapi(
   async (c) => {
     const input = c.req.valid("json");
     const result = await createAccount(c.env.DB, input, {
-      audit: { actor: "admin-token", action: "user.create", detail: { username: input.username } },
+      audit: {
+        actor: "admin-token",
+        action: "user.create",
+        detail: { username: input.username, ...(input.adminLevel ? { adminLevel: input.adminLevel } : {}) },
+      },
     });
     if (!result.ok) httpError(result.reason === "duplicate" ? 409 : 400, result.message, { reason: result.reason });
     return c.json({ id: result.account.id, username: result.account.username }, 201);
@@ -70,7 +78,109 @@ users.openapi(
   async (c) => {
     const account = await getAccount(c.env.DB, c.req.valid("param").id);
     if (!account) httpError(404, "no such user");
-    const { playerData, ...rest } = account;
-    return c.json({ ...rest, hasPlayerData: playerData !== null }, 200);
+    return c.json(userView(account), 200);
+  },
+);
+
+function userView(account: Account) {
+  const { playerData, ...rest } = account;
+  return { ...rest, hasPlayerData: playerData !== null };
+}
+
+const PAGE_SIZE = 50;
+
+const UserList = z
+  .object({
+    users: z.array(
+      z.object({
+        id: z.number().int(),
+        username: z.string(),
+        nick: z.string(),
+        adminLevel: z.number().int(),
+        disabled: z.boolean(),
+        lastLoginAt: z.number().int().nullable(),
+      }),
+    ),
+    total: z.number().int(),
+    page: z.number().int(),
+    pageSize: z.number().int(),
+  })
+  .openapi("UserList");
+
+users.openapi(
+  createRoute({
+    method: "get",
+    path: "/users",
+    summary: "Search accounts by login name or nick, paged",
+    request: {
+      query: z.object({
+        query: z.string().max(64).default("").openapi({ example: "ali" }),
+        page: z.coerce.number().int().min(0).default(0),
+      }),
+    },
+    responses: {
+      200: {
+        description: "One page of matching accounts, by id",
+        content: { "application/json": { schema: UserList } },
+      },
+      ...errors(400, 401),
+    },
+  }),
+  async (c) => {
+    const { query, page } = c.req.valid("query");
+    const found = await searchUsers(c.env.DB, query, page, PAGE_SIZE);
+    return c.json({ ...found, page, pageSize: PAGE_SIZE }, 200);
+  },
+);
+
+const UserPatch = z
+  .object({
+    nick: z.string().optional(),
+    team: z.string().optional(),
+    adminLevel: z.number().int().min(0).max(2).optional().openapi({ example: 2 }),
+    disabled: z.boolean().optional(),
+  })
+  .strict()
+  .openapi("UserPatch");
+
+users.openapi(
+  createRoute({
+    method: "patch",
+    path: "/users/{id}",
+    summary: "Change nick, team, admin level or disabled (applies from the next login)",
+    request: { params: IdParam, body: { required: true, content: { "application/json": { schema: UserPatch } } } },
+    responses: {
+      200: { description: "The account after the change", content: { "application/json": { schema: User } } },
+      ...errors(400, 401, 404),
+    },
+  }),
+  async (c) => {
+    const result = await patchUser(c.env.DB, c.req.valid("param").id, c.req.valid("json"), adminActor(c));
+    if (!result.ok) httpError(result.status, result.message);
+    return c.json(userView(result.account), 200);
+  },
+);
+
+users.openapi(
+  createRoute({
+    method: "post",
+    path: "/users/{id}/password",
+    summary: "Reset an account's password",
+    request: {
+      params: IdParam,
+      body: {
+        required: true,
+        content: { "application/json": { schema: z.object({ password: z.string() }).openapi("PasswordReset") } },
+      },
+    },
+    responses: {
+      204: { description: "Changed; the old password no longer works" },
+      ...errors(400, 401, 404),
+    },
+  }),
+  async (c) => {
+    const result = await resetPassword(c.env.DB, c.req.valid("param").id, c.req.valid("json").password, adminActor(c));
+    if (!result.ok) httpError(result.status, result.message);
+    return c.body(null, 204);
   },
 );

@@ -1,0 +1,42 @@
+/**
+ * RoomModeration for the shell: bans and the audit log in D1, kicks and announcements through
+ * the directory. The room core never sees D1 or a stub; failures throw to the command, which
+ * answers the caller (nothing is acknowledged that was not written).
+ */
+import { getAccountByName } from "../../edge/accounts.ts";
+import { appendAudit } from "../../edge/moderation/audit.ts";
+import { banText, createBan, liftBan, listBans } from "../../edge/moderation/bans.ts";
+import { listNames, loadLists, setListed } from "../../edge/moderation/lists.ts";
+import { directoryStub } from "../../edge/objects.ts";
+import type { RoomModeration } from "./moderation.ts";
+
+export function edgeModeration(env: Env): RoomModeration {
+  return {
+    lists: (userId) => loadLists(env.DB, userId),
+    setListed: (kind, userId, targetId, on) => setListed(env.DB, kind, userId, targetId, on),
+    listNames: (kind, userId) => listNames(env.DB, kind, userId),
+    audit: (entry) => appendAudit(env.DB, entry),
+    ban: async (input, audit) => {
+      const created = await createBan(env.DB, input, audit);
+      if (!created.ok) return created;
+      const text = banText(created.ban);
+      await directoryStub(env).enforceBan(created.ban, text);
+      return { ok: true, text };
+    },
+    unban: async (userName, audit) => {
+      const account = await getAccountByName(env.DB, userName);
+      if (!account) return null;
+      const active = await listBans(env.DB, { active: true, userId: account.id, limit: 100 });
+      for (const ban of active) {
+        await liftBan(env.DB, ban.id, audit);
+        await directoryStub(env).banLifted(ban.id);
+      }
+      return active.length;
+    },
+    endSession: async (userId, reason) => {
+      await directoryStub(env).kickUser(userId, reason);
+    },
+    announce: (text) => directoryStub(env).announce(text),
+    online: () => directoryStub(env).onlinePlayers(),
+  };
+}
