@@ -8,14 +8,24 @@
  * Messages are handled by the table in handlers/index.ts: one module per area.
  */
 import type { EdgeConfig, RoomConfig } from "../../edge/config.ts";
-import type { RoomCountsById, RoomStatus, SessionUser } from "../../edge/contracts.ts";
+import type { OnlinePlayer, RoomCountsById, RoomStatus, SessionUser, SocialNotice } from "../../edge/contracts.ts";
 import { type RoomListClient, roomListPackets } from "../../edge/room-list.ts";
+import type { UpdateBuddyResult } from "../../edge/social/rules.ts";
 import { dialectsOf, familyTraits } from "../../protocol/families.ts";
-import { decodeMessage, encodeGameList, encodePlayerList, ServerMessageCode, Verb } from "../../protocol/messages.ts";
+import {
+  decodeMessage,
+  encodeGameList,
+  encodePlayerList,
+  type GameListEntry,
+  ServerMessageCode,
+  Verb,
+} from "../../protocol/messages.ts";
 import { rgbToInt } from "../../protocol/structs/rgb-color.ts";
 import type { BridgeControl, EdgeControl } from "../../tunnel/control.ts";
+import { type GameSearchQuery, searchGames } from "./game-search.ts";
 import { elapsedSeconds, type Game, gameEntry, gameListPacket, type ScoreReport, summarizeGame } from "./games.ts";
 import { handleBeforeLogin, handleMessage } from "./handlers/index.ts";
+import { sendSocialNotice } from "./handlers/social.ts";
 import { blammed, blueMessage, serverMessage } from "./packets.ts";
 import { nickOf, playerEntry, playerListPacket, stateOf } from "./player.ts";
 import type { Connection, ConnId, PlayerConnection, PlayerState } from "./state.ts";
@@ -46,6 +56,22 @@ export interface RoomServices {
   roomCounts(): Promise<RoomCountsById>;
   edgeConfig(): EdgeConfig;
   now(): number;
+  social: SocialServices;
+}
+
+/** Buddies, orders and searches (D1 and the directory; edge/social/, handlers/social.ts). */
+export interface SocialServices {
+  /** The user's buddy ids, oldest first. */
+  buddies(userId: number): Promise<number[]>;
+  updateBuddy(userId: number, buddyId: number, add: boolean, limit: number): Promise<UpdateBuddyResult>;
+  /** The user's live order and its member ids, or null. */
+  orderOf(userId: number): Promise<{ orderId: number; members: number[] } | null>;
+  /** Directory.locate: which of these users are online, and where. */
+  locate(userIds: number[]): Promise<OnlinePlayer[]>;
+  /** Directory.searchPlayers over the rooms of this room's game. */
+  searchPlayers(query: string): Promise<OnlinePlayer[]>;
+  /** Open games matching the query in the other rooms of this room's game. */
+  searchOtherRooms(query: GameSearchQuery): Promise<GameListEntry[]>;
 }
 
 export class RoomCore {
@@ -136,6 +162,20 @@ export class RoomCore {
   /** Re-sends room_list (0) to every logged-in client, built for each kind of client. */
   roomListChanged(): Promise<void> {
     return this.sendRoomLists([...this.connections.values()]);
+  }
+
+  /** The directory's online notice for one user here: a fresh 19 and/or 20 (handlers/social.ts). */
+  socialNotice(userId: number, notice: SocialNotice): void {
+    const found = this.findPlayer(userId);
+    if (found && !found.closed) sendSocialNotice(this, found, notice);
+  }
+
+  /** This room's open games matching a game search (another room of the game asks). */
+  searchGames(query: GameSearchQuery, limit?: number): GameListEntry[] {
+    const now = this.services.now();
+    return searchGames(this.games.values(), query, limit).map((g) =>
+      gameEntry(g, Verb.Add, now, this.unstartedSecondsRemaining),
+    );
   }
 
   /** After an eviction, games whose host is gone must not linger. */

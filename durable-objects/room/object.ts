@@ -10,10 +10,12 @@
  */
 import { DurableObject } from "cloudflare:workers";
 import { type EdgeConfig, loadConfig, type RoomConfig, roomById } from "../../edge/config.ts";
-import type { RoomCountsById, RoomStatus } from "../../edge/contracts.ts";
+import type { RoomCountsById, RoomStatus, SocialNotice } from "../../edge/contracts.ts";
 import { tokenToHex } from "../../edge/handoff-token.ts";
-import { directoryStub, ROOM_ID_HEADER, TUNNEL_VERSION_HEADER, tryCall } from "../../edge/objects.ts";
-import type { ServerMessageCode } from "../../protocol/messages.ts";
+import { directoryStub, ROOM_ID_HEADER, roomStub, TUNNEL_VERSION_HEADER, tryCall } from "../../edge/objects.ts";
+import { listBuddies, updateBuddy } from "../../edge/social/buddies.ts";
+import { orderMatesOf } from "../../edge/social/orders.ts";
+import type { GameListEntry, ServerMessageCode } from "../../protocol/messages.ts";
 import { closeReason, TunnelClose } from "../../tunnel/close-codes.ts";
 import { encodeControl, parseBridgeControl } from "../../tunnel/control.ts";
 import { frameOfPacket, packetOfFrame } from "../../tunnel/frames.ts";
@@ -23,6 +25,7 @@ import { MuxSender } from "../../tunnel/mux-sender.ts";
 import { OpenOrder } from "../../tunnel/open-order.ts";
 import { ConnectionTable } from "./connection-table.ts";
 import { RoomCore, type RoomOutbox, type RoomServices } from "./core.ts";
+import { GAME_SEARCH_RESULTS, type GameSearchQuery } from "./game-search.ts";
 import { GameTable } from "./game-table.ts";
 import type { Connection, ConnId } from "./state.ts";
 
@@ -266,6 +269,16 @@ export class Room extends DurableObject<Env> {
     await this.room()?.roomListChanged();
   }
 
+  /** The directory's online notice for a user here (directory/presence-notice.ts). */
+  async socialNotice(userId: number, notice: SocialNotice): Promise<void> {
+    this.room()?.socialNotice(userId, notice);
+  }
+
+  /** A game search from another room of the same game (handlers/social.ts). */
+  async searchGames(query: GameSearchQuery): Promise<GameListEntry[]> {
+    return this.room()?.searchGames(query) ?? [];
+  }
+
   /** For /status.json and the admin room view. */
   async status(): Promise<RoomStatus> {
     const status = this.room()?.status() ?? { players: [], games: [], instanceStartedAt: 0 };
@@ -424,6 +437,22 @@ export class Room extends DurableObject<Env> {
         (await tryCall("room: directory.roomCounts", () => directory().roomCounts())) ?? {},
       edgeConfig: (): EdgeConfig => loadConfig(this.env),
       now: () => Date.now(),
+      social: {
+        buddies: (userId) => listBuddies(this.env.DB, userId),
+        updateBuddy: (userId, buddyId, add, limit) => updateBuddy(this.env.DB, userId, buddyId, add, limit),
+        orderOf: (userId) => orderMatesOf(this.env.DB, userId),
+        locate: async (ids) => (await tryCall("room: directory.locate", () => directory().locate(ids))) ?? [],
+        searchPlayers: async (query) =>
+          (await tryCall("room: directory.searchPlayers", () => directory().searchPlayers(query, config.game))) ?? [],
+        searchOtherRooms: async (query) => {
+          // Every other room of this game at once; each answers at most GAME_SEARCH_RESULTS.
+          const others = loadConfig(this.env).rooms.filter((r) => r.game === config.game && r.id !== config.id);
+          const answers = await Promise.all(
+            others.map((r) => tryCall(`room ${r.id}: searchGames`, () => roomStub(this.env, r.id).searchGames(query))),
+          );
+          return answers.flatMap((a) => a ?? []).slice(0, GAME_SEARCH_RESULTS);
+        },
+      },
     };
   }
 

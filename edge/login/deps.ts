@@ -3,6 +3,7 @@ import { recordLogin, verifyLogin } from "../accounts.ts";
 import type { EdgeConfig } from "../config.ts";
 import { directoryStub, loginLimiterStub } from "../objects.ts";
 import { buildRoomList } from "../room-list.ts";
+import { loginWithGamePassword } from "../social/game-passwords.ts";
 import type { LoginDeps, LoginPolicy } from "./session.ts";
 
 export function loginPolicy(config: EdgeConfig): LoginPolicy {
@@ -24,8 +25,10 @@ export function loginDeps(env: Env, config: EdgeConfig, clientAddress: string, l
     verifyLogin: async (userName, password) => {
       // The limiter is asked alongside the hash check, so it adds no latency to a login.
       const limiter = loginLimiterStub(env, clientAddress);
-      const [allowed, account] = await Promise.all([limiter.allowed(limits), verifyLogin(env.DB, userName, password)]);
+      const [allowed, primary] = await Promise.all([limiter.allowed(limits), verifyLogin(env.DB, userName, password)]);
       if (!allowed) return "throttled";
+      // Not the account password: maybe one of its game passwords (a revoked one fails: code 3).
+      const account = primary ?? (await loginWithGamePassword(env.DB, userName, password));
       if (!account) await limiter.failed(limits);
       return account;
     },

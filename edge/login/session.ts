@@ -405,12 +405,27 @@ export class LoginSession {
 
     const store = (login.flags & LoginFlag.ResetPlayerData) !== 0;
     await this.deps.recordLogin(account.id, store ? encodePlayerData(fromClient) : null);
+    return this.withOrder(this.accountPlayerData(fromClient, account, store));
+  }
+
+  private accountPlayerData(fromClient: PlayerData, account: Account, store: boolean): PlayerData {
     if (store) return fromClient;
     if (account.playerData) {
       const stored = decodePlayerData(account.playerData);
       if (stored.ok) return stored.value;
     }
     return { ...fromClient, nick: account.nick, team: account.team };
+  }
+
+  /**
+   * The order field is the server's (edge/social/orders.ts): a member shows its order's id, and
+   * a claim to an order the account is not in becomes the family's "no order".
+   */
+  private withOrder(player: PlayerData): PlayerData {
+    const orderId = this.account?.orderId ?? null;
+    if (orderId !== null) return { ...player, orderIndex: orderId };
+    if (player.orderIndex > 0) return { ...player, orderIndex: FAMILY_TRAITS[this.family as ClientFamily].noOrder };
+    return player;
   }
 
   // ------------------------------------------------------------------ endings

@@ -7,13 +7,14 @@ import { RoomCore, type RoomOutbox, type RoomServices } from "../../durable-obje
 import type { Game } from "../../durable-objects/room/games.ts";
 import type { Connection } from "../../durable-objects/room/state.ts";
 import { loadConfig, roomById } from "../../edge/config.ts";
-import type { SessionUser } from "../../edge/contracts.ts";
+import type { OnlinePlayer, SessionUser } from "../../edge/contracts.ts";
 import { tokenToHex } from "../../edge/handoff-token.ts";
 import type { Dialect } from "../../protocol/dialect.ts";
 import {
   decodeMessage,
   encodeMessage,
   encodePlayerData,
+  type GameListEntry,
   type Message,
   type PlayerData,
   type ServerToClientMessage,
@@ -45,6 +46,11 @@ export class FakeRoom {
   readonly games = new Map<number, Game>();
   readonly left: number[] = [];
   readonly reports: [number, number][] = [];
+  /** Social fakes: buddy ids per user, order id → member ids, who is online elsewhere. */
+  readonly buddies = new Map<number, number[]>();
+  readonly orders = new Map<number, number[]>();
+  readonly online = new Map<number, OnlinePlayer>();
+  otherRoomGames: GameListEntry[] = [];
   readonly core: RoomCore;
   private readonly tokens = new Map<string, SessionUser>();
   private nextConn = 1;
@@ -79,6 +85,31 @@ export class FakeRoom {
       roomCounts: async () => ({}),
       edgeConfig: () => edge,
       now: () => this.now,
+      social: {
+        buddies: async (userId) => [...(this.buddies.get(userId) ?? [])],
+        updateBuddy: async (userId, buddyId, add, limit) => {
+          const list = this.buddies.get(userId) ?? [];
+          if (!add)
+            this.buddies.set(
+              userId,
+              list.filter((id) => id !== buddyId),
+            );
+          else if (buddyId === userId) return { ok: false, reason: "self" };
+          else if (!list.includes(buddyId)) {
+            if (list.length >= limit) return { ok: false, reason: "full" };
+            this.buddies.set(userId, [...list, buddyId]);
+          }
+          return { ok: true };
+        },
+        orderOf: async (userId) => {
+          for (const [orderId, members] of this.orders) if (members.includes(userId)) return { orderId, members };
+          return null;
+        },
+        locate: async (ids) => ids.flatMap((id) => this.online.get(id) ?? []),
+        searchPlayers: async (query) =>
+          [...this.online.values()].filter((p) => String(p.userId).includes(query) || query === "*"),
+        searchOtherRooms: async () => this.otherRoomGames,
+      },
     };
     this.core = new RoomCore(config, [], [], outbox, services);
   }
