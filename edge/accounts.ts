@@ -258,3 +258,11 @@ function toBytes(v: unknown): Uint8Array {
   if (Array.isArray(v)) return Uint8Array.from(v as number[]);
   throw new TypeError("expected a BLOB column");
 }
+
+/** One audit_log row on its own (changes made by several statements write it after them). */
+export async function writeAudit(db: D1Database, entry: AuditEntry, target: string, now = Date.now()): Promise<void> {
+  await db
+    .prepare("INSERT INTO audit_log (at, actor, action, target, detail) VALUES (?, ?, ?, ?, ?)")
+    .bind(now, entry.actor, entry.action, target, JSON.stringify(entry.detail ?? {}))
+    .run();
+}

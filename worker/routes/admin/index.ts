@@ -8,6 +8,8 @@ import { requireBearer } from "../../bearer.ts";
 import { withConfig } from "../../config-middleware.ts";
 import type { AppEnv } from "../../context.ts";
 import { validationHook } from "../../errors.ts";
+import { gamePasswords } from "./game-passwords.ts";
+import { orders } from "./orders.ts";
 import { rooms } from "./rooms.ts";
 import { users } from "./users.ts";
 
@@ -17,6 +19,8 @@ export const admin = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
 admin.use("*", requireBearer("ADMIN_TOKEN"), withConfig);
 admin.route("/", users);
 admin.route("/", rooms);
+admin.route("/", orders);
+admin.route("/", gamePasswords);
 
 admin.doc31("/openapi.json", {
   openapi: "3.1.0",
