@@ -84,6 +84,8 @@ export class RoomCore {
   /** Connections that have been sent a room list since this instance started. */
   private readonly hasRoomList = new Set<ConnId>();
   private lastJoin = 0;
+  /** When each connection's recent social queries came (SOCIAL_QUERIES_PER_MINUTE; memory only: a budget, not state). */
+  private readonly socialQueries = new Map<ConnId, number[]>();
   /** seconds_remaining of an unstarted game: the same for every family of one game. */
   readonly unstartedSecondsRemaining: number;
 
@@ -162,6 +164,20 @@ export class RoomCore {
   /** Re-sends room_list (0) to every logged-in client, built for each kind of client. */
   roomListChanged(): Promise<void> {
     return this.sendRoomLists([...this.connections.values()]);
+  }
+
+  /** Counts one social query (116-120) of the connection; false when it is over its minute's budget. */
+  allowSocialQuery(conn: PlayerConnection): boolean {
+    const now = this.services.now();
+    const budget = this.services.edgeConfig().socialQueriesPerMinute;
+    const recent = (this.socialQueries.get(conn.id) ?? []).filter((t) => t > now - 60_000);
+    if (recent.length >= budget) {
+      this.socialQueries.set(conn.id, recent);
+      return false;
+    }
+    recent.push(now);
+    this.socialQueries.set(conn.id, recent);
+    return true;
   }
 
   /** The directory's online notice for one user here: a fresh 19 and/or 20 (handlers/social.ts). */
@@ -368,6 +384,7 @@ export class RoomCore {
     this.out.saveConnection(conn);
     this.connections.delete(conn.id);
     this.hasRoomList.delete(conn.id);
+    this.socialQueries.delete(conn.id);
     this.invalidate();
   }
 

@@ -185,3 +185,32 @@ describe("the room's social answers", () => {
     expect(found?.type === 13 && found.games.map((g) => g.aux.gameId)).toEqual([11, 50, 51, 52, 53]);
   });
 });
+
+describe("the social budget", () => {
+  it("past SOCIAL_QUERIES_PER_MINUTE a query gets a blue-bar line and an empty list, until the minute passes", async () => {
+    const room = new FakeRoom(0);
+    const budget = room.core.services.edgeConfig().socialQueriesPerMinute;
+    room.online.set(12, {
+      userId: 12,
+      roomId: 1,
+      wireRoomId: 1,
+      guest: false,
+      adminLevel: 0,
+      playerData: encodePlayerData(playerData("Findme")),
+    });
+    const a = await room.join(11, "Alice", "myth2");
+    room.take(a);
+    for (let i = 0; i < budget; i++) await room.send(a, { type: 117, query: "*" });
+    expect(room.take(a).every((m) => m.type === 14 && m.results.length === 1)).toBe(true);
+    await room.send(a, { type: 117, query: "*" });
+    const refused = room.take(a);
+    expect(refused.map((m) => m.type)).toEqual([10, 14]);
+    expect(refused[1]?.type === 14 && refused[1].results).toEqual([]);
+    await room.send(a, { type: 120, buddyId: 12, add: true });
+    expect(room.types(a)).toEqual([10]);
+    expect(room.buddies.get(11)).toBeUndefined();
+    room.now += 60_001;
+    await room.send(a, { type: 117, query: "*" });
+    expect(room.take(a).map((m) => m.type === 14 && m.results.length)).toEqual([1]);
+  });
+});

@@ -25,9 +25,11 @@ import {
 } from "../../../protocol/messages.ts";
 import type { RoomCore } from "../core.ts";
 import { GAME_SEARCH_RESULTS } from "../game-search.ts";
-import { BROADCAST_DIALECT } from "../packets.ts";
+import { BROADCAST_DIALECT, blueMessage } from "../packets.ts";
 import type { PlayerConnection, PlayerState } from "../state.ts";
 import type { Handler } from "./handler.ts";
+
+export const SOCIAL_QUERY_REFUSED_TEXT = "Too many searches and buddy changes; wait a minute.";
 
 export const BUDDY_ACTIVE = 2;
 export const BUDDY_INACTIVE = 0;
@@ -99,7 +101,7 @@ async function orderStates(room: RoomCore, p: PlayerState): Promise<{ playerId: 
   return order.members.map((id) => ({ playerId: id, online: online.has(id) }));
 }
 
-export const updateBuddy: Handler<MessageOf<120>> = async (room, conn, msg) => {
+const updateBuddyHandler: Handler<MessageOf<120>> = async (room, conn, msg) => {
   const p = conn.player;
   if (p.guest) return room.reply(conn, buddyListPacket([], slotsOf(p)));
   // A refused add (full, unknown id, oneself) answers the list as it stands: the client shows it.
@@ -108,7 +110,7 @@ export const updateBuddy: Handler<MessageOf<120>> = async (room, conn, msg) => {
   if (room.isOpen(conn)) room.reply(conn, buddyListPacket(states, slotsOf(p)));
 };
 
-export const buddyQuery: Handler<MessageOf<118>> = async (room, conn) => {
+const buddyQueryHandler: Handler<MessageOf<118>> = async (room, conn) => {
   const p = conn.player;
   if (p.guest) return replyAll(room, conn, searchList([], 15));
   const ids = (await room.services.social.buddies(p.userId)).slice(0, slotsOf(p));
@@ -118,25 +120,50 @@ export const buddyQuery: Handler<MessageOf<118>> = async (room, conn) => {
   replyAll(room, conn, searchList(online, 15));
 };
 
-export const orderQuery: Handler<MessageOf<119>> = async (room, conn) => {
+const orderQueryHandler: Handler<MessageOf<119>> = async (room, conn) => {
   const p = conn.player;
   const order = p.guest ? null : await room.services.social.orderOf(p.userId);
   const online = order ? sameGame(room, await room.services.social.locate(order.members)) : [];
   replyAll(room, conn, searchList(online, 16));
 };
 
-export const playerSearch: Handler<MessageOf<117>> = async (room, conn, msg) => {
+const playerSearchHandler: Handler<MessageOf<117>> = async (room, conn, msg) => {
   const found = msg.query.trim().length === 0 ? [] : await room.services.social.searchPlayers(msg.query);
   replyAll(room, conn, searchList(found, 14));
 };
 
-export const gameSearch: Handler<MessageOf<116>> = async (room, conn, msg) => {
+const gameSearchHandler: Handler<MessageOf<116>> = async (room, conn, msg) => {
   const { type: _, ...query } = msg;
   const here = room.searchGames(query);
   const elsewhere = here.length < GAME_SEARCH_RESULTS ? await room.services.social.searchOtherRooms(query) : [];
   const games = [...here, ...elsewhere].slice(0, GAME_SEARCH_RESULTS);
   room.reply(conn, encodeMessage({ type: 13, games }, BROADCAST_DIALECT));
 };
+
+/**
+ * The budget (SOCIAL_QUERIES_PER_MINUTE): past it a query gets a blue-bar line saying why and
+ * its list empty (the client waits for one); nothing reaches D1, the directory or other rooms.
+ */
+function budgeted<M extends MessageOf<116 | 117 | 118 | 119 | 120>>(
+  handler: Handler<M>,
+  empty: (() => Uint8Array) | null,
+): Handler<M> {
+  return (room, conn, msg, packet) => {
+    if (room.allowSocialQuery(conn)) return handler(room, conn, msg, packet);
+    room.reply(conn, blueMessage(SOCIAL_QUERY_REFUSED_TEXT));
+    if (empty) room.reply(conn, empty());
+  };
+}
+
+const emptyList = (type: 13 | 14 | 15 | 16) => () =>
+  type === 13 ? encodeMessage({ type: 13, games: [] }, BROADCAST_DIALECT) : (searchList([], type)[0] as Uint8Array);
+
+// A refused 120 gets no 19: an empty one would clear the client's buddy window.
+export const updateBuddy = budgeted(updateBuddyHandler, null);
+export const buddyQuery = budgeted(buddyQueryHandler, emptyList(15));
+export const orderQuery = budgeted(orderQueryHandler, emptyList(16));
+export const playerSearch = budgeted(playerSearchHandler, emptyList(14));
+export const gameSearch = budgeted(gameSearchHandler, emptyList(13));
 
 /**
  * After a registered player's room join: its buddy list (19) and order member list (20), each
