@@ -438,9 +438,14 @@ export class Room extends DurableObject<Env> {
       edgeConfig: (): EdgeConfig => loadConfig(this.env),
       now: () => Date.now(),
       social: {
-        buddies: (userId) => listBuddies(this.env.DB, userId),
-        updateBuddy: (userId, buddyId, add, limit) => updateBuddy(this.env.DB, userId, buddyId, add, limit),
-        orderOf: (userId) => orderMatesOf(this.env.DB, userId),
+        // D1 trouble must not end the client's session: an empty answer instead (logged).
+        buddies: async (userId) => (await tryCall("room: D1 buddies", () => listBuddies(this.env.DB, userId))) ?? [],
+        updateBuddy: async (userId, buddyId, add, limit) =>
+          (await tryCall("room: D1 updateBuddy", () => updateBuddy(this.env.DB, userId, buddyId, add, limit))) ?? {
+            ok: false,
+            reason: "unavailable",
+          },
+        orderOf: async (userId) => (await tryCall("room: D1 order", () => orderMatesOf(this.env.DB, userId))) ?? null,
         locate: async (ids) => (await tryCall("room: directory.locate", () => directory().locate(ids))) ?? [],
         searchPlayers: async (query) =>
           (await tryCall("room: directory.searchPlayers", () => directory().searchPlayers(query, config.game))) ?? [],

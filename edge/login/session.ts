@@ -348,7 +348,8 @@ export class LoginSession {
 
     // GoS sends order -1 for "no order"; Bungie's "no order" was 0 (new users got order_index 0).
     const traits = FAMILY_TRAITS[family];
-    const order = traits.noOrder;
+    // A member's order id (edge/social/orders.ts), as Bungie's 7 carried it.
+    const order = account?.orderId ?? traits.noOrder;
     const actions: LoginAction[] = [
       send({ type: MessageType.UserSuccessfulLogin, userId, order, token: tokenFromHex(token) }),
     ];

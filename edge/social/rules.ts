@@ -19,4 +19,5 @@ export function buddyLimit(dialect: Dialect): number {
   }
 }
 
-export type UpdateBuddyResult = { ok: true } | { ok: false; reason: "full" | "unknown" | "self" };
+/** "unavailable": storage failed (the room answers the list it can). */
+export type UpdateBuddyResult = { ok: true } | { ok: false; reason: "full" | "unknown" | "self" | "unavailable" };

@@ -124,6 +124,7 @@ describe("orders", () => {
       const list = await nextWhere(p, 20, (m) => m.members.some((e) => e.playerId === z.id && e.online));
       expect(list.members.map((e) => e.playerId).sort()).toEqual([x.id, y.id, z.id].sort());
     }
+    expect(pz.login.order).toBe(order.id); // user_successful_login (7) carries it too
     expect(pz.session.players.get(z.id)?.aux.order).toBe(order.id);
     expect(pz.session.players.get(x.id)?.player.orderIndex).toBe(order.id);
 

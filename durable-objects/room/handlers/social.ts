@@ -137,7 +137,7 @@ const gameSearchHandler: Handler<MessageOf<116>> = async (room, conn, msg) => {
   const here = room.searchGames(query);
   const elsewhere = here.length < GAME_SEARCH_RESULTS ? await room.services.social.searchOtherRooms(query) : [];
   const games = [...here, ...elsewhere].slice(0, GAME_SEARCH_RESULTS);
-  room.reply(conn, encodeMessage({ type: 13, games }, BROADCAST_DIALECT));
+  if (room.isOpen(conn)) room.reply(conn, encodeMessage({ type: 13, games }, BROADCAST_DIALECT));
 };
 
 /**
