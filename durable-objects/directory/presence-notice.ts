@@ -10,12 +10,12 @@
  */
 import type { SocialNotice } from "../../edge/contracts.ts";
 import { roomStub, tryCall } from "../../edge/objects.ts";
-import { buddiesOfMany, watchersOf } from "../../edge/social/buddies.ts";
-import { orderMatesOf } from "../../edge/social/orders.ts";
+import { buddiesOfMany } from "../../edge/social/buddies.ts";
+import { watchersStanding } from "../../edge/social/standing.ts";
 import type { SessionTable } from "./sessions.ts";
 
 export async function notifyPresence(env: Env, sessions: SessionTable, userId: number): Promise<void> {
-  const [watchers, order] = await Promise.all([watchersOf(env.DB, userId), orderMatesOf(env.DB, userId)]);
+  const { ids: watchers, order } = await watchersStanding(env.DB, userId);
   const notices = new Map<number, { roomId: number; notice: SocialNotice }>();
   const noticeFor = (id: number, roomId: number) => {
     let entry = notices.get(id);

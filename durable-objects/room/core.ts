@@ -66,6 +66,8 @@ export interface SocialServices {
   updateBuddy(userId: number, buddyId: number, add: boolean, limit: number): Promise<UpdateBuddyResult>;
   /** The user's live order and its member ids, or null. */
   orderOf(userId: number): Promise<{ orderId: number; members: number[] } | null>;
+  /** Both at once (one D1 round trip): what a room join needs. */
+  standing(userId: number): Promise<{ buddies: number[]; order: { orderId: number; members: number[] } | null }>;
   /** Directory.locate: which of these users are online, and where. */
   locate(userIds: number[]): Promise<OnlinePlayer[]>;
   /** Directory.searchPlayers over the rooms of this room's game. */

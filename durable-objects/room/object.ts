@@ -15,6 +15,7 @@ import { tokenToHex } from "../../edge/handoff-token.ts";
 import { directoryStub, ROOM_ID_HEADER, roomStub, TUNNEL_VERSION_HEADER, tryCall } from "../../edge/objects.ts";
 import { listBuddies, updateBuddy } from "../../edge/social/buddies.ts";
 import { orderMatesOf } from "../../edge/social/orders.ts";
+import { ownStanding } from "../../edge/social/standing.ts";
 import type { GameListEntry, ServerMessageCode } from "../../protocol/messages.ts";
 import { closeReason, TunnelClose } from "../../tunnel/close-codes.ts";
 import { encodeControl, parseBridgeControl } from "../../tunnel/control.ts";
@@ -446,6 +447,10 @@ export class Room extends DurableObject<Env> {
             reason: "unavailable",
           },
         orderOf: async (userId) => (await tryCall("room: D1 order", () => orderMatesOf(this.env.DB, userId))) ?? null,
+        standing: async (userId) => {
+          const got = await tryCall("room: D1 standing", () => ownStanding(this.env.DB, userId));
+          return { buddies: got?.ids ?? [], order: got?.order ?? null };
+        },
         locate: async (ids) => (await tryCall("room: directory.locate", () => directory().locate(ids))) ?? [],
         searchPlayers: async (query) =>
           (await tryCall("room: directory.searchPlayers", () => directory().searchPlayers(query, config.game))) ?? [],

@@ -105,6 +105,12 @@ export class FakeRoom {
           for (const [orderId, members] of this.orders) if (members.includes(userId)) return { orderId, members };
           return null;
         },
+        standing: async (userId) => {
+          const buddies = [...(this.buddies.get(userId) ?? [])];
+          for (const [orderId, members] of this.orders)
+            if (members.includes(userId)) return { buddies, order: { orderId, members } };
+          return { buddies, order: null };
+        },
         locate: async (ids) => ids.flatMap((id) => this.online.get(id) ?? []),
         searchPlayers: async (query) =>
           [...this.online.values()].filter((p) => String(p.userId).includes(query) || query === "*"),

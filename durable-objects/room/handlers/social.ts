@@ -86,19 +86,18 @@ function sameGame(room: RoomCore, players: readonly OnlinePlayer[]): OnlinePlaye
 
 const slotsOf = (p: PlayerState) => buddyLimit(p.dialect);
 
-/** The user's buddy list with online flags, trimmed to the client's slots. */
-async function buddyStates(room: RoomCore, p: PlayerState): Promise<{ playerId: number; online: boolean }[]> {
-  const ids = (await room.services.social.buddies(p.userId)).slice(0, slotsOf(p));
+type States = { playerId: number; online: boolean }[];
+
+/** Online flags for these ids (one directory call for all of them). */
+async function statesOf(room: RoomCore, ids: readonly number[]): Promise<States> {
   if (ids.length === 0) return [];
-  const online = new Set((await room.services.social.locate(ids)).map((o) => o.userId));
+  const online = new Set((await room.services.social.locate([...ids])).map((o) => o.userId));
   return ids.map((id) => ({ playerId: id, online: online.has(id) }));
 }
 
-async function orderStates(room: RoomCore, p: PlayerState): Promise<{ playerId: number; online: boolean }[] | null> {
-  const order = await room.services.social.orderOf(p.userId);
-  if (!order) return null;
-  const online = new Set((await room.services.social.locate(order.members)).map((o) => o.userId));
-  return order.members.map((id) => ({ playerId: id, online: online.has(id) }));
+/** The user's buddy list with online flags, trimmed to the client's slots. */
+async function buddyStates(room: RoomCore, p: PlayerState): Promise<States> {
+  return statesOf(room, (await room.services.social.buddies(p.userId)).slice(0, slotsOf(p)));
 }
 
 const updateBuddyHandler: Handler<MessageOf<120>> = async (room, conn, msg) => {
@@ -172,10 +171,17 @@ export const gameSearch = budgeted(gameSearchHandler, emptyList(13));
 export async function afterJoin(room: RoomCore, conn: PlayerConnection): Promise<void> {
   const p = conn.player;
   if (p.guest || slotsOf(p) === 0) return;
-  const [buddies, members] = await Promise.all([buddyStates(room, p), orderStates(room, p)]);
+  // One D1 batch; the directory only when there is someone to look up (most players: nobody).
+  const standing = await room.services.social.standing(p.userId);
+  const buddyIds = standing.buddies.slice(0, slotsOf(p));
+  const memberIds = standing.order?.members ?? [];
+  if (buddyIds.length === 0 && memberIds.length === 0) return;
+  const all = await statesOf(room, [...new Set([...buddyIds, ...memberIds])]);
+  const online = new Set(all.filter((s) => s.online).map((s) => s.playerId));
   if (!room.isOpen(conn)) return;
-  if (buddies.length > 0) room.reply(conn, buddyListPacket(buddies, slotsOf(p)));
-  if (members) room.reply(conn, orderMemberListPacket(members));
+  const flag = (id: number) => ({ playerId: id, online: online.has(id) });
+  if (buddyIds.length > 0) room.reply(conn, buddyListPacket(buddyIds.map(flag), slotsOf(p)));
+  if (standing.order) room.reply(conn, orderMemberListPacket(memberIds.map(flag)));
 }
 
 /** The directory's notice (directory/presence-notice.ts) for a player in this room. */
