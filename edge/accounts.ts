@@ -23,6 +23,8 @@ export interface Account {
   bannedUntil: number | null;
   bannedReason: string | null;
   playerData: Uint8Array | null;
+  /** The live order the player belongs to (edge/social/orders.ts), if any. */
+  orderId?: number | null;
 }
 
 export interface NewAccount {
@@ -139,6 +141,25 @@ function duplicate(username: string): CreateAccountResult {
   return { ok: false, reason: "duplicate", message: `an account named "${username}" already exists` };
 }
 
+/**
+ * A user row with its live order (orders.short_since: see edge/social/orders.ts, lapse after
+ * 10 days under 3 members). `?1` is the lapse cut-off (now − 10 days).
+ */
+const USER_WITH_ORDER = `SELECT u.*, (SELECT m.order_id FROM order_members m JOIN orders o ON o.id = m.order_id
+  WHERE m.user_id = u.id AND (o.short_since IS NULL OR o.short_since > ?1)) AS order_id FROM users u`;
+const ORDER_LAPSE_MS = 10 * 24 * 60 * 60 * 1000;
+
+/** An account by login name (normalised here), or null. */
+export async function findAccountByName(db: D1Database, username: string, now = Date.now()): Promise<Account | null> {
+  const name = normalizeUserName(username);
+  if (name.length === 0) return null;
+  const row = await db
+    .prepare(`${USER_WITH_ORDER} WHERE u.username = ?2`)
+    .bind(now - ORDER_LAPSE_MS, name)
+    .first<UserRow>();
+  return row ? toAccount(row) : null;
+}
+
 // A fixed hash to verify against when the user does not exist, so both paths cost the same.
 let dummyHash: Promise<PasswordHash> | null = null;
 
@@ -159,7 +180,12 @@ export async function verifyLogin(
 ): Promise<Account | null | "busy"> {
   const name = normalizeUserName(username);
   const row =
-    name.length > 0 ? await db.prepare("SELECT * FROM users WHERE username = ?").bind(name).first<UserRow>() : null;
+    name.length > 0
+      ? await db
+          .prepare(`${USER_WITH_ORDER} WHERE u.username = ?2`)
+          .bind(Date.now() - ORDER_LAPSE_MS, name)
+          .first<UserRow>()
+      : null;
   const candidate = encodeMacRoman(password);
   if (!row || password.length === 0) {
     dummyHash ??= hashPassword(new Uint8Array([0]));
@@ -180,7 +206,10 @@ export async function verifyLogin(
 }
 
 export async function getAccount(db: D1Database, id: number): Promise<Account | null> {
-  const row = await db.prepare("SELECT * FROM users WHERE id = ?").bind(id).first<UserRow>();
+  const row = await db
+    .prepare(`${USER_WITH_ORDER} WHERE u.id = ?2`)
+    .bind(Date.now() - ORDER_LAPSE_MS, id)
+    .first<UserRow>();
   return row ? toAccount(row) : null;
 }
 
@@ -227,6 +256,7 @@ interface UserRow {
   player_data: unknown;
   banned_until: number | null;
   banned_reason: string | null;
+  order_id?: number | null;
 }
 
 function toAccount(row: UserRow): Account {
@@ -244,13 +274,26 @@ function toAccount(row: UserRow): Account {
     bannedUntil: row.banned_until,
     bannedReason: row.banned_reason,
     playerData: row.player_data == null ? null : toBytes(row.player_data),
+    orderId: row.order_id ?? null,
   };
 }
 
 /** D1 hands BLOBs back as ArrayBuffer or as an array of numbers, depending on the path. */
+export function blobBytes(v: unknown): Uint8Array {
+  return toBytes(v);
+}
+
 function toBytes(v: unknown): Uint8Array {
   if (v instanceof Uint8Array) return v;
   if (v instanceof ArrayBuffer) return new Uint8Array(v);
   if (Array.isArray(v)) return Uint8Array.from(v as number[]);
   throw new TypeError("expected a BLOB column");
+}
+
+/** One audit_log row on its own (changes made by several statements write it after them). */
+export async function writeAudit(db: D1Database, entry: AuditEntry, target: string, now = Date.now()): Promise<void> {
+  await db
+    .prepare("INSERT INTO audit_log (at, actor, action, target, detail) VALUES (?, ?, ?, ?, ?)")
+    .bind(now, entry.actor, entry.action, target, JSON.stringify(entry.detail ?? {}))
+    .run();
 }

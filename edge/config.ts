@@ -113,6 +113,8 @@ export interface EdgeConfig {
   /** Dotted IPv4 to advertise as room host, or null to use the bridge's local address. */
   readonly roomHost: string | null;
   readonly rooms: readonly RoomConfig[];
+  /** Per client connection: 116-120 allowed within a sliding minute (each may fan out to D1, rooms). */
+  readonly socialQueriesPerMinute: number;
 }
 
 interface VarSpec {
@@ -374,6 +376,13 @@ export const EDGE_VARS = {
     max: 10_000,
     help: "request_full_update one connection may make at once",
   },
+  SOCIAL_QUERIES_PER_MINUTE: {
+    kind: "int",
+    default: 30,
+    min: 1,
+    max: 100_000,
+    help: "searches and buddy/order messages (116-120) one client may send per minute; more get an empty answer",
+  },
 } as const satisfies Record<string, EdgeVarSpec>;
 
 export type ConfigVar = keyof typeof EDGE_VARS;
@@ -478,6 +487,7 @@ export function loadConfig(env: ConfigEnv): EdgeConfig {
     maxRoomCapacity,
     roomHost,
     rooms: parseRooms(env.ROOM_CONFIG, { loginPort, maxRoomCapacity }),
+    socialQueriesPerMinute: intVar(env, "SOCIAL_QUERIES_PER_MINUTE"),
   };
   cached = { key, config };
   byEnv.set(env, config);

@@ -97,3 +97,23 @@ export interface OnlinePlayer {
   /** When the player passed the login server (epoch ms). */
   since: number | null;
 }
+
+/** Directory.locate / searchPlayers: an online player and the room it is in. */
+export interface LocatedPlayer {
+  userId: number;
+  /** Configured room id (Room object name). */
+  roomId: number;
+  /** room_info.room_id the client sees (what 14/15/16 carry). */
+  wireRoomId: number;
+  guest: boolean;
+  adminLevel: number;
+  /** Encoded player-data block as the login server stored it (§4.2). */
+  playerData: Uint8Array;
+}
+
+/** Room.socialNotice: a fresh buddy list (19) and/or order member list (20) for one user. */
+export interface SocialNotice {
+  /** Every buddy of the user with its online state, oldest first. */
+  buddies?: { playerId: number; online: boolean }[];
+  orderMembers?: { playerId: number; online: boolean }[];
+}

@@ -20,6 +20,7 @@ import { limitHit } from "../../edge/abuse/counters.ts";
 import { loadConfig } from "../../edge/config.ts";
 import {
   FIRST_GUEST_ID,
+  type LocatedPlayer,
   type LoginGrant,
   type LoginRefused,
   type LoginRequest,
@@ -30,12 +31,14 @@ import {
 import { newToken } from "../../edge/handoff-token.ts";
 import { type Ban, banText } from "../../edge/moderation/rules.ts";
 import { roomStub, tryCall } from "../../edge/objects.ts";
-import { ServerMessageCode } from "../../protocol/messages.ts";
+import { decodePlayerData, ServerMessageCode } from "../../protocol/messages.ts";
 import { BanCache } from "./ban-cache.ts";
 import { onlinePlayers, sessionsCoveredBy } from "./moderation.ts";
+import { rankPlayers } from "./player-search.ts";
+import { notifyPresence } from "./presence-notice.ts";
 import { reconcilePresence } from "./reconcile.ts";
 import { RoomCountTable } from "./room-counts.ts";
-import { SessionTable } from "./sessions.ts";
+import { type Session, SessionTable } from "./sessions.ts";
 
 /** A room join takes a directory round trip and a few packets: well under this. */
 const JOIN_IN_FLIGHT_MS = 10_000;
@@ -150,13 +153,40 @@ export class Directory extends DurableObject<Env> {
     await this.armAlarm(Math.max(now, this.reconciledAt + loadConfig(this.env).reconcileSeconds * 1000));
     if (session.roomId !== null && session.roomId !== roomId)
       await this.kick(userId, session.roomId, "Joined another room");
+    // From no room into one: the user came online for its buddies and order mates.
+    if (session.roomId === null) this.presenceChanged(session.user);
     return session.user;
   }
 
   /** The user's connection to roomId ended. Ignored if the user has since moved elsewhere. */
   async left(userId: number, roomId: number): Promise<void> {
     const expiresAt = Date.now() + this.graceMs();
-    if (this.sessions.leaveRoom(userId, roomId, expiresAt)) await this.armAlarm(expiresAt);
+    if (this.sessions.leaveRoom(userId, roomId, expiresAt)) {
+      const user = this.sessions.byUser(userId)?.user;
+      if (user) this.presenceChanged(user);
+      await this.armAlarm(expiresAt);
+    }
+  }
+
+  /** Online players among these user ids, each with its room (buddy and order queries). */
+  async locate(userIds: number[]): Promise<LocatedPlayer[]> {
+    if (!Array.isArray(userIds)) return [];
+    const ids = userIds.filter((id) => Number.isInteger(id)).slice(0, 1000);
+    const rooms = this.roomsOf();
+    return this.sessions.present(ids).map((s) => onlinePlayer(s, rooms));
+  }
+
+  /** player_search_query (117): online players of `game` matching the query, best first. */
+  async searchPlayers(query: string, game: string, limit?: number): Promise<LocatedPlayer[]> {
+    if (typeof query !== "string") return [];
+    const rooms = this.roomsOf();
+    const candidates: (Session & { nick: string; userName: string })[] = [];
+    for (const s of this.sessions.inRooms()) {
+      if (rooms.get(s.roomId as number)?.game !== game) continue;
+      const data = decodePlayerData(s.user.playerData);
+      candidates.push({ ...s, nick: data.ok ? data.value.nick : s.user.userName, userName: s.user.userName });
+    }
+    return rankPlayers(candidates, query, limit).map((s) => onlinePlayer(s, rooms));
   }
 
   /** A room's own player and game counts; on change every occupied room re-sends room_list. */
@@ -270,6 +300,20 @@ export class Directory extends DurableObject<Env> {
     );
   }
 
+  /** Buddy and order notices, off the caller's path (guests have neither). */
+  private presenceChanged(user: SessionUser): void {
+    if (user.guest) return;
+    this.ctx.waitUntil(
+      tryCall(`directory: presence notice for ${user.userId}`, () =>
+        notifyPresence(this.env, this.sessions, user.userId),
+      ),
+    );
+  }
+
+  private roomsOf(): Map<number, { wireId: number; game: string }> {
+    return new Map(loadConfig(this.env).rooms.map((r) => [r.id, { wireId: r.wireId, game: r.game }]));
+  }
+
   private graceMs(): number {
     return loadConfig(this.env).tokenGraceSeconds * 1000;
   }
@@ -295,4 +339,16 @@ export class Directory extends DurableObject<Env> {
       roomStub(this.env, roomId).kick(userId, reason, ServerMessageCode.UserAlreadyLoggedIn),
     );
   }
+}
+
+function onlinePlayer(s: Session, rooms: Map<number, { wireId: number }>): LocatedPlayer {
+  const roomId = s.roomId as number;
+  return {
+    userId: s.user.userId,
+    roomId,
+    wireRoomId: rooms.get(roomId)?.wireId ?? roomId,
+    guest: s.user.guest,
+    adminLevel: s.user.adminLevel,
+    playerData: s.user.playerData,
+  };
 }

@@ -161,6 +161,28 @@ export class SessionTable {
       .one().at;
   }
 
+  /** Sessions of these users that are in a room now (order not kept). */
+  present(userIds: readonly number[]): Session[] {
+    const out: Session[] = [];
+    // SQLite's bound-parameter limit is far above a buddy list; chunk anyway for callers with more.
+    for (let i = 0; i < userIds.length; i += 100) {
+      const chunk = userIds.slice(i, i + 100);
+      const rows = this.sql.exec<SessionRow>(
+        `SELECT * FROM sessions WHERE room_id IS NOT NULL AND user_id IN (${chunk.map(() => "?").join(",")})`,
+        ...chunk,
+      );
+      for (const row of rows) out.push(toSession(row) as Session);
+    }
+    return out;
+  }
+
+  /** Every session in a room (player search reads them all: bounded by who is online). */
+  *inRooms(): Generator<Session> {
+    for (const row of this.sql.exec<SessionRow>("SELECT * FROM sessions WHERE room_id IS NOT NULL")) {
+      yield toSession(row) as Session;
+    }
+  }
+
   /** User ids present in each room. */
   online(): Record<number, number[]> {
     const rooms: Record<number, number[]> = {};

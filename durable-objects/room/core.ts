@@ -8,15 +8,32 @@
  * Messages are handled by the table in handlers/index.ts: one module per area.
  */
 import type { EdgeConfig, RoomConfig } from "../../edge/config.ts";
-import type { LoginRefused, RoomCountsById, RoomStatus, SessionUser } from "../../edge/contracts.ts";
+import type {
+  LocatedPlayer,
+  LoginRefused,
+  RoomCountsById,
+  RoomStatus,
+  SessionUser,
+  SocialNotice,
+} from "../../edge/contracts.ts";
 import { type RoomListClient, roomListPackets } from "../../edge/room-list.ts";
+import type { UpdateBuddyResult } from "../../edge/social/rules.ts";
 import { dialectsOf, familyTraits } from "../../protocol/families.ts";
-import { decodeMessage, encodeGameList, encodePlayerList, ServerMessageCode, Verb } from "../../protocol/messages.ts";
+import {
+  decodeMessage,
+  encodeGameList,
+  encodePlayerList,
+  type GameListEntry,
+  ServerMessageCode,
+  Verb,
+} from "../../protocol/messages.ts";
 import { rgbToInt } from "../../protocol/structs/rgb-color.ts";
 import type { BridgeControl, EdgeControl } from "../../tunnel/control.ts";
 import { ChatGuard } from "./chat-guard.ts";
+import { type GameSearchQuery, searchGames } from "./game-search.ts";
 import { elapsedSeconds, type Game, gameEntry, gameListPacket, type ScoreReport, summarizeGame } from "./games.ts";
 import { handleBeforeLogin, handleMessage } from "./handlers/index.ts";
+import { sendSocialNotice } from "./handlers/social.ts";
 import { emptyModerationState, type RoomModeration, type RoomModerationState } from "./moderation.ts";
 import { blammed, blueMessage, serverMessage } from "./packets.ts";
 import { nickOf, playerEntry, playerListPacket, stateOf } from "./player.ts";
@@ -55,6 +72,24 @@ export interface RoomServices {
   now(): number;
   /** Bans, the audit log, announcements, who is online (moderation.ts). */
   readonly moderation: RoomModeration;
+  social: SocialServices;
+}
+
+/** Buddies, orders and searches (D1 and the directory; edge/social/, handlers/social.ts). */
+export interface SocialServices {
+  /** The user's buddy ids, oldest first. */
+  buddies(userId: number): Promise<number[]>;
+  updateBuddy(userId: number, buddyId: number, add: boolean, limit: number): Promise<UpdateBuddyResult>;
+  /** The user's live order and its member ids, or null. */
+  orderOf(userId: number): Promise<{ orderId: number; members: number[] } | null>;
+  /** Both at once (one D1 round trip): what a room join needs. */
+  standing(userId: number): Promise<{ buddies: number[]; order: { orderId: number; members: number[] } | null }>;
+  /** Directory.locate: which of these users are online, and where. */
+  locate(userIds: number[]): Promise<LocatedPlayer[]>;
+  /** Directory.searchPlayers over the rooms of this room's game. */
+  searchPlayers(query: string): Promise<LocatedPlayer[]>;
+  /** Open games matching the query in the other rooms of this room's game. */
+  searchOtherRooms(query: GameSearchQuery): Promise<GameListEntry[]>;
 }
 
 export class RoomCore {
@@ -69,6 +104,8 @@ export class RoomCore {
   /** Connections that have been sent a room list since this instance started. */
   private readonly hasRoomList = new Set<ConnId>();
   private lastJoin = 0;
+  /** When each connection's recent social queries came (SOCIAL_QUERIES_PER_MINUTE; memory only: a budget, not state). */
+  private readonly socialQueries = new Map<ConnId, number[]>();
   /** seconds_remaining of an unstarted game: the same for every family of one game. */
   readonly unstartedSecondsRemaining: number;
   /** Chat and request_full_update budgets (chat-guard.ts). */
@@ -156,6 +193,34 @@ export class RoomCore {
   /** Re-sends room_list (0) to every logged-in client, built for each kind of client. */
   roomListChanged(): Promise<void> {
     return this.sendRoomLists([...this.connections.values()]);
+  }
+
+  /** Counts one social query (116-120) of the connection; false when it is over its minute's budget. */
+  allowSocialQuery(conn: PlayerConnection): boolean {
+    const now = this.services.now();
+    const budget = this.services.edgeConfig().socialQueriesPerMinute;
+    const recent = (this.socialQueries.get(conn.id) ?? []).filter((t) => t > now - 60_000);
+    if (recent.length >= budget) {
+      this.socialQueries.set(conn.id, recent);
+      return false;
+    }
+    recent.push(now);
+    this.socialQueries.set(conn.id, recent);
+    return true;
+  }
+
+  /** The directory's online notice for one user here: a fresh 19 and/or 20 (handlers/social.ts). */
+  socialNotice(userId: number, notice: SocialNotice): void {
+    const found = this.findPlayer(userId);
+    if (found && !found.closed) sendSocialNotice(this, found, notice);
+  }
+
+  /** This room's open games matching a game search (another room of the game asks). */
+  searchGames(query: GameSearchQuery, limit?: number): GameListEntry[] {
+    const now = this.services.now();
+    return searchGames(this.games.values(), query, limit).map((g) =>
+      gameEntry(g, Verb.Add, now, this.unstartedSecondsRemaining),
+    );
   }
 
   /** After an eviction, games whose host is gone must not linger. */
@@ -391,6 +456,7 @@ export class RoomCore {
     this.connections.delete(conn.id);
     this.hasRoomList.delete(conn.id);
     this.chatGuard.left(conn.id, conn.player?.userId, this.services.now());
+    this.socialQueries.delete(conn.id);
     this.invalidate();
   }
 

@@ -10,10 +10,13 @@
  */
 import { DurableObject } from "cloudflare:workers";
 import { type EdgeConfig, loadConfig, type RoomConfig, roomById } from "../../edge/config.ts";
-import type { LoginRefused, RoomCountsById, RoomStatus, SessionUser } from "../../edge/contracts.ts";
+import type { LoginRefused, RoomCountsById, RoomStatus, SessionUser, SocialNotice } from "../../edge/contracts.ts";
 import { tokenToHex } from "../../edge/handoff-token.ts";
-import { directoryStub, ROOM_ID_HEADER, TUNNEL_VERSION_HEADER, tryCall } from "../../edge/objects.ts";
-import type { ServerMessageCode } from "../../protocol/messages.ts";
+import { directoryStub, ROOM_ID_HEADER, roomStub, TUNNEL_VERSION_HEADER, tryCall } from "../../edge/objects.ts";
+import { listBuddies, updateBuddy } from "../../edge/social/buddies.ts";
+import { orderMatesOf } from "../../edge/social/orders.ts";
+import { ownStanding } from "../../edge/social/standing.ts";
+import type { GameListEntry, ServerMessageCode } from "../../protocol/messages.ts";
 import { closeReason, TunnelClose } from "../../tunnel/close-codes.ts";
 import { encodeControl, parseBridgeControl } from "../../tunnel/control.ts";
 import { frameOfPacket, packetOfFrame } from "../../tunnel/frames.ts";
@@ -24,6 +27,7 @@ import { OpenOrder } from "../../tunnel/open-order.ts";
 import { ConnectionTable } from "./connection-table.ts";
 import { RoomCore, type RoomOutbox, type RoomServices } from "./core.ts";
 import { edgeModeration } from "./edge-moderation.ts";
+import { GAME_SEARCH_RESULTS, type GameSearchQuery } from "./game-search.ts";
 import { GameTable } from "./game-table.ts";
 import type { RoomModerationState } from "./moderation.ts";
 import type { Connection, ConnId } from "./state.ts";
@@ -286,6 +290,16 @@ export class Room extends DurableObject<Env> {
     return { userIds: core.presentUserIds(), games: core.gameList().length };
   }
 
+  /** The directory's online notice for a user here (directory/presence-notice.ts). */
+  async socialNotice(userId: number, notice: SocialNotice): Promise<void> {
+    this.room()?.socialNotice(userId, notice);
+  }
+
+  /** A game search from another room of the same game (handlers/social.ts). */
+  async searchGames(query: GameSearchQuery): Promise<GameListEntry[]> {
+    return this.room()?.searchGames(query) ?? [];
+  }
+
   /** For /status.json and the admin room view. */
   async status(): Promise<RoomStatus> {
     const status = this.room()?.status() ?? { players: [], games: [], instanceStartedAt: 0 };
@@ -456,6 +470,31 @@ export class Room extends DurableObject<Env> {
       edgeConfig: (): EdgeConfig => loadConfig(this.env),
       now: () => Date.now(),
       moderation: edgeModeration(this.env),
+      social: {
+        // D1 trouble must not end the client's session: an empty answer instead (logged).
+        buddies: async (userId) => (await tryCall("room: D1 buddies", () => listBuddies(this.env.DB, userId))) ?? [],
+        updateBuddy: async (userId, buddyId, add, limit) =>
+          (await tryCall("room: D1 updateBuddy", () => updateBuddy(this.env.DB, userId, buddyId, add, limit))) ?? {
+            ok: false,
+            reason: "unavailable",
+          },
+        orderOf: async (userId) => (await tryCall("room: D1 order", () => orderMatesOf(this.env.DB, userId))) ?? null,
+        standing: async (userId) => {
+          const got = await tryCall("room: D1 standing", () => ownStanding(this.env.DB, userId));
+          return { buddies: got?.ids ?? [], order: got?.order ?? null };
+        },
+        locate: async (ids) => (await tryCall("room: directory.locate", () => directory().locate(ids))) ?? [],
+        searchPlayers: async (query) =>
+          (await tryCall("room: directory.searchPlayers", () => directory().searchPlayers(query, config.game))) ?? [],
+        searchOtherRooms: async (query) => {
+          // Every other room of this game at once; each answers at most GAME_SEARCH_RESULTS.
+          const others = loadConfig(this.env).rooms.filter((r) => r.game === config.game && r.id !== config.id);
+          const answers = await Promise.all(
+            others.map((r) => tryCall(`room ${r.id}: searchGames`, () => roomStub(this.env, r.id).searchGames(query))),
+          );
+          return answers.flatMap((a) => a ?? []).slice(0, GAME_SEARCH_RESULTS);
+        },
+      },
     };
   }
 

@@ -10,7 +10,6 @@ import {
   EMPTY_SCORE_DATUM,
   encodeMessage,
   GOS_SERVER_MESSAGE_FIELD,
-  MAX_BUDDIES,
   MAX_TEXT_LENGTH,
   type PlayerInfo,
   type RoomBroadcastMessage,
@@ -63,17 +62,6 @@ export function relayedChat(
 ): Uint8Array {
   return encodeMessage({ ...msg, header: { ...msg.header, playerId: senderId }, senderName }, BROADCAST_DIALECT);
 }
-
-/** Answers to queries the room does not implement (GoS answers them empty, §5.20, §5.22). */
-export const EMPTY_GAME_SEARCH_RESULT = encodeMessage({ type: 13, games: [] }, BROADCAST_DIALECT);
-export const EMPTY_PLAYER_SEARCH_RESULT = encodeMessage({ type: 14, results: [] }, BROADCAST_DIALECT);
-export const EMPTY_BUDDY_QUERY_RESULT = encodeMessage({ type: 15, results: [] }, BROADCAST_DIALECT);
-export const EMPTY_ORDER_QUERY_RESULT = encodeMessage({ type: 16, results: [] }, BROADCAST_DIALECT);
-/** update_player_buddy_list (19): every buddy slot empty (no buddy system yet). */
-export const EMPTY_BUDDY_LIST = encodeMessage(
-  { type: 19, buddies: Array.from({ length: MAX_BUDDIES }, () => ({ playerId: 0, active: 0 })) },
-  BROADCAST_DIALECT,
-);
 
 export type PlayerInfoShown = Pick<
   PlayerInfo,

@@ -7,6 +7,7 @@ import { recordLogin, verifyLogin } from "../accounts.ts";
 import type { EdgeConfig } from "../config.ts";
 import { accountLimiterStub, directoryStub, loginLimiterStub } from "../objects.ts";
 import { buildRoomList } from "../room-list.ts";
+import { loginWithGamePassword } from "../social/game-passwords.ts";
 import type { LoginDeps, LoginPolicy } from "./session.ts";
 
 export function loginPolicy(config: EdgeConfig): LoginPolicy {
@@ -64,11 +65,15 @@ export function loginDeps(env: Env, config: EdgeConfig, clientAddress: string, l
       const gateForHash = hashGate(config.login.hashConcurrency, config.login.hashQueue);
       const result = await verifyLogin(env.DB, userName, password, (hash) => gateForHash.run(hash, address));
       if (result === "busy") return { refused: "busy", retryAfterMs: 1000 };
-      if (result) {
+      // Not the account password: maybe one of its game passwords (a revoked one fails: code 3).
+      // Its hashes run under the same gate as the account password's.
+      const found = result ?? (await gateForHash.run(() => loginWithGamePassword(env.DB, userName, password), address));
+      if (found === "busy") return { refused: "busy", retryAfterMs: 1000 };
+      if (found) {
         const ticket = gate.ticket;
         await Promise.all([ticket === null ? null : byAddress.forgive(ticket), byAccount.accountSucceeded()]);
       }
-      return result;
+      return found;
     },
     admitGuest: async () => {
       const gate = await loginLimiterStub(env, clientAddress).beginLogin("guest", addressLimits(config, "guest"));

@@ -394,7 +394,8 @@ export class LoginSession {
 
     // GoS sends order -1 for "no order"; Bungie's "no order" was 0 (new users got order_index 0).
     const traits = FAMILY_TRAITS[family];
-    const order = traits.noOrder;
+    // A member's order id (edge/social/orders.ts), as Bungie's 7 carried it.
+    const order = account?.orderId ?? traits.noOrder;
     const actions: LoginAction[] = [
       send({ type: MessageType.UserSuccessfulLogin, userId, order, token: tokenFromHex(token) }),
     ];
@@ -449,12 +450,27 @@ export class LoginSession {
     const account = this.account;
     if (!account) return { player: fromClient, store: false };
     const store = (login.flags & LoginFlag.ResetPlayerData) !== 0;
-    if (store) return { player: fromClient, store };
+    return { player: this.withOrder(this.accountPlayerData(fromClient, account, store)), store };
+  }
+
+  private accountPlayerData(fromClient: PlayerData, account: Account, store: boolean): PlayerData {
+    if (store) return fromClient;
     if (account.playerData) {
       const stored = decodePlayerData(account.playerData);
-      if (stored.ok) return { player: stored.value, store };
+      if (stored.ok) return stored.value;
     }
-    return { player: { ...fromClient, nick: account.nick, team: account.team }, store };
+    return { ...fromClient, nick: account.nick, team: account.team };
+  }
+
+  /**
+   * The order field is the server's (edge/social/orders.ts): a member shows its order's id, and
+   * a claim to an order the account is not in becomes the family's "no order".
+   */
+  private withOrder(player: PlayerData): PlayerData {
+    const orderId = this.account?.orderId ?? null;
+    if (orderId !== null) return { ...player, orderIndex: orderId };
+    if (player.orderIndex > 0) return { ...player, orderIndex: FAMILY_TRAITS[this.family as ClientFamily].noOrder };
+    return player;
   }
 
   // ------------------------------------------------------------------ endings

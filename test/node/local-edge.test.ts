@@ -119,6 +119,7 @@ describe("an edge whose D1 migrations are not applied", () => {
     expect(health.status).toBe(503);
     const body = (await health.json()) as { ok: boolean; checks: { database: string } };
     expect(body.ok).toBe(false);
+    // Every migration the code needs is missing (the list grows with each migration file).
     expect(body.checks.database).toBe(`D1 migrations not applied: ${REQUIRED_MIGRATIONS.join(", ")}`);
 
     const res = await createUser(edge, { username: "eve", password: "pw" });

@@ -124,7 +124,8 @@ describe("directed messages (201)", () => {
     const room = new FakeRoom(0, { WHISPER_TARGET_BURST: "10", WHISPER_TARGET_PER_MINUTE: "60", CHAT_BURST: "5" });
     const victim = await room.join(300, "Victim", "myth2", true, 0, "198.51.100.1");
     const bombers: string[] = [];
-    for (let i = 0; i < 8; i++) bombers.push(await room.join(301 + i, `B${i}`, "myth2", true, 0, `198.51.100.${10 + i}`));
+    for (let i = 0; i < 8; i++)
+      bombers.push(await room.join(301 + i, `B${i}`, "myth2", true, 0, `198.51.100.${10 + i}`));
     room.take(victim);
     const dropped = limitCount("whisper_dropped");
     for (const b of bombers) for (let n = 0; n < 5; n++) await room.send(b, whisper(300, `${b} ${n}`));

@@ -8,7 +8,7 @@ import type { Game } from "../../durable-objects/room/games.ts";
 import type { RoomModerationState } from "../../durable-objects/room/moderation.ts";
 import type { Connection } from "../../durable-objects/room/state.ts";
 import { type ConfigEnv, loadConfig, roomById } from "../../edge/config.ts";
-import type { SessionUser } from "../../edge/contracts.ts";
+import type { LocatedPlayer, SessionUser } from "../../edge/contracts.ts";
 import { tokenToHex } from "../../edge/handoff-token.ts";
 import type { AuditEntry } from "../../edge/moderation/rules.ts";
 import type { Dialect } from "../../protocol/dialect.ts";
@@ -16,6 +16,7 @@ import {
   decodeMessage,
   encodeMessage,
   encodePlayerData,
+  type GameListEntry,
   type Message,
   type PlayerData,
   type ServerToClientMessage,
@@ -53,6 +54,11 @@ export class FakeRoom {
   /** Mute and block lists as D1 would keep them: "mutes:<userId>" → target ids. */
   readonly lists = new Map<string, Set<number>>();
   savedModeration: RoomModerationState | null = null;
+  /** Social fakes: buddy ids per user, order id → member ids, who is online elsewhere. */
+  readonly buddies = new Map<number, number[]>();
+  readonly orders = new Map<number, number[]>();
+  readonly online = new Map<number, LocatedPlayer>();
+  otherRoomGames: GameListEntry[] = [];
   readonly core: RoomCore;
   private readonly tokens = new Map<string, SessionUser>();
   private nextConn = 1;
@@ -130,6 +136,37 @@ export class FakeRoom {
           return 1;
         },
         online: async () => [],
+      },
+      social: {
+        buddies: async (userId) => [...(this.buddies.get(userId) ?? [])],
+        updateBuddy: async (userId, buddyId, add, limit) => {
+          const list = this.buddies.get(userId) ?? [];
+          if (!add)
+            this.buddies.set(
+              userId,
+              list.filter((id) => id !== buddyId),
+            );
+          else if (buddyId === userId) return { ok: false, reason: "self" };
+          else if (!list.includes(buddyId)) {
+            if (list.length >= limit) return { ok: false, reason: "full" };
+            this.buddies.set(userId, [...list, buddyId]);
+          }
+          return { ok: true };
+        },
+        orderOf: async (userId) => {
+          for (const [orderId, members] of this.orders) if (members.includes(userId)) return { orderId, members };
+          return null;
+        },
+        standing: async (userId) => {
+          const buddies = [...(this.buddies.get(userId) ?? [])];
+          for (const [orderId, members] of this.orders)
+            if (members.includes(userId)) return { buddies, order: { orderId, members } };
+          return { buddies, order: null };
+        },
+        locate: async (ids) => ids.flatMap((id) => this.online.get(id) ?? []),
+        searchPlayers: async (query) =>
+          [...this.online.values()].filter((p) => String(p.userId).includes(query) || query === "*"),
+        searchOtherRooms: async () => this.otherRoomGames,
       },
     };
     this.core = new RoomCore(config, [], [], outbox, services);

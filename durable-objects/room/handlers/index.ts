@@ -12,8 +12,9 @@ import { chat } from "./chat.ts";
 import { createGame, gamePlayerList, gameScore, removeGame, startGame } from "./games.ts";
 import { type Handler, type HandlerTable, ignore } from "./handler.ts";
 import { requestFullUpdate, setPlayerData, setPlayerMode } from "./players.ts";
-import { buddyQuery, gameSearch, orderQuery, playerInfo, playerSearch, updateBuddy } from "./queries.ts";
+import { playerInfo } from "./queries.ts";
 import { logout, roomLoginAgain } from "./session.ts";
+import { buddyQuery, gameSearch, orderQuery, playerSearch, updateBuddy } from "./social.ts";
 
 export { handleBeforeLogin } from "./session.ts";
 

@@ -12,7 +12,7 @@ export function applyPlayerData(room: RoomCore, conn: PlayerConnection, data: Pl
   const player = conn.player;
   if (!player.listed) {
     // Bungie: the first set_player_data brings the newcomer into the lists (§7.4).
-    player.playerData = data;
+    player.playerData = { ...data, orderIndex: player.playerData.orderIndex };
     player.listed = true;
     room.save(conn);
     room.invalidate();
@@ -23,9 +23,10 @@ export function applyPlayerData(room: RoomCore, conn: PlayerConnection, data: Pl
   }
   // GoS takes only the in-game state and keeps the login-time data (no spoofing in the room);
   // Bungie and A1S store the whole block.
+  // The order field stays the login server's (edge/social/orders.ts): no claiming an order here.
   player.playerData = familyTraits(player.dialect).roomPlayerDataStateOnly
     ? { ...player.playerData, state: data.state }
-    : data;
+    : { ...data, orderIndex: player.playerData.orderIndex };
   room.save(conn);
   room.broadcast(playerListPacket(player, Verb.Change));
 }

@@ -1,13 +1,6 @@
-/** Queries: player_info (121) and the searches and buddy/order messages, answered empty until those land (§5.20, §5.22). */
+/** player_info (121). The searches and buddy/order queries live in social.ts. */
 import type { MessageOf } from "../../../protocol/messages.ts";
-import {
-  EMPTY_BUDDY_LIST,
-  EMPTY_BUDDY_QUERY_RESULT,
-  EMPTY_GAME_SEARCH_RESULT,
-  EMPTY_ORDER_QUERY_RESULT,
-  EMPTY_PLAYER_SEARCH_RESULT,
-  playerInfoPacket,
-} from "../packets.ts";
+import { playerInfoPacket } from "../packets.ts";
 import { isAdmin, nickOf } from "../player.ts";
 import type { Handler } from "./handler.ts";
 
@@ -29,15 +22,3 @@ export const playerInfo: Handler<MessageOf<121>> = (room, conn, msg) => {
     }),
   );
 };
-
-/** A query answered with a fixed packet. */
-const answer =
-  (packet: Uint8Array): Handler =>
-  (room, conn) =>
-    room.reply(conn, packet);
-
-export const gameSearch = answer(EMPTY_GAME_SEARCH_RESULT);
-export const playerSearch = answer(EMPTY_PLAYER_SEARCH_RESULT);
-export const buddyQuery = answer(EMPTY_BUDDY_QUERY_RESULT);
-export const orderQuery = answer(EMPTY_ORDER_QUERY_RESULT);
-export const updateBuddy = answer(EMPTY_BUDDY_LIST);

@@ -11,6 +11,7 @@ import { playerListPacket } from "../player.ts";
 import type { Connection, PlayerConnection, PlayerState } from "../state.ts";
 import type { Handler } from "./handler.ts";
 import { applyPlayerData } from "./players.ts";
+import { afterJoin } from "./social.ts";
 
 /** A connection that has not logged in yet: only room_login, keepalives and an early set_player_data. */
 export async function handleBeforeLogin(room: RoomCore, conn: Connection, msg: Message): Promise<void> {
@@ -102,6 +103,7 @@ async function roomLogin(room: RoomCore, conn: Connection, token: Uint8Array): P
     delete conn.pendingPlayerData;
     applyPlayerData(room, joined, pending);
   }
+  if (room.isOpen(conn)) await afterJoin(room, joined);
 }
 
 /** room_login on a connection that is already logged in. */

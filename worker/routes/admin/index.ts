@@ -10,8 +10,10 @@ import type { AppEnv } from "../../context.ts";
 import { validationHook } from "../../errors.ts";
 import { audit } from "./audit.ts";
 import { bans } from "./bans.ts";
+import { gamePasswords } from "./game-passwords.ts";
 import { limits } from "./limits.ts";
 import { moderation } from "./moderation.ts";
+import { orders } from "./orders.ts";
 import { rooms } from "./rooms.ts";
 import { users } from "./users.ts";
 
@@ -25,6 +27,8 @@ admin.route("/", limits);
 admin.route("/", bans);
 admin.route("/", moderation);
 admin.route("/", audit);
+admin.route("/", orders);
+admin.route("/", gamePasswords);
 
 admin.doc31("/openapi.json", {
   openapi: "3.1.0",
