@@ -9,15 +9,17 @@
  */
 import type { EdgeConfig, RoomConfig } from "../../edge/config.ts";
 import type { RoomCountsById, RoomStatus, SessionUser } from "../../edge/contracts.ts";
+import type { GameStart, PlayerStats, ReportAnswer, ResultPlayer } from "../../edge/results/contracts.ts";
+import type { Standings } from "../../edge/results/standings.ts";
 import { type RoomListClient, roomListPackets } from "../../edge/room-list.ts";
 import { dialectsOf, familyTraits } from "../../protocol/families.ts";
 import { decodeMessage, encodeGameList, encodePlayerList, ServerMessageCode, Verb } from "../../protocol/messages.ts";
 import { rgbToInt } from "../../protocol/structs/rgb-color.ts";
 import type { BridgeControl, EdgeControl } from "../../tunnel/control.ts";
-import { elapsedSeconds, type Game, gameEntry, gameListPacket, type ScoreReport, summarizeGame } from "./games.ts";
+import { elapsedSeconds, type Game, gameEntry, gameListPacket, summarizeGame } from "./games.ts";
 import { handleBeforeLogin, handleMessage } from "./handlers/index.ts";
 import { blammed, blueMessage, serverMessage } from "./packets.ts";
-import { nickOf, playerEntry, playerListPacket, stateOf } from "./player.ts";
+import { nickOf, ownPlayerDataPacket, playerEntry, playerListPacket, showsCastes, stateOf } from "./player.ts";
 import type { Connection, ConnId, PlayerConnection, PlayerState } from "./state.ts";
 
 /** Where the room's decisions go. Calls happen in order; the shell carries them out in that order. */
@@ -32,7 +34,6 @@ export interface RoomOutbox {
   saveConnection(conn: Connection): void;
   saveGame(game: Game): void;
   deleteGame(hostId: number): void;
-  storeScore(report: ScoreReport): void;
 }
 
 /** What the room asks of the rest of the edge. Failures are the shell's to log; they never throw here. */
@@ -46,6 +47,29 @@ export interface RoomServices {
   roomCounts(): Promise<RoomCountsById>;
   edgeConfig(): EdgeConfig;
   now(): number;
+  /** Ranked play (the Results object and D1); see RoomResults. */
+  readonly results: RoomResults;
+}
+
+/**
+ * What the room tells the Results object and asks of D1 about games, ratings and profiles.
+ * Writes are durable when the promise resolves.
+ */
+export interface RoomResults {
+  gameStarted(start: GameStart): Promise<void>;
+  gamePlayers(hostId: number, players: readonly ResultPlayer[]): Promise<void>;
+  /** A checked score report; the answer says whether it was stored. */
+  report(hostId: number, reporterId: number, standings: Standings): Promise<ReportAnswer>;
+  /** The host's game left the room (removed, or the host dropped). */
+  gameGone(hostId: number): Promise<void>;
+  /** The account's overall caste (dagger until rated). */
+  casteOf(userId: number): Promise<number>;
+  /** Stats and profile strings for player_info; null when they cannot be read. */
+  playerStats(userId: number): Promise<PlayerStats | null>;
+  updateProfile(
+    userId: number,
+    profile: { city: string; state: string; country: string; quote: string },
+  ): Promise<void>;
 }
 
 export class RoomCore {
@@ -131,6 +155,22 @@ export class RoomCore {
       kicked++;
     }
     return kicked;
+  }
+
+  /**
+   * New castes from a caste pass (Results): players here in ranked and tournament rooms show
+   * them in the next player list entry the room sends, and get their own 8.
+   */
+  castesChanged(changes: readonly { userId: number; caste: number }[]): void {
+    if (!showsCastes(this.config)) return;
+    for (const { userId, caste } of changes) {
+      const found = this.findPlayer(userId);
+      if (!found || found.player.guest || found.player.caste === caste) continue;
+      found.player.caste = caste;
+      this.save(found);
+      if (found.player.listed) this.broadcast(playerListPacket(found.player, Verb.Change));
+      this.reply(found, ownPlayerDataPacket(found.player));
+    }
   }
 
   /** Re-sends room_list (0) to every logged-in client, built for each kind of client. */
@@ -316,6 +356,8 @@ export class RoomCore {
     this.games.delete(game.hostId);
     this.out.deleteGame(game.hostId);
     this.broadcastGame(game, Verb.Delete);
+    // A started game's result may still come from the other players; no report at all: abandoned.
+    if (game.startedAt !== null) void this.services.results.gameGone(game.hostId);
   }
 
   private broadcastGame(game: Game, verb: Verb): void {

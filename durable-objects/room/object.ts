@@ -12,7 +12,9 @@ import { DurableObject } from "cloudflare:workers";
 import { type EdgeConfig, loadConfig, type RoomConfig, roomById } from "../../edge/config.ts";
 import type { RoomCountsById, RoomStatus } from "../../edge/contracts.ts";
 import { tokenToHex } from "../../edge/handoff-token.ts";
-import { directoryStub, ROOM_ID_HEADER, TUNNEL_VERSION_HEADER, tryCall } from "../../edge/objects.ts";
+import { directoryStub, ROOM_ID_HEADER, resultsStub, TUNNEL_VERSION_HEADER, tryCall } from "../../edge/objects.ts";
+import { loadPlayerStats } from "../../edge/results/player-info.ts";
+import { casteOf, updateProfile } from "../../edge/results/queries.ts";
 import type { ServerMessageCode } from "../../protocol/messages.ts";
 import { closeReason, TunnelClose } from "../../tunnel/close-codes.ts";
 import { encodeControl, parseBridgeControl } from "../../tunnel/control.ts";
@@ -22,7 +24,7 @@ import { decodeUpFrame, type UpRecord } from "../../tunnel/mux.ts";
 import { MuxSender } from "../../tunnel/mux-sender.ts";
 import { OpenOrder } from "../../tunnel/open-order.ts";
 import { ConnectionTable } from "./connection-table.ts";
-import { RoomCore, type RoomOutbox, type RoomServices } from "./core.ts";
+import { RoomCore, type RoomOutbox, type RoomResults, type RoomServices } from "./core.ts";
 import { GameTable } from "./game-table.ts";
 import type { Connection, ConnId } from "./state.ts";
 
@@ -266,6 +268,11 @@ export class Room extends DurableObject<Env> {
     await this.room()?.roomListChanged();
   }
 
+  /** Results: castes changed after a caste pass. */
+  async castesChanged(changes: { userId: number; caste: number }[]): Promise<void> {
+    this.room()?.castesChanged(changes);
+  }
+
   /** For /status.json and the admin room view. */
   async status(): Promise<RoomStatus> {
     const status = this.room()?.status() ?? { players: [], games: [], instanceStartedAt: 0 };
@@ -383,7 +390,6 @@ export class Room extends DurableObject<Env> {
       saveConnection: (conn) => this.connections.save(conn),
       saveGame: (game) => this.games.save(game),
       deleteGame: (hostId) => this.games.delete(hostId),
-      storeScore: (report) => this.games.storeScore(report),
     };
   }
 
@@ -424,6 +430,37 @@ export class Room extends DurableObject<Env> {
         (await tryCall("room: directory.roomCounts", () => directory().roomCounts())) ?? {},
       edgeConfig: (): EdgeConfig => loadConfig(this.env),
       now: () => Date.now(),
+      results: this.results(config),
+    };
+  }
+
+  /**
+   * Ranked play: writes go to the Results object (which answers once D1 has them); reads go to
+   * D1 directly (edge/results/queries.ts). A failed write of a start or player list is logged
+   * (the game then has no row and its reports are refused); a failed report answers an error.
+   */
+  private results(config: RoomConfig): RoomResults {
+    const results = () => resultsStub(this.env);
+    const db = this.env.DB;
+    return {
+      gameStarted: async (start) => {
+        await tryCall("room: results.gameStarted", () => results().gameStarted(start));
+      },
+      gamePlayers: async (hostId, players) => {
+        await tryCall("room: results.gamePlayers", () => results().gamePlayers(config.id, hostId, players));
+      },
+      report: async (hostId, reporterId, standings) =>
+        (await tryCall("room: results.report", () =>
+          results().report({ roomId: config.id, hostId, reporterId, standings, at: Date.now() }),
+        )) ?? { ok: false, error: "results unavailable" },
+      gameGone: async (hostId) => {
+        await tryCall("room: results.gameGone", () => results().gameGone(config.id, hostId, Date.now()));
+      },
+      casteOf: async (userId) => (await tryCall("room: casteOf", () => casteOf(db, userId))) ?? 0,
+      playerStats: async (userId) => (await tryCall("room: playerStats", () => loadPlayerStats(db, userId))) ?? null,
+      updateProfile: async (userId, profile) => {
+        await tryCall("room: updateProfile", () => updateProfile(db, userId, profile));
+      },
     };
   }
 

@@ -45,4 +45,6 @@ export interface PlayerState {
   listed: boolean;
   /** Join order: lists show players in the order they arrived. */
   readonly joinedAt: number;
+  /** Rating caste (§4.10) in ranked and tournament rooms, for registered players; absent: none. */
+  caste?: number;
 }

@@ -66,7 +66,6 @@ export class FakeRoom {
       saveConnection: (conn) => this.saved.set(conn.id, structuredClone(conn)),
       saveGame: (game) => this.games.set(game.hostId, structuredClone(game)),
       deleteGame: (hostId) => this.games.delete(hostId),
-      storeScore: () => {},
     };
     const services: RoomServices = {
       redeem: async (token) => this.tokens.get(tokenToHex(token)) ?? null,
@@ -79,6 +78,16 @@ export class FakeRoom {
       roomCounts: async () => ({}),
       edgeConfig: () => edge,
       now: () => this.now,
+      // Ranked play is tested end to end (test/e2e/results.test.ts); here the room sees no ratings.
+      results: {
+        gameStarted: async () => {},
+        gamePlayers: async () => {},
+        report: async () => ({ ok: true }),
+        gameGone: async () => {},
+        casteOf: async () => 0,
+        playerStats: async () => null,
+        updateProfile: async () => {},
+      },
     };
     this.core = new RoomCore(config, [], [], outbox, services);
   }
