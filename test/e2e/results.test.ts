@@ -30,7 +30,12 @@ interface Ranked extends Player {
   readonly name: string;
 }
 
-async function ranked(prefix: string, dialect: "myth2" | "myth2-legacy" = "myth2", roomId = 0): Promise<Ranked> {
+async function ranked(
+  prefix: string,
+  dialect: "myth2" | "myth2-legacy" = "myth2",
+  roomId = 0,
+  address?: string,
+): Promise<Ranked> {
   const n = ++users;
   const name = `${prefix}${n}`;
   await stack.createUser(name, `pw-${name}`);
@@ -40,7 +45,7 @@ async function ranked(prefix: string, dialect: "myth2" | "myth2-legacy" = "myth2
     nick: name,
     dialect,
     roomId,
-    localAddress: `127.0.0.${10 + n}`,
+    localAddress: address ?? `127.0.0.${10 + n}`,
   });
   return { ...p, name };
 }
@@ -154,8 +159,8 @@ function score(hostId: number, reporter: Ranked, teams: readonly (readonly Line[
   };
 }
 
-async function rankedPlayer(prefix: string, dialect: "myth2" | "myth2-legacy" = "myth2", roomId = 0) {
-  return ranked(prefix, dialect, roomId);
+async function rankedPlayer(prefix: string, dialect: "myth2" | "myth2-legacy" = "myth2", roomId = 0, address?: string) {
+  return ranked(prefix, dialect, roomId, address);
 }
 
 function report(p: Ranked, msg: GameScoreMessage): void {
@@ -273,6 +278,24 @@ describe("ranked games", () => {
     expect(after.teams.find((t) => t.place === 0)?.index).toBe(0);
     const again = await stack.admin("POST", `/admin/games/${game.id}/resolve`, { rate: true });
     expect(again.status).toBe(409);
+  });
+
+  it("opponents from one client address are flagged, not rated, until an admin clears the game", async () => {
+    const a = await rankedPlayer("farm", "myth2", 0, "127.0.0.240");
+    const b = await rankedPlayer("farm", "myth2", 0, "127.0.0.240");
+    await play(a, [b]);
+    const teams = [[{ player: a }], [{ player: b }]];
+    report(a, score(a.userId, a, teams));
+    report(b, score(a.userId, b, teams));
+    const game = await settled(a);
+    expect(game).toMatchObject({ status: "unrated", unratedReason: "opponents share a client address" });
+    const listed = (await (await stack.admin("GET", "/admin/games/disputed")).json()) as {
+      games: { id: number; flagged: boolean }[];
+    };
+    expect(listed.games.find((g) => g.id === game.id)?.flagged).toBe(true);
+    const res = await stack.admin("POST", `/admin/games/${game.id}/resolve`, { rate: true });
+    expect(res.status).toBe(200);
+    expect((await api<GameJson>(`/api/games/${game.id}`)).status).toBe("rated");
   });
 
   it("a host that drops before reporting is settled by the others' reports after the window", async () => {
