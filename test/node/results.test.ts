@@ -101,10 +101,12 @@ describe("standings", () => {
 
 describe("ratings", () => {
   it("winners rise, losers fall; a repeated pairing moves them less", () => {
-    const [[win], [lose]] = rateTeams([[INITIAL], [INITIAL]], [0, 1], 1);
+    const rated = rateTeams([[INITIAL], [INITIAL]], [0, 1], 1);
+    const win = rated[0]?.[0];
+    const lose = rated[1]?.[0];
     expect(displayed(win ?? INITIAL)).toBeGreaterThan(displayed(INITIAL));
     expect(displayed(lose ?? INITIAL)).toBeLessThan(displayed(INITIAL));
-    const [[half]] = rateTeams([[INITIAL], [INITIAL]], [0, 1], farmingWeight(1));
+    const half = rateTeams([[INITIAL], [INITIAL]], [0, 1], farmingWeight(1))[0]?.[0];
     expect((half?.mu ?? 0) - INITIAL.mu).toBeCloseTo(((win?.mu ?? 0) - INITIAL.mu) / 2, 9);
     expect([farmingWeight(0), farmingWeight(1), farmingWeight(3)]).toEqual([1, 0.5, 0.25]);
   });
