@@ -52,7 +52,7 @@ export async function runResultsBench(o: ResultsBenchOptions): Promise<boolean> 
     console.error(`results: over the ${o.timeoutS} s bound`);
     process.exit(1);
   }, o.timeoutS * 1000);
-  const perRoom = Math.ceil((o.games * o.playersPerGame) / o.rooms) + 2;
+  const perRoom = Math.ceil(o.games / o.rooms) * o.playersPerGame + 2;
   const rooms = Array.from({ length: o.rooms }, (_, id) => ({
     id,
     name: `Ranked ${id}`,

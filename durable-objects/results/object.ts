@@ -44,8 +44,17 @@ import { decodeGameData, GameOption } from "../../protocol/structs/game-descript
 
 const DAY_MS = 86_400_000;
 
+interface OpenGame {
+  readonly row: q.GameRow;
+  readonly participants: Set<number>;
+  readonly reporters: Set<number>;
+  readonly names: Map<number, { name: string; guest: boolean }>;
+}
+
 export class Results extends DurableObject<Env> {
   private queue: Promise<unknown> = Promise.resolve();
+  /** Unsettled games by "room:host" (a cache; D1 holds the truth). */
+  private readonly open = new Map<string, OpenGame>();
   private readonly sql: SqlStorage;
 
   constructor(ctx: DurableObjectState, env: Env) {
@@ -102,10 +111,14 @@ export class Results extends DurableObject<Env> {
   report(r: ScoreReportIn): Promise<ReportAnswer> {
     return this.serial(async () => {
       const db = this.env.DB;
-      const game = await q.openGameOf(db, r.roomId, r.hostId);
-      if (!game) return { ok: false, error: "no such game" };
-      const listed = await q.playersOf(db, game.id);
-      const participants = new Set([game.host_id, ...listed.map((p) => p.user_id)]);
+      const open = await this.openGame(r.roomId, r.hostId);
+      if (!open) {
+        // A report that comes after its game was settled is late, not malformed: ignored.
+        const last = await q.lastGameOf(db, r.roomId, r.hostId);
+        const late = last && (last.host_id === r.reporterId || (await q.isPlayerOf(db, last.id, r.reporterId)));
+        return late ? { ok: true } : { ok: false, error: "no such game" };
+      }
+      const { row: game, participants, reporters, names } = open;
       if (!participants.has(r.reporterId)) return { ok: false, error: "the reporter was not in the game" };
       // With a player list from the host, every reported player must be on it.
       if (participants.size > 1) {
@@ -114,14 +127,14 @@ export class Results extends DurableObject<Env> {
       }
       const reportId = await q.insertReport(db, game.id, r.reporterId, r.at, r.standings, placingsKey(r.standings));
       if (reportId === null) return { ok: true }; // a second report of the same player: the first counts
+      reporters.add(r.reporterId);
       if (r.reporterId === game.host_id) {
         // The host's report is taken as it arrives; the others only confirm or dispute it.
         await db.batch([
-          ...q.resultStatements(db, game, reportId, r.standings, namesOf(listed), r.at),
+          ...q.resultStatements(db, game, reportId, r.standings, names, r.at),
           q.statusStatement(db, game.id, "reported", null),
         ]);
       }
-      const reporters = new Set((await q.reportsOf(db, game.id)).map((x) => x.reporter_id));
       if ([...participants].every((p) => reporters.has(p))) await this.settle(game.id, r.at);
       else this.schedule(game.id, r.at);
       return { ok: true };
@@ -188,6 +201,7 @@ export class Results extends DurableObject<Env> {
 
   private async settle(gameId: number, now: number): Promise<void> {
     this.sql.exec("DELETE FROM pending WHERE game_id = ?", gameId);
+    for (const [key, open] of this.open) if (open.row.id === gameId) this.open.delete(key);
     const db = this.env.DB;
     const game = await q.gameById(db, gameId);
     if (!game || (game.status !== "playing" && game.status !== "reported")) return;
@@ -291,18 +305,28 @@ export class Results extends DurableObject<Env> {
     }
     statements.push(q.statusStatement(db, game.id, "rated", null, resolved));
     await db.batch(statements);
-    const changed = await this.castes(OVERALL, now);
-    await this.castes(s.scoring, now);
+    const changed = await this.castes(OVERALL, now, ids);
+    await this.castes(s.scoring, now, ids);
     if (changed.length > 0) {
       await tryCall("results: room.castesChanged", () => roomStub(this.env, game.room_id).castesChanged(changed));
     }
   }
 
   /** One caste pass over a category; writes the rows that changed and returns them. */
-  private async castes(category: number, now: number): Promise<{ userId: number; caste: number }[]> {
+  /**
+   * One caste pass over a category; writes the rows that changed and returns them. After a
+   * game (`involved`) it is cheap: a player with three rated games or fewer has the caste of
+   * its game count whatever the others do, so only the game's players and the active players
+   * (who rank among each other) are read; the full pass reads every row.
+   */
+  private async castes(
+    category: number,
+    now: number,
+    involved?: readonly number[],
+  ): Promise<{ userId: number; caste: number }[]> {
     const db = this.env.DB;
     const tau = this.config().inactivityTau;
-    const rows = await q.categoryRatings(db, category);
+    const rows = involved ? await q.castePassRows(db, category, involved) : await q.categoryRatings(db, category);
     const placed = castePass(
       rows.map((r) => ({
         userId: r.user_id,
@@ -327,7 +351,31 @@ export class Results extends DurableObject<Env> {
 
   // ------------------------------------------------------------------ plumbing
 
+  /**
+   * The host's unsettled game with its participants and who reported, kept in memory between
+   * reports (one D1 write per report instead of four reads); loaded from D1 after a wake-up.
+   */
+  private async openGame(roomId: number, hostId: number): Promise<OpenGame | null> {
+    const key = `${roomId}:${hostId}`;
+    const cached = this.open.get(key);
+    if (cached) return cached;
+    const db = this.env.DB;
+    const row = await q.openGameOf(db, roomId, hostId);
+    if (!row) return null;
+    const [listed, reports] = await Promise.all([q.playersOf(db, row.id), q.reportsOf(db, row.id)]);
+    const open: OpenGame = {
+      row,
+      participants: new Set([row.host_id, ...listed.map((p) => p.user_id)]),
+      reporters: new Set(reports.map((r) => r.reporter_id)),
+      names: namesOf(listed),
+    };
+    this.open.set(key, open);
+    return open;
+  }
+
   private async setPlayers(gameId: number, hostId: number, players: readonly ResultPlayer[]): Promise<void> {
+    // The cached view of this host's games is out of date now.
+    for (const [key, open] of this.open) if (open.row.host_id === hostId) this.open.delete(key);
     const list = players.some((p) => p.userId === hostId)
       ? players
       : [{ userId: hostId, name: String(hostId), guest: false, address: "" }, ...players];

@@ -189,6 +189,22 @@ export function openGameOf(db: D1Database, roomId: number, hostId: number): Prom
     .first<GameRow>();
 }
 
+/** The host's newest game in a room, settled or not. */
+export function lastGameOf(db: D1Database, roomId: number, hostId: number): Promise<GameRow | null> {
+  return db
+    .prepare("SELECT * FROM games WHERE room_id = ? AND host_id = ? ORDER BY id DESC LIMIT 1")
+    .bind(roomId, hostId)
+    .first<GameRow>();
+}
+
+export async function isPlayerOf(db: D1Database, gameId: number, userId: number): Promise<boolean> {
+  const row = await db
+    .prepare("SELECT 1 AS x FROM game_players WHERE game_id = ? AND user_id = ?")
+    .bind(gameId, userId)
+    .first<{ x: number }>();
+  return row !== null;
+}
+
 export function gameById(db: D1Database, id: number): Promise<GameRow | null> {
   return db.prepare("SELECT * FROM games WHERE id = ?").bind(id).first<GameRow>();
 }
@@ -419,6 +435,21 @@ export function ratingChangeStatement(
 
 export async function categoryRatings(db: D1Database, category: number): Promise<RatingRow[]> {
   return (await db.prepare("SELECT * FROM ratings WHERE category = ?").bind(category).all<RatingRow>()).results;
+}
+
+/** The rows a caste pass after a game needs: the game's players and every active player (more than 3 games). */
+export async function castePassRows(
+  db: D1Database,
+  category: number,
+  involved: readonly number[],
+): Promise<RatingRow[]> {
+  const ids = involved.map(() => "?").join(",");
+  return (
+    await db
+      .prepare(`SELECT * FROM ratings WHERE category = ? AND (games > 3 OR user_id IN (${ids}))`)
+      .bind(category, ...involved)
+      .all<RatingRow>()
+  ).results;
 }
 
 export function placeStatements(
