@@ -108,8 +108,12 @@ export class Results extends DurableObject<Env> {
     });
   }
 
-  report(r: ScoreReportIn): Promise<ReportAnswer> {
-    return this.serial(async () => {
+  /**
+   * Reports are stored as they come, side by side (D1 first, then the answer); only settling
+   * and rating go through the one queue, so a burst of reports does not wait behind ratings.
+   */
+  async report(r: ScoreReportIn): Promise<ReportAnswer> {
+    {
       const db = this.env.DB;
       const open = await this.openGame(r.roomId, r.hostId);
       if (!open) {
@@ -135,10 +139,10 @@ export class Results extends DurableObject<Env> {
           q.statusStatement(db, game.id, "reported", null),
         ]);
       }
-      if ([...participants].every((p) => reporters.has(p))) await this.settle(game.id, r.at);
+      if ([...participants].every((p) => reporters.has(p))) await this.serial(() => this.settle(game.id, r.at));
       else this.schedule(game.id, r.at);
       return { ok: true };
-    });
+    }
   }
 
   /** The host's game left the room (removed, or the host dropped): settle after the window. */

@@ -13,6 +13,7 @@ import { type EdgeConfig, loadConfig, type RoomConfig, roomById } from "../../ed
 import type { RoomCountsById, RoomStatus } from "../../edge/contracts.ts";
 import { tokenToHex } from "../../edge/handoff-token.ts";
 import { directoryStub, ROOM_ID_HEADER, resultsStub, TUNNEL_VERSION_HEADER, tryCall } from "../../edge/objects.ts";
+import type { ReportAnswer } from "../../edge/results/contracts.ts";
 import { loadPlayerStats } from "../../edge/results/player-info.ts";
 import { casteOf, updateProfile } from "../../edge/results/queries.ts";
 import type { ServerMessageCode } from "../../protocol/messages.ts";
@@ -449,10 +450,16 @@ export class Room extends DurableObject<Env> {
       gamePlayers: async (hostId, players) => {
         await tryCall("room: results.gamePlayers", () => results().gamePlayers(config.id, hostId, players));
       },
-      report: async (hostId, reporterId, standings) =>
-        (await tryCall("room: results.report", () =>
-          results().report({ roomId: config.id, hostId, reporterId, standings, at: Date.now() }),
-        )) ?? { ok: false, error: "results unavailable" },
+      report: (hostId, reporterId, standings) => {
+        // The room does not wait for the answer (handlers/games.ts): keep the object up until it comes.
+        const answer = tryCall(
+          "room: results.report",
+          () => results().report({ roomId: config.id, hostId, reporterId, standings, at: Date.now() }),
+          // Our failure (logged by tryCall) is no reason to end the client's session.
+        ).then((a): ReportAnswer => a ?? { ok: true });
+        this.ctx.waitUntil(answer);
+        return answer;
+      },
       gameGone: async (hostId) => {
         await tryCall("room: results.gameGone", () => results().gameGone(config.id, hostId, Date.now()));
       },

@@ -9,6 +9,7 @@ import type { RoomCore } from "../core.ts";
 import type { Game } from "../games.ts";
 import { serverMessage } from "../packets.ts";
 import { nickOf } from "../player.ts";
+import type { PlayerConnection } from "../state.ts";
 import type { Handler } from "./handler.ts";
 
 /** A host reports at most this many players in game_player_list; more is nonsense. */
@@ -75,18 +76,21 @@ export const gamePlayerList: Handler<MessageOf<111>> = async (room, conn, msg) =
 /**
  * A score report from any player of the game (§5.21): checked here (counts, indices), then
  * stored by the Results object, which also checks the game and the reporter. Either refusal
- * is a malformed report: code 0, the connection ends, nothing is stored.
+ * is a malformed report: code 0, the connection ends, nothing is stored. The client expects no
+ * answer, so its next packets (chat after the game) do not wait for the Results object.
  */
-export const gameScore: Handler<MessageOf<112>> = async (room, conn, msg) => {
+export const gameScore: Handler<MessageOf<112>> = (room, conn, msg) => {
   const standings = checkStandings(msg);
-  const answer = standings.ok
-    ? await room.services.results.report(msg.gameId, conn.player.userId, standings.value)
-    : standings;
-  if (!answer.ok) {
-    console.warn(`room ${room.config.id}: score report from ${conn.player.userId} refused: ${answer.error}`);
-    await room.drop(conn, serverMessage(ServerMessageCode.SyntaxError, conn.player.dialect));
-  }
+  if (!standings.ok) return refuse(room, conn, standings.error);
+  void room.services.results.report(msg.gameId, conn.player.userId, standings.value).then((answer) => {
+    if (!answer.ok) return refuse(room, conn, answer.error ?? "refused");
+  });
 };
+
+function refuse(room: RoomCore, conn: PlayerConnection, why: string): Promise<void> {
+  console.warn(`room ${room.config.id}: score report from ${conn.player.userId} refused: ${why}`);
+  return room.drop(conn, serverMessage(ServerMessageCode.SyntaxError, conn.player.dialect));
+}
 
 /** Names, guest flags and client addresses of a game's players, as this room knows them. */
 function resultPlayers(room: RoomCore, ids: readonly number[]): ResultPlayer[] {
