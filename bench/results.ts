@@ -255,8 +255,10 @@ async function countByStatus(stack: LocalStack, status: string): Promise<number>
   let n = 0;
   let before = "";
   for (;;) {
-    const res = await fetch(`${stack.httpUrl}/api/games?limit=200${before}`);
-    const page = (await res.json()) as { games: { status: string }[]; next: number | null };
+    const page = (await getJson(`${stack.httpUrl}/api/games?limit=200${before}`)) as {
+      games: { status: string }[];
+      next: number | null;
+    };
     n += page.games.filter((g) => g.status === status).length;
     if (page.next === null) return n;
     before = `&before=${page.next}`;
@@ -264,11 +266,10 @@ async function countByStatus(stack: LocalStack, status: string): Promise<number>
 }
 
 async function completeGames(stack: LocalStack, o: ResultsBenchOptions): Promise<number> {
-  const res = await fetch(`${stack.httpUrl}/api/games?limit=200`);
-  const page = (await res.json()) as { games: { id: number }[] };
+  const page = (await getJson(`${stack.httpUrl}/api/games?limit=200`)) as { games: { id: number }[] };
   let complete = 0;
   for (const { id } of page.games) {
-    const game = (await (await fetch(`${stack.httpUrl}/api/games/${id}`)).json()) as {
+    const game = (await getJson(`${stack.httpUrl}/api/games/${id}`)) as {
       players: { team: number | null }[];
     };
     if (game.players.length === o.playersPerGame && game.players.every((p) => p.team !== null)) complete++;
@@ -281,6 +282,20 @@ async function waitUntil(check: () => Promise<boolean>, timeoutMs: number, what:
   while (!(await check())) {
     if (Date.now() > until) throw new Error(`results: no ${what} within ${timeoutMs} ms`);
     await sleep(100);
+  }
+}
+
+/** GET with a few retries: a reused keep-alive socket the edge already closed is no result. */
+async function getJson(url: string): Promise<unknown> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      const res = await fetch(url);
+      if (res.ok) return await res.json();
+      if (attempt >= 3) throw new Error(`${url}: HTTP ${res.status}`);
+    } catch (err) {
+      if (attempt >= 3) throw err;
+    }
+    await sleep(200);
   }
 }
 

@@ -312,7 +312,10 @@ export class Results extends DurableObject<Env> {
     const changed = await this.castes(OVERALL, now, ids);
     await this.castes(s.scoring, now, ids);
     if (changed.length > 0) {
-      await tryCall("results: room.castesChanged", () => roomStub(this.env, game.room_id).castesChanged(changed));
+      // Not awaited: the next game's rating must not wait for a busy room.
+      this.ctx.waitUntil(
+        tryCall("results: room.castesChanged", () => roomStub(this.env, game.room_id).castesChanged(changed)),
+      );
     }
   }
 

@@ -163,13 +163,18 @@ export class RoomCore {
    */
   castesChanged(changes: readonly { userId: number; caste: number }[]): void {
     if (!showsCastes(this.config)) return;
+    const listed: PlayerState[] = [];
     for (const { userId, caste } of changes) {
       const found = this.findPlayer(userId);
       if (!found || found.player.guest || found.player.caste === caste) continue;
       found.player.caste = caste;
       this.save(found);
-      if (found.player.listed) this.broadcast(playerListPacket(found.player, Verb.Change));
+      if (found.player.listed) listed.push(found.player);
       this.reply(found, ownPlayerDataPacket(found.player));
+    }
+    // One player list of changes for everyone (a game's players change together).
+    if (listed.length > 0) {
+      for (const p of encodePlayerList(listed.map((player) => playerEntry(player, Verb.Change)))) this.broadcast(p);
     }
   }
 
