@@ -93,7 +93,10 @@ export async function runResultsBench(o: ResultsBenchOptions): Promise<boolean> 
     const during = chat.take();
     chat.stop();
 
-    const rated = await countByStatus(stack, "rated");
+    // The queue may still be working through the last games: give it the issue's 2 s, then count.
+    await sleep(2_000);
+    const statuses = await statusCounts(stack);
+    const rated = statuses.get("rated") ?? 0;
     const complete = await completeGames(stack, o);
     const latencies = [...visible.entries()].map(([i, at]) => at - (lastReport.get(i) ?? at));
     const v = summarize(latencies);
@@ -104,7 +107,7 @@ export async function runResultsBench(o: ResultsBenchOptions): Promise<boolean> 
     console.log(
       [
         `== results ${pass ? "PASS" : "FAIL"} (${((performance.now() - started) / 1000).toFixed(0)} s)`,
-        `   games rated in D1: ${rated}/${o.games}; with every player's line: ${complete}/${o.games}`,
+        `   games rated in D1: ${rated}/${o.games} (${[...statuses].map(([k, n]) => `${k} ${n}`).join(", ")}); with every player's line: ${complete}/${o.games}`,
         `   castes visible to the host after the last report: ${visible.size}/${o.games}, p50 ${v.p50.toFixed(0)} ms, p99 ${v.p99.toFixed(0)} ms, max ${v.max.toFixed(0)} ms (target p99 ≤ ${TARGET_VISIBLE_P99_MS})`,
         `   chat in the same rooms: before p50 ${b.p50.toFixed(1)} / p99 ${b.p99.toFixed(1)} ms (${baseline.length}), during p50 ${d.p50.toFixed(1)} / p99 ${d.p99.toFixed(1)} ms (${during.length})`,
       ].join("\n"),
@@ -252,15 +255,19 @@ function startChat(games: BenchPlayer[][], o: ResultsBenchOptions) {
 }
 
 async function countByStatus(stack: LocalStack, status: string): Promise<number> {
-  let n = 0;
+  return (await statusCounts(stack)).get(status) ?? 0;
+}
+
+async function statusCounts(stack: LocalStack): Promise<Map<string, number>> {
+  const counts = new Map<string, number>();
   let before = "";
   for (;;) {
     const page = (await getJson(`${stack.httpUrl}/api/games?limit=200${before}`)) as {
       games: { status: string }[];
       next: number | null;
     };
-    n += page.games.filter((g) => g.status === status).length;
-    if (page.next === null) return n;
+    for (const g of page.games) counts.set(g.status, (counts.get(g.status) ?? 0) + 1);
+    if (page.next === null) return counts;
     before = `&before=${page.next}`;
   }
 }

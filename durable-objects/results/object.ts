@@ -54,7 +54,7 @@ interface OpenGame {
 export class Results extends DurableObject<Env> {
   private queue: Promise<unknown> = Promise.resolve();
   /** Unsettled games by "room:host" (a cache; D1 holds the truth). */
-  private readonly open = new Map<string, OpenGame>();
+  private readonly open = new Map<string, Promise<OpenGame | null>>();
   private readonly sql: SqlStorage;
 
   constructor(ctx: DurableObjectState, env: Env) {
@@ -205,10 +205,11 @@ export class Results extends DurableObject<Env> {
 
   private async settle(gameId: number, now: number): Promise<void> {
     this.sql.exec("DELETE FROM pending WHERE game_id = ?", gameId);
-    for (const [key, open] of this.open) if (open.row.id === gameId) this.open.delete(key);
     const db = this.env.DB;
     const game = await q.gameById(db, gameId);
     if (!game || (game.status !== "playing" && game.status !== "reported")) return;
+    // Reports after this are late (a reload from D1 no longer finds the game open).
+    this.open.delete(`${game.room_id}:${game.host_id}`);
     const reports = await q.reportsOf(db, gameId);
     if (reports.length === 0) {
       await this.finish(gameId, "abandoned", "the host left and nobody reported");
@@ -362,27 +363,37 @@ export class Results extends DurableObject<Env> {
    * The host's unsettled game with its participants and who reported, kept in memory between
    * reports (one D1 write per report instead of four reads); loaded from D1 after a wake-up.
    */
-  private async openGame(roomId: number, hostId: number): Promise<OpenGame | null> {
+  private openGame(roomId: number, hostId: number): Promise<OpenGame | null> {
     const key = `${roomId}:${hostId}`;
     const cached = this.open.get(key);
     if (cached) return cached;
-    const db = this.env.DB;
-    const row = await q.openGameOf(db, roomId, hostId);
-    if (!row) return null;
-    const [listed, reports] = await Promise.all([q.playersOf(db, row.id), q.reportsOf(db, row.id)]);
-    const open: OpenGame = {
-      row,
-      participants: new Set([row.host_id, ...listed.map((p) => p.user_id)]),
-      reporters: new Set(reports.map((r) => r.reporter_id)),
-      names: namesOf(listed),
-    };
-    this.open.set(key, open);
-    return open;
+    // The promise is cached, not its value: reports arriving together share one load (and one
+    // set of reporters, which decides when everybody has reported).
+    const load = (async () => {
+      const db = this.env.DB;
+      const row = await q.openGameOf(db, roomId, hostId);
+      if (!row) return null;
+      const [listed, reports] = await Promise.all([q.playersOf(db, row.id), q.reportsOf(db, row.id)]);
+      return {
+        row,
+        participants: new Set([row.host_id, ...listed.map((p) => p.user_id)]),
+        reporters: new Set(reports.map((r) => r.reporter_id)),
+        names: namesOf(listed),
+      };
+    })();
+    this.open.set(key, load);
+    void load.then(
+      (open) => {
+        if (!open && this.open.get(key) === load) this.open.delete(key);
+      },
+      () => this.open.delete(key),
+    );
+    return load;
   }
 
   private async setPlayers(gameId: number, hostId: number, players: readonly ResultPlayer[]): Promise<void> {
     // The cached view of this host's games is out of date now.
-    for (const [key, open] of this.open) if (open.row.host_id === hostId) this.open.delete(key);
+    for (const key of [...this.open.keys()]) if (key.endsWith(`:${hostId}`)) this.open.delete(key);
     const list = players.some((p) => p.userId === hostId)
       ? players
       : [{ userId: hostId, name: String(hostId), guest: false, address: "" }, ...players];
