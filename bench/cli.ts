@@ -1,7 +1,8 @@
 /**
  * `npm run bench -- <scenario…> [flags]`: legacy-protocol load generator (docs/performance.md).
  *
- * Scenarios: smoke, seed, scale, logins, bigroom, onebig, scale10k, all (= seed scale logins bigroom).
+ * Scenarios: smoke, seed, scale, logins, bigroom, onebig, scale10k, all (= seed scale logins bigroom),
+ * and results (ranked play, bench/results.ts: --clients games, --rooms rooms, --duration report spread).
  * Flags override the scenario's values:
  *   --clients N --rooms N --capacity N --rate MSGS_PER_S --duration S
  *   --steps R1,R2,…        chat at each rate in turn (stepped scenarios such as onebig)
@@ -27,6 +28,7 @@ import { resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { formatComparison, type PreparedTarget, parseTarget, prepareTarget } from "./peer.ts";
 import { formatResult } from "./report.ts";
+import { RESULTS_DEFAULTS, runResultsBench } from "./results.ts";
 import { runScenario, type ScenarioResult } from "./run.ts";
 import { ALL, type BenchOptions, parseDialects, SCENARIOS, scenarioOptions } from "./scenarios.ts";
 
@@ -71,6 +73,19 @@ if (values.help) {
 }
 
 const names = (positionals.length ? positionals : ["smoke"]).flatMap((n) => (n === "all" ? ALL : [n]));
+
+// `results` (ranked play, bench/results.ts) runs its own games against a self-started stack:
+// --clients is the number of games, --rooms the ranked rooms, --duration the spread of the reports.
+if (names.includes("results")) {
+  const pass = await runResultsBench({
+    ...RESULTS_DEFAULTS,
+    games: int(values.clients, "clients") ?? RESULTS_DEFAULTS.games,
+    rooms: int(values.rooms, "rooms") ?? RESULTS_DEFAULTS.rooms,
+    spreadS: num(values.duration, "duration") ?? RESULTS_DEFAULTS.spreadS,
+    timeoutS: num(values.timeout, "timeout") ?? RESULTS_DEFAULTS.timeoutS,
+  });
+  process.exit(pass ? 0 : 1);
+}
 const overrides: Partial<BenchOptions> = {
   clients: int(values.clients, "clients"),
   rooms: int(values.rooms, "rooms"),

@@ -115,6 +115,15 @@ export interface EdgeConfig {
   readonly rooms: readonly RoomConfig[];
   /** Per client connection: 116-120 allowed within a sliding minute (each may fan out to D1, rooms). */
   readonly socialQueriesPerMinute: number;
+  readonly results: ResultsConfig;
+}
+
+/** Ranked play (edge/results/). */
+export interface ResultsConfig {
+  readonly reportWindowMs: number;
+  readonly recomputeMs: number;
+  /** Rating points of uncertainty added per sqrt(day) of inactivity. */
+  readonly inactivityTau: number;
 }
 
 interface VarSpec {
@@ -383,6 +392,27 @@ export const EDGE_VARS = {
     max: 100_000,
     help: "searches and buddy/order messages (116-120) one client may send per minute; more get an empty answer",
   },
+  RESULTS_REPORT_WINDOW_SECONDS: {
+    kind: "int",
+    default: 30,
+    min: 1,
+    max: 3600,
+    help: "after a game's first score report (or its host leaving), how long the other players' reports are awaited",
+  },
+  RESULTS_RECOMPUTE_MINUTES: {
+    kind: "int",
+    default: 60,
+    min: 1,
+    max: 10080,
+    help: "how often every caste and leaderboard place is recomputed in full (inactivity widens ratings)",
+  },
+  RATING_INACTIVITY_TAU: {
+    kind: "int",
+    default: 100,
+    min: 0,
+    max: 100000,
+    help: "uncertainty added per sqrt(day) without a rated game, in thousandths of a rating point (0: off)",
+  },
 } as const satisfies Record<string, EdgeVarSpec>;
 
 export type ConfigVar = keyof typeof EDGE_VARS;
@@ -488,6 +518,11 @@ export function loadConfig(env: ConfigEnv): EdgeConfig {
     roomHost,
     rooms: parseRooms(env.ROOM_CONFIG, { loginPort, maxRoomCapacity }),
     socialQueriesPerMinute: intVar(env, "SOCIAL_QUERIES_PER_MINUTE"),
+    results: {
+      reportWindowMs: intVar(env, "RESULTS_REPORT_WINDOW_SECONDS") * 1000,
+      recomputeMs: intVar(env, "RESULTS_RECOMPUTE_MINUTES") * 60_000,
+      inactivityTau: intVar(env, "RATING_INACTIVITY_TAU") / 1000,
+    },
   };
   cached = { key, config };
   byEnv.set(env, config);

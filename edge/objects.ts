@@ -64,3 +64,10 @@ export async function tryCall<T>(what: string, call: () => Promise<T>): Promise<
     return undefined;
   }
 }
+
+/** The one Results object: it settles games and serializes every rating update. */
+export const RESULTS_OBJECT_NAME = "global";
+
+export function resultsStub(env: Env) {
+  return env.RESULTS.get(env.RESULTS.idFromName(RESULTS_OBJECT_NAME));
+}

@@ -4,6 +4,7 @@ import { app } from "./app.ts";
 export { Directory } from "../durable-objects/directory/object.ts";
 export { LoginGateway } from "../durable-objects/login-gateway/object.ts";
 export { LoginLimiter } from "../durable-objects/login-limiter.ts";
+export { Results } from "../durable-objects/results/object.ts";
 export { Room } from "../durable-objects/room/object.ts";
 
 export default app;

@@ -16,6 +16,8 @@ import type {
   SessionUser,
   SocialNotice,
 } from "../../edge/contracts.ts";
+import type { GameStart, PlayerStats, ReportAnswer, ResultPlayer } from "../../edge/results/contracts.ts";
+import type { Standings } from "../../edge/results/standings.ts";
 import { type RoomListClient, roomListPackets } from "../../edge/room-list.ts";
 import type { UpdateBuddyResult } from "../../edge/social/rules.ts";
 import { dialectsOf, familyTraits } from "../../protocol/families.ts";
@@ -31,12 +33,12 @@ import { rgbToInt } from "../../protocol/structs/rgb-color.ts";
 import type { BridgeControl, EdgeControl } from "../../tunnel/control.ts";
 import { ChatGuard } from "./chat-guard.ts";
 import { type GameSearchQuery, searchGames } from "./game-search.ts";
-import { elapsedSeconds, type Game, gameEntry, gameListPacket, type ScoreReport, summarizeGame } from "./games.ts";
+import { elapsedSeconds, type Game, gameEntry, gameListPacket, summarizeGame } from "./games.ts";
 import { handleBeforeLogin, handleMessage } from "./handlers/index.ts";
 import { sendSocialNotice } from "./handlers/social.ts";
 import { emptyModerationState, type RoomModeration, type RoomModerationState } from "./moderation.ts";
 import { blammed, blueMessage, serverMessage } from "./packets.ts";
-import { nickOf, playerEntry, playerListPacket, stateOf } from "./player.ts";
+import { nickOf, ownPlayerDataPacket, playerEntry, playerListPacket, showsCastes, stateOf } from "./player.ts";
 import type { Connection, ConnId, PlayerConnection, PlayerState } from "./state.ts";
 
 /** Where the room's decisions go. Calls happen in order; the shell carries them out in that order. */
@@ -51,7 +53,6 @@ export interface RoomOutbox {
   saveConnection(conn: Connection): void;
   saveGame(game: Game): void;
   deleteGame(hostId: number): void;
-  storeScore(report: ScoreReport): void;
   /** The room's moderation state (lock, gags) changed: keep it. */
   saveModeration(state: RoomModerationState): void;
 }
@@ -73,6 +74,8 @@ export interface RoomServices {
   /** Bans, the audit log, announcements, who is online (moderation.ts). */
   readonly moderation: RoomModeration;
   social: SocialServices;
+  /** Ranked play (the Results object and D1); see RoomResults. */
+  readonly results: RoomResults;
 }
 
 /** Buddies, orders and searches (D1 and the directory; edge/social/, handlers/social.ts). */
@@ -90,6 +93,27 @@ export interface SocialServices {
   searchPlayers(query: string): Promise<LocatedPlayer[]>;
   /** Open games matching the query in the other rooms of this room's game. */
   searchOtherRooms(query: GameSearchQuery): Promise<GameListEntry[]>;
+}
+
+/**
+ * What the room tells the Results object and asks of D1 about games, ratings and profiles.
+ * Writes are durable when the promise resolves.
+ */
+export interface RoomResults {
+  gameStarted(start: GameStart): Promise<void>;
+  gamePlayers(hostId: number, players: readonly ResultPlayer[]): Promise<void>;
+  /** A checked score report; the answer says whether it was stored. */
+  report(hostId: number, reporterId: number, standings: Standings): Promise<ReportAnswer>;
+  /** The host's game left the room (removed, or the host dropped). */
+  gameGone(hostId: number): Promise<void>;
+  /** The account's overall caste (dagger until rated). */
+  casteOf(userId: number): Promise<number>;
+  /** Stats and profile strings for player_info; null when they cannot be read. */
+  playerStats(userId: number): Promise<PlayerStats | null>;
+  updateProfile(
+    userId: number,
+    profile: { city: string; state: string; country: string; quote: string },
+  ): Promise<void>;
 }
 
 export class RoomCore {
@@ -188,6 +212,27 @@ export class RoomCore {
   /** A blue-bar line to everyone listening in the room (`.message`, admin room messages, announcements). */
   roomMessage(text: string): void {
     this.broadcast(blueMessage(text));
+  }
+
+  /**
+   * New castes from a caste pass (Results): players here in ranked and tournament rooms show
+   * them in the next player list entry the room sends, and get their own 8.
+   */
+  castesChanged(changes: readonly { userId: number; caste: number }[]): void {
+    if (!showsCastes(this.config)) return;
+    const listed: PlayerState[] = [];
+    for (const { userId, caste } of changes) {
+      const found = this.findPlayer(userId);
+      if (!found || found.player.guest || found.player.caste === caste) continue;
+      found.player.caste = caste;
+      this.save(found);
+      if (found.player.listed) listed.push(found.player);
+      this.reply(found, ownPlayerDataPacket(found.player));
+    }
+    // One player list of changes for everyone (a game's players change together).
+    if (listed.length > 0) {
+      for (const p of encodePlayerList(listed.map((player) => playerEntry(player, Verb.Change)))) this.broadcast(p);
+    }
   }
 
   /** Re-sends room_list (0) to every logged-in client, built for each kind of client. */
@@ -443,6 +488,8 @@ export class RoomCore {
     this.games.delete(game.hostId);
     this.out.deleteGame(game.hostId);
     this.broadcastGame(game, Verb.Delete);
+    // A started game's result may still come from the other players; no report at all: abandoned.
+    if (game.startedAt !== null) void this.services.results.gameGone(game.hostId);
   }
 
   private broadcastGame(game: Game, verb: Verb): void {

@@ -1,8 +1,8 @@
 /**
- * The room's games and score reports in its SQLite storage, so they survive hibernation and
+ * The room's games in its SQLite storage, so they survive hibernation and
  * eviction. The shell loads them into the room core at wake and writes what the core changes.
  */
-import type { Game, ScoreReport } from "./games.ts";
+import type { Game } from "./games.ts";
 
 interface GameRow extends Record<string, SqlStorageValue> {
   host_id: number;
@@ -16,18 +16,14 @@ interface GameRow extends Record<string, SqlStorageValue> {
   players: string;
 }
 
-/** Score reports kept per room until results move to D1. */
-const MAX_SCORE_REPORTS = 1000;
-
 export class GameTable {
   constructor(private readonly sql: SqlStorage) {
     sql.exec(`CREATE TABLE IF NOT EXISTS games (
       host_id INTEGER PRIMARY KEY, host INTEGER NOT NULL, port INTEGER NOT NULL, order_id INTEGER NOT NULL,
       data BLOB NOT NULL, created_at INTEGER NOT NULL, started_at INTEGER, time_limit INTEGER NOT NULL,
       players TEXT NOT NULL DEFAULT '[]')`);
-    sql.exec(`CREATE TABLE IF NOT EXISTS scores (
-      id INTEGER PRIMARY KEY AUTOINCREMENT, game_id INTEGER NOT NULL, reporter_id INTEGER NOT NULL,
-      host_id INTEGER, report BLOB NOT NULL, players TEXT NOT NULL, started_at INTEGER, reported_at INTEGER NOT NULL)`);
+    // Score reports now go to D1 through the Results object; rooms that kept them before
+    // have a `scores` table nobody reads any more.
   }
 
   all(): Game[] {
@@ -67,21 +63,6 @@ export class GameTable {
 
   delete(hostId: number): void {
     this.sql.exec("DELETE FROM games WHERE host_id = ?", hostId);
-  }
-
-  storeScore(s: ScoreReport): void {
-    this.sql.exec(
-      "INSERT INTO scores (game_id, reporter_id, host_id, report, players, started_at, reported_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
-      s.gameId,
-      s.reporterId,
-      s.game?.hostId ?? null,
-      s.report,
-      JSON.stringify(s.game?.players ?? []),
-      s.game?.startedAt ?? null,
-      s.at,
-    );
-    // Keep the table from growing without bound until results move to D1.
-    this.sql.exec("DELETE FROM scores WHERE id <= (SELECT MAX(id) FROM scores) - ?", MAX_SCORE_REPORTS);
   }
 }
 

@@ -24,15 +24,6 @@ export interface Game {
   players: number[];
 }
 
-/** A score report (112) as the client sent it (the standings after the game id). */
-export interface ScoreReport {
-  readonly gameId: number;
-  readonly reporterId: number;
-  readonly game: Game | undefined;
-  readonly report: Uint8Array;
-  readonly at: number;
-}
-
 export function elapsedSeconds(game: Game, now: number): number {
   return game.startedAt === null ? 0 : Math.max(0, Math.floor((now - game.startedAt) / 1000));
 }

@@ -12,7 +12,17 @@ import { DurableObject } from "cloudflare:workers";
 import { type EdgeConfig, loadConfig, type RoomConfig, roomById } from "../../edge/config.ts";
 import type { LoginRefused, RoomCountsById, RoomStatus, SessionUser, SocialNotice } from "../../edge/contracts.ts";
 import { tokenToHex } from "../../edge/handoff-token.ts";
-import { directoryStub, ROOM_ID_HEADER, roomStub, TUNNEL_VERSION_HEADER, tryCall } from "../../edge/objects.ts";
+import {
+  directoryStub,
+  ROOM_ID_HEADER,
+  resultsStub,
+  roomStub,
+  TUNNEL_VERSION_HEADER,
+  tryCall,
+} from "../../edge/objects.ts";
+import type { ReportAnswer } from "../../edge/results/contracts.ts";
+import { loadPlayerStats } from "../../edge/results/player-info.ts";
+import { casteOf, updateProfile } from "../../edge/results/queries.ts";
 import { listBuddies, updateBuddy } from "../../edge/social/buddies.ts";
 import { orderMatesOf } from "../../edge/social/orders.ts";
 import { ownStanding } from "../../edge/social/standing.ts";
@@ -25,7 +35,7 @@ import { decodeUpFrame, type UpRecord } from "../../tunnel/mux.ts";
 import { MuxSender } from "../../tunnel/mux-sender.ts";
 import { OpenOrder } from "../../tunnel/open-order.ts";
 import { ConnectionTable } from "./connection-table.ts";
-import { RoomCore, type RoomOutbox, type RoomServices } from "./core.ts";
+import { RoomCore, type RoomOutbox, type RoomResults, type RoomServices } from "./core.ts";
 import { edgeModeration } from "./edge-moderation.ts";
 import { GAME_SEARCH_RESULTS, type GameSearchQuery } from "./game-search.ts";
 import { GameTable } from "./game-table.ts";
@@ -300,6 +310,11 @@ export class Room extends DurableObject<Env> {
     return this.room()?.searchGames(query) ?? [];
   }
 
+  /** Results: castes changed after a caste pass. */
+  async castesChanged(changes: { userId: number; caste: number }[]): Promise<void> {
+    this.room()?.castesChanged(changes);
+  }
+
   /** For /status.json and the admin room view. */
   async status(): Promise<RoomStatus> {
     const status = this.room()?.status() ?? { players: [], games: [], instanceStartedAt: 0 };
@@ -423,7 +438,6 @@ export class Room extends DurableObject<Env> {
       saveConnection: (conn) => this.connections.save(conn),
       saveGame: (game) => this.games.save(game),
       deleteGame: (hostId) => this.games.delete(hostId),
-      storeScore: (report) => this.games.storeScore(report),
       saveModeration: (state) => this.setMeta("moderation", JSON.stringify(state)),
     };
   }
@@ -494,6 +508,43 @@ export class Room extends DurableObject<Env> {
           );
           return answers.flatMap((a) => a ?? []).slice(0, GAME_SEARCH_RESULTS);
         },
+      },
+      results: this.results(config),
+    };
+  }
+
+  /**
+   * Ranked play: writes go to the Results object (which answers once D1 has them); reads go to
+   * D1 directly (edge/results/queries.ts). A failed write of a start or player list is logged
+   * (the game then has no row and its reports are refused); a failed report answers an error.
+   */
+  private results(config: RoomConfig): RoomResults {
+    const results = () => resultsStub(this.env);
+    const db = this.env.DB;
+    return {
+      gameStarted: async (start) => {
+        await tryCall("room: results.gameStarted", () => results().gameStarted(start));
+      },
+      gamePlayers: async (hostId, players) => {
+        await tryCall("room: results.gamePlayers", () => results().gamePlayers(config.id, hostId, players));
+      },
+      report: (hostId, reporterId, standings) => {
+        // The room does not wait for the answer (handlers/games.ts): keep the object up until it comes.
+        const answer = tryCall(
+          "room: results.report",
+          () => results().report({ roomId: config.id, hostId, reporterId, standings, at: Date.now() }),
+          // Our failure (logged by tryCall) is no reason to end the client's session.
+        ).then((a): ReportAnswer => a ?? { ok: true });
+        this.ctx.waitUntil(answer);
+        return answer;
+      },
+      gameGone: async (hostId) => {
+        await tryCall("room: results.gameGone", () => results().gameGone(config.id, hostId, Date.now()));
+      },
+      casteOf: async (userId) => (await tryCall("room: casteOf", () => casteOf(db, userId))) ?? 0,
+      playerStats: async (userId) => (await tryCall("room: playerStats", () => loadPlayerStats(db, userId))) ?? null,
+      updateProfile: async (userId, profile) => {
+        await tryCall("room: updateProfile", () => updateProfile(db, userId, profile));
       },
     };
   }

@@ -3,6 +3,7 @@
  * protocol/messages.ts. Each function returns one whole raw packet, so a broadcast is encoded
  * once and the same bytes go to every recipient; replies that never change are encoded once.
  */
+import type { PlayerStats } from "../../edge/results/contracts.ts";
 import type { Dialect } from "../../protocol/dialect.ts";
 import {
   type DirectedDataMessage,
@@ -68,8 +69,33 @@ export type PlayerInfoShown = Pick<
   "administrator" | "orderIndex" | "iconIndex" | "primaryColor" | "secondaryColor" | "login" | "name"
 >;
 
-/** player_info (17) with zero scores and empty profile strings (no score keeping yet, §5.13). */
-export function playerInfoPacket(shown: PlayerInfoShown): Uint8Array {
+/**
+ * player_info (17, §5.13): what the room shows of the player, and its stats and profile strings
+ * from D1 when there are any (guests and failures: zeros and empty strings).
+ */
+export function playerInfoPacket(shown: PlayerInfoShown, stats: PlayerStats | null = null): Uint8Array {
+  if (stats) {
+    return encodeMessage(
+      {
+        type: 17,
+        ...shown,
+        bungieEmployee: false,
+        unrankedScore: stats.unrankedScore,
+        rankedScore: stats.rankedScore,
+        rankedScoreByGameType: stats.rankedScoreByGameType,
+        orderUnrankedScore: stats.orderScores.unranked,
+        orderRankedScore: stats.orderScores.ranked,
+        orderRankedScoreByGameType: stats.orderScores.byGameType,
+        overallRankData: stats.overallRankData,
+        orderName: "",
+        city: stats.city,
+        state: stats.state,
+        country: stats.country,
+        quote: stats.quote,
+      },
+      BROADCAST_DIALECT,
+    );
+  }
   return encodeMessage(
     {
       type: 17,

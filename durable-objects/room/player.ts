@@ -1,4 +1,6 @@
 /** How a room shows a player: the player-list entry (aux + player data, §4.3/§4.5) and its flags. */
+
+import type { RoomConfig } from "../../edge/config.ts";
 import {
   CASTE_ADMINISTRATOR,
   CASTE_NONE,
@@ -37,6 +39,9 @@ export function auxFlags(p: PlayerState): number {
   return flags;
 }
 
+/** Ranked and tournament rooms show rating castes; unranked rooms none (Bungie, §4.10). */
+export const showsCastes = (room: RoomConfig): boolean => room.type !== "unranked";
+
 /** One player_list entry: aux + player data. */
 export function playerEntry(p: PlayerState, verb: Verb): PlayerListEntry {
   return {
@@ -46,7 +51,8 @@ export function playerEntry(p: PlayerState, verb: Verb): PlayerListEntry {
       ranking: 0,
       playerId: p.userId,
       roomId: 0,
-      caste: isAdmin(p) ? CASTE_ADMINISTRATOR : CASTE_NONE,
+      // Staff 17; the rating caste where the room set one (ranked, tournament); else none (Bungie).
+      caste: isAdmin(p) ? CASTE_ADMINISTRATOR : (p.caste ?? CASTE_NONE),
       order: p.playerData.orderIndex,
     },
     player: p.playerData,

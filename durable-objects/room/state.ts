@@ -51,4 +51,6 @@ export interface PlayerState {
   blocked?: number[];
   /** Set while away (`.afk [message]`), the message or "". */
   away?: string;
+  /** Rating caste (§4.10) in ranked and tournament rooms, for registered players; absent: none. */
+  caste?: number;
 }

@@ -51,7 +51,7 @@ export interface Player {
 /** Logs in and joins the room with the given wire room id (the first one in the list by default). */
 export async function joinAs(
   stack: LocalStack,
-  options: PlayerOptions & { readonly roomId?: number },
+  options: PlayerOptions & { readonly roomId?: number; readonly localAddress?: string },
 ): Promise<Player> {
   const result = await loginAs(stack, options);
   const session = await enterRoom(stack, result, options);
@@ -61,7 +61,7 @@ export async function joinAs(
 export async function enterRoom(
   stack: LocalStack,
   result: LoginResult,
-  options: PlayerOptions & { readonly roomId?: number },
+  options: PlayerOptions & { readonly roomId?: number; readonly localAddress?: string },
 ): Promise<RoomSession> {
   const room = pickRoom(result.rooms, options.roomId);
   const { host, port } = roomAddress(stack, room);

@@ -81,7 +81,6 @@ export class FakeRoom {
       saveConnection: (conn) => this.saved.set(conn.id, structuredClone(conn)),
       saveGame: (game) => this.games.set(game.hostId, structuredClone(game)),
       deleteGame: (hostId) => this.games.delete(hostId),
-      storeScore: () => {},
       saveModeration: (state) => {
         this.savedModeration = structuredClone(state);
       },
@@ -167,6 +166,16 @@ export class FakeRoom {
         searchPlayers: async (query) =>
           [...this.online.values()].filter((p) => String(p.userId).includes(query) || query === "*"),
         searchOtherRooms: async () => this.otherRoomGames,
+      },
+      // Ranked play is tested end to end (test/e2e/results.test.ts); here the room sees no ratings.
+      results: {
+        gameStarted: async () => {},
+        gamePlayers: async () => {},
+        report: async () => ({ ok: true }),
+        gameGone: async () => {},
+        casteOf: async () => 0,
+        playerStats: async () => null,
+        updateProfile: async () => {},
       },
     };
     this.core = new RoomCore(config, [], [], outbox, services);

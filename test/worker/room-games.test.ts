@@ -1,4 +1,4 @@
-import { runInDurableObject } from "cloudflare:test";
+import { env, runInDurableObject } from "cloudflare:test";
 import { expect, it, vi } from "vitest";
 import { u32s } from "../support/bytes.ts";
 import {
@@ -102,23 +102,24 @@ it("create, update, start, list and remove a game: the other player sees it all 
   other.client.send(200, chatBody(other.userId, "Other", ".games"));
   expect(textOf(await other.client.nextOfType(10))).toMatch(/^'Fun Game\|p', 2\/8, \|iHost:\|p 'Host\|p'/);
 
-  // A score report is accepted and kept (results go to D1 later); the room carries on.
-  const standings = new Uint8Array(24 + 16 * 12 + 2 * 28);
-  host.client.send(112, new Uint8Array([...u32s(host.userId), ...standings]));
+  // A score report goes to D1 through the Results object (the host's is taken at once); the room carries on.
+  host.client.send(112, new Uint8Array([...u32s(host.userId), ...twoPlayerStandings(host.userId, other.userId)]));
   host.client.send(200, chatBody(host.userId, "Host", "gg"));
   expect(textOf({ type: 200, payload: (await other.client.nextOfType(200)).payload.subarray(24 + 5) })).toBe("gg");
   // Frames of one client may reach the room out of order in this harness: wait for the report.
-  let stored: { game_id: number; players: string }[] = [];
-  for (let i = 0; i < 100 && stored.length === 0; i++) {
-    stored = await runInDurableObject(roomStub(0), (_room, state) =>
-      state.storage.sql
-        .exec<{ game_id: number; players: string }>("SELECT game_id, players FROM scores")
-        .toArray()
-        .map((r) => ({ ...r })),
-    );
-    if (stored.length === 0) await new Promise((resolve) => setTimeout(resolve, 20));
+  let stored: { status: string; players: number }[] = [];
+  for (let i = 0; i < 100 && stored[0]?.status !== "reported"; i++) {
+    stored = (
+      await env.DB.prepare(
+        `SELECT status, (SELECT COUNT(*) FROM game_players p WHERE p.game_id = g.id AND p.team_index IS NOT NULL) AS players
+         FROM games g WHERE host_id = ? ORDER BY id DESC LIMIT 1`,
+      )
+        .bind(host.userId)
+        .all<{ status: string; players: number }>()
+    ).results;
+    if (stored[0]?.status !== "reported") await new Promise((resolve) => setTimeout(resolve, 20));
   }
-  expect(stored).toEqual([{ game_id: host.userId, players: JSON.stringify([host.userId, other.userId]) }]);
+  expect(stored).toEqual([{ status: "reported", players: 2 }]);
 
   // Remove: 2 delete, then the counts.
   host.client.send(105);
@@ -151,3 +152,25 @@ it("Aleph One: a listed game that has not started announces seconds_remaining -1
   expect(gameEntries(await other.client.nextOfType(2))[0]?.secondsRemaining).toBe(-1);
   await leaveAll(8, host.client, other.client);
 });
+
+/** game_score standings (§5.21, variable layout): host first, other second, two teams. */
+function twoPlayerStandings(hostId: number, otherId: number): Uint8Array {
+  const bytes = new Uint8Array(24 + 16 * 12 + 2 * 28);
+  const v = new DataView(bytes.buffer);
+  v.setUint32(16, hostId); // reporting player
+  v.setInt16(20, 2); // players
+  v.setInt16(22, 2); // teams
+  for (const t of [0, 1]) {
+    const at = 24 + t * 12;
+    v.setInt16(at, t); // place
+    v.setInt16(at + 2, t); // captain index
+    v.setInt16(at + 4, 1); // valid
+  }
+  [hostId, otherId].forEach((id, i) => {
+    const at = 24 + 16 * 12 + i * 28;
+    v.setInt16(at, i); // team
+    v.setInt16(at + 2, 1); // finished
+    v.setUint32(at + 24, id);
+  });
+  return bytes;
+}

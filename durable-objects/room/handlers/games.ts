@@ -1,9 +1,15 @@
 /** Hosting: create_game (104), remove_game (105), start_game (114), game_player_list (111), game_score (112). */
 
-import { HEADER_SIZE } from "../../../protocol/header.ts";
+import { FIRST_GUEST_ID } from "../../../edge/contracts.ts";
+import type { ResultPlayer } from "../../../edge/results/contracts.ts";
+import { checkStandings } from "../../../edge/results/standings.ts";
 import { parseIPv4 } from "../../../protocol/ipv4.ts";
-import { type MessageOf, startGameSeconds } from "../../../protocol/messages.ts";
+import { type MessageOf, ServerMessageCode, startGameSeconds } from "../../../protocol/messages.ts";
+import type { RoomCore } from "../core.ts";
 import type { Game } from "../games.ts";
+import { serverMessage } from "../packets.ts";
+import { nickOf } from "../player.ts";
+import type { PlayerConnection } from "../state.ts";
 import type { Handler } from "./handler.ts";
 
 /** A host reports at most this many players in game_player_list; more is nonsense. */
@@ -36,7 +42,8 @@ export const createGame: Handler<MessageOf<104>> = async (room, conn, msg) => {
 
 export const removeGame: Handler<MessageOf<105>> = (room, conn) => room.removeGameOf(conn.player.userId, true);
 
-export const startGame: Handler<MessageOf<114>> = (room, conn, msg) => {
+/** Each start is a new game row in D1 (a host may start the same listed game again). */
+export const startGame: Handler<MessageOf<114>> = async (room, conn, msg) => {
   const game = room.gameOf(conn.player.userId);
   // GoS drops a non-host that sends start_game; ignoring it harms no one.
   if (!game) return;
@@ -45,23 +52,56 @@ export const startGame: Handler<MessageOf<114>> = (room, conn, msg) => {
   game.timeLimit = startGameSeconds(msg.gameTime, conn.player.dialect) ?? 0;
   // A1S sends a change so elapsed/remaining time shows; harmless for Myth.
   room.updateGame(game, true);
+  await room.services.results.gameStarted({
+    roomId: room.config.id,
+    roomType: room.config.type,
+    hostId: game.hostId,
+    client: conn.player.dialect,
+    gameData: game.data,
+    timeLimit: game.timeLimit,
+    startedAt: game.startedAt,
+    players: resultPlayers(room, [game.hostId, ...game.players]),
+  });
 };
 
-export const gamePlayerList: Handler<MessageOf<111>> = (room, conn, msg) => {
+export const gamePlayerList: Handler<MessageOf<111>> = async (room, conn, msg) => {
   const game = room.gameOf(conn.player.userId);
   // Only the host's list counts (GoS).
   if (!game) return;
   game.players = msg.playerIds.slice(0, MAX_GAME_PLAYERS);
   room.updateGame(game, false);
+  if (game.startedAt !== null) await room.services.results.gamePlayers(game.hostId, resultPlayers(room, game.players));
 };
 
-/** Kept as the client sent it (the standings after the game id), for the results pipeline. */
-export const gameScore: Handler<MessageOf<112>> = (room, conn, msg, packet) => {
-  room.out.storeScore({
-    gameId: msg.gameId,
-    reporterId: conn.player.userId,
-    game: room.gameOf(conn.player.userId),
-    report: packet.slice(HEADER_SIZE + 4),
-    at: room.services.now(),
+/**
+ * A score report from any player of the game (§5.21): checked here (counts, indices), then
+ * stored by the Results object, which also checks the game and the reporter. Either refusal
+ * is a malformed report: code 0, the connection ends, nothing is stored. The client expects no
+ * answer, so its next packets (chat after the game) do not wait for the Results object.
+ */
+export const gameScore: Handler<MessageOf<112>> = (room, conn, msg) => {
+  const standings = checkStandings(msg);
+  if (!standings.ok) return refuse(room, conn, standings.error);
+  void room.services.results.report(msg.gameId, conn.player.userId, standings.value).then((answer) => {
+    if (!answer.ok) return refuse(room, conn, answer.error ?? "refused");
   });
 };
+
+function refuse(room: RoomCore, conn: PlayerConnection, why: string): Promise<void> {
+  console.warn(`room ${room.config.id}: score report from ${conn.player.userId} refused: ${why}`);
+  return room.drop(conn, serverMessage(ServerMessageCode.SyntaxError, conn.player.dialect));
+}
+
+/** Names, guest flags and client addresses of a game's players, as this room knows them. */
+function resultPlayers(room: RoomCore, ids: readonly number[]): ResultPlayer[] {
+  return [...new Set(ids)].map((userId) => {
+    const found = room.findPlayer(userId);
+    return {
+      userId,
+      name: found ? nickOf(found.player) : String(userId),
+      // A player no longer here is a guest by id range (GoS guest ids).
+      guest: found?.player.guest ?? userId >= FIRST_GUEST_ID,
+      address: found ? (found.clientAddress.split(":")[0] ?? "") : "",
+    };
+  });
+}

@@ -12,6 +12,7 @@ import { chat } from "./chat.ts";
 import { createGame, gamePlayerList, gameScore, removeGame, startGame } from "./games.ts";
 import { type Handler, type HandlerTable, ignore } from "./handler.ts";
 import { requestFullUpdate, setPlayerData, setPlayerMode } from "./players.ts";
+import { updatePlayerInformation } from "./profile.ts";
 import { playerInfo } from "./queries.ts";
 import { logout, roomLoginAgain } from "./session.ts";
 import { buddyQuery, gameSearch, orderQuery, playerSearch, updateBuddy } from "./social.ts";
@@ -39,7 +40,7 @@ export const HANDLERS: HandlerTable = {
   [T.RoomLogin]: roomLoginAgain,
   [T.Keepalive]: ignore,
   [T.ResetGame]: ignore,
-  [T.UpdatePlayerInformation]: ignore,
+  [T.UpdatePlayerInformation]: updatePlayerInformation,
   [T.RecordingStreamHeader]: ignore,
   [T.RecordingStreamCommand]: ignore,
   [T.RecordingStreamEnd]: ignore,

@@ -7,7 +7,7 @@ import { keepaliveControl } from "../../../tunnel/control.ts";
 import type { RoomCore } from "../core.ts";
 import { admit } from "../moderation.ts";
 import { roomLoginSuccessful, serverMessage } from "../packets.ts";
-import { playerListPacket } from "../player.ts";
+import { playerListPacket, showsCastes } from "../player.ts";
 import type { Connection, PlayerConnection, PlayerState } from "../state.ts";
 import type { Handler } from "./handler.ts";
 import { applyPlayerData } from "./players.ts";
@@ -58,6 +58,10 @@ async function roomLogin(room: RoomCore, conn: Connection, token: Uint8Array): P
   }
   if (room.playerCount() >= config.capacity) return refuse(ServerMessageCode.RoomFull);
 
+  // Ranked and tournament rooms show the account's caste from its first player list entry.
+  const caste = showsCastes(config) && !user.guest ? await room.services.results.casteOf(user.userId) : undefined;
+  if (!room.isOpen(conn)) return room.services.left(user.userId);
+
   // The login server stored this block with the same codec; a bad one is a bug there.
   const playerData = decodePlayerData(user.playerData);
   if (!playerData.ok) return refuse(ServerMessageCode.SyntaxError);
@@ -74,6 +78,7 @@ async function roomLogin(room: RoomCore, conn: Connection, token: Uint8Array): P
     listed: traits.listedOnJoin,
     joinedAt: room.nextJoinOrder(),
     ...admission.lists,
+    ...(caste === undefined ? {} : { caste }),
   };
   conn.player = player;
   room.save(conn);

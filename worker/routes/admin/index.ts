@@ -11,6 +11,7 @@ import { validationHook } from "../../errors.ts";
 import { audit } from "./audit.ts";
 import { bans } from "./bans.ts";
 import { gamePasswords } from "./game-passwords.ts";
+import { games } from "./games.ts";
 import { limits } from "./limits.ts";
 import { moderation } from "./moderation.ts";
 import { orders } from "./orders.ts";
@@ -29,6 +30,7 @@ admin.route("/", moderation);
 admin.route("/", audit);
 admin.route("/", orders);
 admin.route("/", gamePasswords);
+admin.route("/", games);
 
 admin.doc31("/openapi.json", {
   openapi: "3.1.0",

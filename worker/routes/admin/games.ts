@@ -1,0 +1,120 @@
+/**
+ * /admin/games: games kept out of ratings until an operator decides — disputed (the reports
+ * disagree on placings) and flagged (opponents shared a client address) — and the decision.
+ */
+import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
+import { resultsStub } from "../../../edge/objects.ts";
+import * as q from "../../../edge/results/queries.ts";
+import { gameView, summaryView } from "../../../edge/results/views.ts";
+import type { AppEnv } from "../../context.ts";
+import { httpError, validationHook } from "../../errors.ts";
+import { errors, IdParam } from "./schemas.ts";
+
+const GameSummary = z
+  .object({
+    id: z.number().int(),
+    roomId: z.number().int(),
+    roomType: z.string(),
+    hostId: z.number().int(),
+    name: z.string(),
+    map: z.string(),
+    gameType: z.number().int(),
+    gameTypeName: z.string(),
+    startedAt: z.number(),
+    endedAt: z.number().nullable(),
+    durationSeconds: z.number().nullable(),
+    status: z.enum(["playing", "reported", "rated", "unrated", "disputed", "abandoned"]),
+    unratedReason: z.string().nullable(),
+    disputed: z.boolean(),
+    abandoned: z.boolean(),
+    flagged: z.boolean(),
+    filmStatus: z.string().nullable(),
+  })
+  .openapi("GameSummary");
+
+const Report = z
+  .object({
+    id: z.number().int(),
+    reporterId: z.number().int(),
+    at: z.number(),
+    placings: z.string().describe('"user:place" of each playing player, sorted by user'),
+  })
+  .openapi("GameReport");
+
+const DisputedGame = GameSummary.extend({ reports: z.array(Report) }).openapi("DisputedGame");
+
+const Resolve = z
+  .object({
+    reportId: z
+      .number()
+      .int()
+      .optional()
+      .describe("the report whose standings become the result; default: the one the game has now"),
+    rate: z.boolean().describe("true: rate the game (also clears a shared-address flag); false: keep it unrated"),
+  })
+  .openapi("ResolveGame");
+
+export const games = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
+
+games.openapi(
+  createRoute({
+    method: "get",
+    path: "/games/disputed",
+    summary: "Games kept out of ratings until an admin decides (disputed or flagged), with their reports",
+    responses: {
+      200: {
+        description: "Newest first",
+        content: { "application/json": { schema: z.object({ games: z.array(DisputedGame) }) } },
+      },
+      ...errors(401),
+    },
+  }),
+  async (c) => {
+    const db = c.env.DB;
+    const rows = (await q.listGames(db, { status: ["disputed", "unrated"], limit: 200 })).filter(
+      (g) => g.status === "disputed" || g.flagged !== 0,
+    );
+    const out = [];
+    for (const g of rows) {
+      const reports = await q.reportsOf(db, g.id);
+      out.push({
+        ...summaryView(g),
+        reports: reports.map((r) => ({ id: r.id, reporterId: r.reporter_id, at: r.at, placings: r.placings })),
+      });
+    }
+    return c.json({ games: out }, 200);
+  },
+);
+
+games.openapi(
+  createRoute({
+    method: "post",
+    path: "/games/{id}/resolve",
+    summary: "Decide a disputed or flagged game: take one report's standings, rated or not",
+    request: {
+      params: IdParam,
+      body: { content: { "application/json": { schema: Resolve } }, required: true },
+    },
+    responses: {
+      200: {
+        description: "The game as it is now",
+        content: { "application/json": { schema: z.object({ status: z.string(), game: z.unknown() }) } },
+      },
+      ...errors(400, 401, 404, 409),
+    },
+  }),
+  async (c) => {
+    const id = c.req.valid("param").id;
+    const body = c.req.valid("json");
+    const answer = await resultsStub(c.env).resolve(id, {
+      ...(body.reportId === undefined ? {} : { reportId: body.reportId }),
+      rate: body.rate,
+      actor: "admin-token",
+    });
+    if (!answer.ok) {
+      if (answer.error === "no such game") httpError(404, answer.error);
+      httpError(409, answer.error);
+    }
+    return c.json({ status: answer.status, game: await gameView(c.env.DB, id) }, 200);
+  },
+);
