@@ -36,6 +36,8 @@ export interface RoomConfig {
   readonly joinMessages: readonly string[];
   /** Recording stream support (Myth II 1.8 room flags bit0/bit1); absent ⇒ no films. */
   readonly films?: FilmsPolicy;
+  /** Only staff may enter: set live by an admin (durable-objects/room/overrides.ts), not in ROOM_CONFIG. */
+  readonly locked?: boolean;
 }
 
 /** What ROOM_CONFIG may contain: everything but id, game and type has a default. */
@@ -80,6 +82,8 @@ export interface EdgeConfig {
   /** Dotted IPv4 to advertise as room host, or null to use the bridge's local address. */
   readonly roomHost: string | null;
   readonly rooms: readonly RoomConfig[];
+  /** How long a web sign-in (dashboard) lasts (worker/web/session.ts). */
+  readonly webSessionHours: number;
 }
 
 interface VarSpec {
@@ -178,6 +182,13 @@ export const EDGE_VARS = {
     max: 86400,
     help: "the window LOGIN_MAX_FAILURES counts in",
   },
+  WEB_SESSION_HOURS: {
+    kind: "int",
+    default: 12,
+    min: 1,
+    max: 720,
+    help: "how long a dashboard (web) sign-in lasts before signing in again",
+  },
 } as const satisfies Record<string, EdgeVarSpec>;
 
 export type ConfigVar = keyof typeof EDGE_VARS;
@@ -258,6 +269,7 @@ export function loadConfig(env: ConfigEnv): EdgeConfig {
     maxRoomCapacity,
     roomHost,
     rooms: parseRooms(env.ROOM_CONFIG, { loginPort, maxRoomCapacity }),
+    webSessionHours: intVar(env, "WEB_SESSION_HOURS"),
   };
   cached = { key, config };
   byEnv.set(env, config);

@@ -47,6 +47,11 @@ export interface RoomStatusPlayer {
   /** 24-bit RGB (GoS's rgb_color_to_int). */
   primaryColor: number;
   secondaryColor: number;
+  /** Client family and build (protocol/dialect.ts), for staff. */
+  dialect: string;
+  build: number;
+  /** "ipv4:port" as the bridge saw it: staff only, never on a public page. */
+  address: string;
 }
 
 export interface RoomStatusGame {

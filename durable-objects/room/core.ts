@@ -62,7 +62,8 @@ export class RoomCore {
   readonly unstartedSecondsRemaining: number;
 
   constructor(
-    readonly config: RoomConfig,
+    /** Replaced as a whole when an admin changes the room live (object.ts `configure`). */
+    public config: RoomConfig,
     connections: Iterable<Connection>,
     games: Iterable<Game>,
     readonly out: RoomOutbox,
@@ -133,6 +134,13 @@ export class RoomCore {
     return kicked;
   }
 
+  /** A blue-bar line (10) from staff to everyone listening in the room; returns how many got it. */
+  announce(text: string): number {
+    const to = this.listeners();
+    if (to.length > 0) this.out.broadcast(to, blueMessage(text));
+    return to.length;
+  }
+
   /** Re-sends room_list (0) to every logged-in client, built for each kind of client. */
   roomListChanged(): Promise<void> {
     return this.sendRoomLists([...this.connections.values()]);
@@ -159,6 +167,9 @@ export class RoomCore {
         guest: p.guest,
         primaryColor: rgbToInt(p.playerData.primaryColor),
         secondaryColor: rgbToInt(p.playerData.secondaryColor),
+        dialect: p.dialect,
+        build: p.build,
+        address: this.findPlayer(p.userId)?.clientAddress ?? "",
       }));
     const games = this.gameList().map((g) => {
       const s = summarizeGame(g);
