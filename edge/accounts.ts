@@ -223,3 +223,45 @@ function toBytes(v: unknown): Uint8Array {
   if (Array.isArray(v)) return Uint8Array.from(v as number[]);
   throw new TypeError("expected a BLOB column");
 }
+
+export interface AccountPatch {
+  adminLevel?: number | undefined;
+  nick?: string | undefined;
+  team?: string | undefined;
+}
+
+/** Changes level / nick / team with the audit row in the same batch. False: no such account. */
+export async function updateAccount(
+  db: D1Database,
+  id: number,
+  patch: AccountPatch,
+  audit: AuditEntry,
+): Promise<boolean> {
+  const columns = { admin_level: patch.adminLevel, nick: patch.nick, team: patch.team };
+  const changed = Object.entries(columns).filter(([, v]) => v !== undefined);
+  const sets = changed.map(([column]) => `${column} = ?`);
+  const args = changed.map(([, v]) => v);
+  if (!(await db.prepare("SELECT id FROM users WHERE id = ?").bind(id).first())) return false;
+  if (sets.length === 0) return true;
+  await db.batch([
+    db.prepare(`UPDATE users SET ${sets.join(", ")} WHERE id = ?`).bind(...args, id),
+    db
+      .prepare("INSERT INTO audit_log (at, actor, action, target, detail) VALUES (?, ?, ?, ?, ?)")
+      .bind(Date.now(), audit.actor, audit.action, String(id), JSON.stringify(audit.detail ?? {})),
+  ]);
+  return true;
+}
+
+/** Accounts whose name or nick contains `q` (ignoring case), by name, at most 50. */
+export async function searchAccounts(
+  db: D1Database,
+  q: string,
+): Promise<{ id: number; username: string; nick: string; adminLevel: number }[]> {
+  const rows = await db
+    .prepare(
+      "SELECT id, username, nick, admin_level FROM users WHERE instr(lower(username), lower(?1)) > 0 OR instr(lower(nick), lower(?1)) > 0 ORDER BY username LIMIT 50",
+    )
+    .bind(q)
+    .all<{ id: number; username: string; nick: string; admin_level: number }>();
+  return rows.results.map((r) => ({ id: r.id, username: r.username, nick: r.nick, adminLevel: r.admin_level }));
+}

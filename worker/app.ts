@@ -22,5 +22,5 @@ app.route("/", tunnel);
 // The API reference page and the dashboard first: what they do not answer falls through to the API.
 app.get("/admin/docs", adminDocs);
 app.get("/admin", (c) => c.redirect("/admin/", 301));
-app.route("/admin", dashboard);
+app.route("/", dashboard);
 app.route("/admin", admin);

@@ -1,8 +1,9 @@
 /** /admin/users: accounts. Every change writes an audit_log row in the same D1 batch as the change. */
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
-import { createAccount, getAccount } from "../../../edge/accounts.ts";
+import { createAccount, getAccount, searchAccounts, updateAccount } from "../../../edge/accounts.ts";
 import type { AppEnv } from "../../context.ts";
 import { httpError, validationHook } from "../../errors.ts";
+import { actorOf } from "./actor.ts";
 import { errors, IdParam } from "./schemas.ts";
 
 const NewUser = z
@@ -49,7 +50,7 @@ users.openapi(
   async (c) => {
     const input = c.req.valid("json");
     const result = await createAccount(c.env.DB, input, {
-      audit: { actor: "admin-token", action: "user.create", detail: { username: input.username } },
+      audit: { actor: actorOf(c), action: "user.create", detail: { username: input.username } },
     });
     if (!result.ok) httpError(result.reason === "duplicate" ? 409 : 400, result.message, { reason: result.reason });
     return c.json({ id: result.account.id, username: result.account.username }, 201);
@@ -73,4 +74,57 @@ users.openapi(
     const { playerData, ...rest } = account;
     return c.json({ ...rest, hasPlayerData: playerData !== null }, 200);
   },
+);
+
+const UserPatch = z
+  .object({
+    adminLevel: z.number().int().min(0).max(255).optional().describe("0 player; 1 or more opens the dashboard"),
+    nick: z.string().min(1).max(31).optional(),
+    team: z.string().max(31).optional(),
+  })
+  .strict()
+  .openapi("UserPatch");
+
+users.openapi(
+  createRoute({
+    method: "patch",
+    path: "/users/{id}",
+    summary: "Change an account's level, nick or team",
+    request: { params: IdParam, body: { required: true, content: { "application/json": { schema: UserPatch } } } },
+    responses: {
+      200: { description: "The account as it is now", content: { "application/json": { schema: User } } },
+      ...errors(400, 401, 404),
+    },
+  }),
+  async (c) => {
+    const id = c.req.valid("param").id;
+    const patch = c.req.valid("json");
+    const ok = await updateAccount(c.env.DB, id, patch, { actor: actorOf(c), action: "user.update", detail: patch });
+    if (!ok) httpError(404, "no such user");
+    const account = await getAccount(c.env.DB, id);
+    if (!account) httpError(404, "no such user");
+    const { playerData, ...rest } = account;
+    return c.json({ ...rest, hasPlayerData: playerData !== null }, 200);
+  },
+);
+
+const UserLine = z
+  .object({ id: z.number().int(), username: z.string(), nick: z.string(), adminLevel: z.number().int() })
+  .openapi("UserLine");
+
+users.openapi(
+  createRoute({
+    method: "get",
+    path: "/users",
+    summary: "Search accounts by name or nick (first 50)",
+    request: { query: z.object({ q: z.string().max(31).default("") }) },
+    responses: {
+      200: {
+        description: "Matching accounts",
+        content: { "application/json": { schema: z.object({ users: z.array(UserLine) }) } },
+      },
+      ...errors(400, 401),
+    },
+  }),
+  async (c) => c.json({ users: await searchAccounts(c.env.DB, c.req.valid("query").q) }, 200),
 );

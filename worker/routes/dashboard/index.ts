@@ -1,6 +1,6 @@
 /**
- * The staff dashboard under /admin/ (mounted before the admin API, so unknown paths fall
- * through to it): sign-in, overview, a room, users, the audit log. Every page needs a staff
+ * The staff dashboard under /admin/ (paths written out in full; mounted before the admin API,
+ * so what it does not answer falls through to the API): sign-in, overview, a room, users, the audit log. Every page needs a staff
  * sign-in (worker/web/session.ts, admin level ≥ 1); every form carries the CSRF token; every
  * action goes through edge/staff-actions.ts and lands in the audit log under the staff
  * member's name.
@@ -8,7 +8,7 @@
 import { type Context, Hono, type MiddlewareHandler } from "hono";
 import { html } from "hono/html";
 import { streamSSE } from "hono/streaming";
-import { getAccount } from "../../../edge/accounts.ts";
+import { getAccount, searchAccounts, updateAccount } from "../../../edge/accounts.ts";
 import { listAudit } from "../../../edge/audit.ts";
 import { roomById } from "../../../edge/config.ts";
 import { banAccount, kickPlayer, messageRoom } from "../../../edge/staff-actions.ts";
@@ -31,7 +31,7 @@ function staffOf(c: Context<AppEnv>): WebSession {
 
 export const dashboard = new Hono<AppEnv>();
 
-dashboard.get("/dashboard/app.js", (c) =>
+dashboard.get("/admin/dashboard/app.js", (c) =>
   c.body(APP_SCRIPT, 200, { "Content-Type": "text/javascript; charset=utf-8", "Cache-Control": "max-age=300" }),
 );
 
@@ -62,9 +62,9 @@ function signInPage(c: Context<AppEnv>, error: string | null, status: 200 | 400 
   );
 }
 
-dashboard.get("/signin", withConfig, (c) => signInPage(c, null));
+dashboard.get("/admin/signin", withConfig, (c) => signInPage(c, null));
 
-dashboard.post("/signin", withConfig, async (c) => {
+dashboard.post("/admin/signin", withConfig, async (c) => {
   const form = await c.req.formData();
   if (!(await preSessionMatches(c, form))) return signInPage(c, "The form expired; please try again.", 403);
   const username = String(form.get("username") ?? "").slice(0, 64);
@@ -90,7 +90,7 @@ const staffOnly: MiddlewareHandler<AppEnv> = async (c, next) => {
   await next();
 };
 
-dashboard.post("/signout", withConfig, staffOnly, async (c) => {
+dashboard.post("/admin/signout", withConfig, staffOnly, async (c) => {
   await signOut(c);
   return c.redirect("/admin/signin", 303);
 });
@@ -105,7 +105,7 @@ function opts(c: Context<AppEnv>, title: string) {
 
 // ------------------------------------------------------------------ overview and live events
 
-staff.get("/", withConfig, staffOnly, async (c) => {
+staff.get("/admin/", withConfig, staffOnly, async (c) => {
   const lines = await roomLines(c.env, c.var.config);
   return page(
     c,
@@ -119,7 +119,7 @@ staff.get("/", withConfig, staffOnly, async (c) => {
 });
 
 /** Server-sent events: the overview (or one room with ?room=) each time it changes, for up to 5 minutes. */
-staff.get("/dashboard/events", withConfig, staffOnly, (c) => {
+staff.get("/admin/dashboard/events", withConfig, staffOnly, (c) => {
   const roomParam = c.req.query("room");
   const roomId = roomParam === undefined ? null : Number(roomParam);
   if (roomId !== null && !(Number.isInteger(roomId) && roomById(c.var.config, roomId))) {
@@ -145,7 +145,7 @@ staff.get("/dashboard/events", withConfig, staffOnly, (c) => {
 
 // ------------------------------------------------------------------ a room
 
-staff.get("/dashboard/rooms/:id", withConfig, staffOnly, async (c) => {
+staff.get("/admin/dashboard/rooms/:id", withConfig, staffOnly, async (c) => {
   const id = Number(c.req.param("id"));
   const room = Number.isInteger(id) ? roomById(c.var.config, id) : undefined;
   if (!room) return page(c, { ...opts(c, "No such room"), flash: null }, html``, 404);
@@ -164,7 +164,7 @@ staff.get("/dashboard/rooms/:id", withConfig, staffOnly, async (c) => {
   );
 });
 
-staff.post("/dashboard/rooms/:id/kick", withConfig, staffOnly, async (c) => {
+staff.post("/admin/dashboard/rooms/:id/kick", withConfig, staffOnly, async (c) => {
   const id = Number(c.req.param("id"));
   if (!Number.isInteger(id) || !roomById(c.var.config, id)) return c.json({ error: "no such room" }, 404);
   const form = await c.req.formData();
@@ -178,7 +178,7 @@ staff.post("/dashboard/rooms/:id/kick", withConfig, staffOnly, async (c) => {
   );
 });
 
-staff.post("/dashboard/rooms/:id/message", withConfig, staffOnly, async (c) => {
+staff.post("/admin/dashboard/rooms/:id/message", withConfig, staffOnly, async (c) => {
   const id = Number(c.req.param("id"));
   if (!Number.isInteger(id) || !roomById(c.var.config, id)) return c.json({ error: "no such room" }, 404);
   const text = String((await c.req.formData()).get("text") ?? "")
@@ -191,27 +191,20 @@ staff.post("/dashboard/rooms/:id/message", withConfig, staffOnly, async (c) => {
 
 // ------------------------------------------------------------------ users
 
-staff.get("/dashboard/users", withConfig, staffOnly, async (c) => {
+staff.get("/admin/dashboard/users", withConfig, staffOnly, async (c) => {
   const q = (c.req.query("q") ?? "").trim().slice(0, 31);
-  const rows = (
-    await c.env.DB.prepare(
-      "SELECT id, username, nick, admin_level, banned_until FROM users WHERE instr(lower(username), lower(?)) > 0 OR instr(lower(nick), lower(?)) > 0 ORDER BY username LIMIT 50",
-    )
-      .bind(q, q)
-      .all<{ id: number; username: string; nick: string; admin_level: number; banned_until: number | null }>()
-  ).results;
+  const rows = await searchAccounts(c.env.DB, q);
   return page(
     c,
     opts(c, "Users"),
     html`<form class="card" method="get"><input name="q" value="${q}" placeholder="name or nick" /> <button>Search</button></form>
       <div class="card">
         <table>
-          <thead><tr><th>Name</th><th>Nick</th><th>Level</th><th>Banned until</th></tr></thead>
+          <thead><tr><th>Name</th><th>Nick</th><th>Level</th></tr></thead>
           <tbody>
             ${rows.map(
               (u) => html`<tr>
-                <td><a href="/admin/dashboard/users/${u.id}">${u.username}</a></td><td>${u.nick}</td><td>${u.admin_level}</td>
-                <td>${u.banned_until && u.banned_until > Date.now() ? when(u.banned_until) : "—"}</td>
+                <td><a href="/admin/dashboard/users/${u.id}">${u.username}</a></td><td>${u.nick}</td><td>${u.adminLevel}</td>
               </tr>`,
             )}
           </tbody>
@@ -221,7 +214,7 @@ staff.get("/dashboard/users", withConfig, staffOnly, async (c) => {
   );
 });
 
-staff.get("/dashboard/users/:id", withConfig, staffOnly, async (c) => {
+staff.get("/admin/dashboard/users/:id", withConfig, staffOnly, async (c) => {
   const id = Number(c.req.param("id"));
   const account = Number.isInteger(id) ? await getAccount(c.env.DB, id) : null;
   if (!account) return page(c, { ...opts(c, "No such user"), flash: null }, html``, 404);
@@ -253,11 +246,17 @@ staff.get("/dashboard/users/:id", withConfig, staffOnly, async (c) => {
           </form>`
           : ""
       }
+      <form class="card" method="post" action="/admin/dashboard/users/${account.id}/level">
+        ${csrfField(csrf)}
+        <label>Admin level <input name="level" type="number" min="0" max="255" value="${account.adminLevel}" /></label>
+        <button>Save</button>
+      </form>
+      <p class="note">Password reset from the dashboard is not built yet.</p>
       <p><a href="/admin/dashboard/audit?target=${account.id}">This user in the audit log</a></p>`,
   );
 });
 
-staff.post("/dashboard/users/:id/ban", withConfig, staffOnly, async (c) => {
+staff.post("/admin/dashboard/users/:id/ban", withConfig, staffOnly, async (c) => {
   const id = Number(c.req.param("id"));
   if (!Number.isInteger(id) || id < 1) return c.json({ error: "no such user" }, 404);
   const form = await c.req.formData();
@@ -279,9 +278,25 @@ staff.post("/dashboard/users/:id/ban", withConfig, staffOnly, async (c) => {
   return c.redirect(`/admin/dashboard/users/${id}?done=${lift ? "Ban lifted" : "Banned"}`, 303);
 });
 
+staff.post("/admin/dashboard/users/:id/level", withConfig, staffOnly, async (c) => {
+  const id = Number(c.req.param("id"));
+  const level = Number((await c.req.formData()).get("level"));
+  if (!Number.isInteger(level) || level < 0 || level > 255) return c.json({ error: "level must be 0 to 255" }, 400);
+  const ok =
+    Number.isInteger(id) &&
+    (await updateAccount(
+      c.env.DB,
+      id,
+      { adminLevel: level },
+      { actor: actorOf(c), action: "user.update", detail: { adminLevel: level } },
+    ));
+  if (!ok) return c.json({ error: "no such user" }, 404);
+  return c.redirect(`/admin/dashboard/users/${id}?done=Level%20saved`, 303);
+});
+
 // ------------------------------------------------------------------ audit log
 
-staff.get("/dashboard/audit", withConfig, staffOnly, async (c) => {
+staff.get("/admin/dashboard/audit", withConfig, staffOnly, async (c) => {
   const action = (c.req.query("action") ?? "").slice(0, 64);
   const actor = (c.req.query("actor") ?? "").slice(0, 64);
   const target = (c.req.query("target") ?? "").slice(0, 64);
