@@ -7,6 +7,7 @@ import { PacketSplitter } from "../protocol/splitter.ts";
 import { TunnelClose } from "../tunnel/close-codes.ts";
 import type { BridgeConfig } from "./config.ts";
 import { KeepaliveTimer } from "./keepalive.ts";
+import { logThrottled } from "./log.ts";
 import { PacketRateLimit } from "./rate-limit.ts";
 import type { MuxClient, TunnelMux } from "./tunnel-mux.ts";
 
@@ -20,6 +21,10 @@ export interface ConnectionCounters {
   tunnelPauses: number;
   /** Times a client was paused for sending packets faster than the rate limit. */
   rateLimited: number;
+  /** Clients dropped for saying nothing for the idle timeout. */
+  idleTimeouts: number;
+  /** Clients dropped for not answering keepalives. */
+  keepaliveTimeouts: number;
 }
 
 const KEEPALIVE_PACKET = encodePacket(MessageType.Keepalive, new Uint8Array());
@@ -45,6 +50,8 @@ export class BridgeConnection implements MuxClient {
   /** Set once the session is being torn down: no more packets either way. */
   private ending = false;
   private clientEnding = false;
+  /** "ipv4:port" of the client, for log lines. */
+  private readonly client: string;
   /** The edge knows this connection is over (it ended it, or was told). */
   private edgeDone = false;
   /** Writes to the client are corked until the end of the current tick. */
@@ -68,11 +75,16 @@ export class BridgeConnection implements MuxClient {
     this.rateLimit = new PacketRateLimit(config.maxPacketsPerSecond, config.packetBurst);
     socket.setNoDelay(true);
     socket.setTimeout(config.idleTimeoutMs);
+    this.client = addresses.client;
     this.conn = tunnel.open(this, addresses.client, addresses.local);
 
     this.closed = new Promise<void>((resolve) => socket.once("close", () => resolve()));
     socket.on("data", (chunk: Buffer) => this.onClientData(chunk));
-    socket.on("timeout", () => this.shutdown(TunnelClose.idle, "idle timeout"));
+    socket.on("timeout", () => {
+      this.counters.idleTimeouts++;
+      logThrottled("info", "bridge", "connection.dropped", { reason: "idle timeout", client: this.client });
+      this.shutdown(TunnelClose.idle, "idle timeout");
+    });
     socket.on("error", () => {}); // a reset client; "close" follows
     socket.on("close", () => this.onClientClosed());
   }
@@ -97,7 +109,14 @@ export class BridgeConnection implements MuxClient {
     this.keepaliveTimer = new KeepaliveTimer(
       policy,
       () => this.sendKeepalive(),
-      () => this.shutdown(TunnelClose.keepaliveTimeout, "no answer to keepalives"),
+      () => {
+        this.counters.keepaliveTimeouts++;
+        logThrottled("info", "bridge", "connection.dropped", {
+          reason: "no answer to keepalives",
+          client: this.client,
+        });
+        this.shutdown(TunnelClose.keepaliveTimeout, "no answer to keepalives");
+      },
     );
   }
 
@@ -224,6 +243,11 @@ export class BridgeConnection implements MuxClient {
     if (this.socket.writableLength > this.config.maxOutboundQueueBytes) {
       // The client is not reading: drop it rather than buffer without bound.
       this.counters.droppedSlowClients++;
+      logThrottled("warn", "bridge", "connection.dropped", {
+        reason: "client too slow",
+        client: this.client,
+        queued: this.socket.writableLength,
+      });
       this.tellEdge(TunnelClose.slowClient, "client too slow");
       this.socket.destroy();
     }
@@ -233,6 +257,11 @@ export class BridgeConnection implements MuxClient {
 
   private protocolError(reason: string): false {
     this.counters.protocolErrors++;
+    logThrottled("info", "bridge", "connection.dropped", {
+      reason: "protocol error",
+      detail: reason.slice(0, 100),
+      client: this.client,
+    });
     this.shutdown(TunnelClose.protocolError, reason.slice(0, 100));
     return false;
   }

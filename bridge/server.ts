@@ -5,6 +5,8 @@ import { BRIDGE_ID_HEADER, parseTunnelConfig, type TunnelConfig, TunnelPath } fr
 import { TUNNEL_VERSION } from "../tunnel/mux.ts";
 import { type BridgeConfig, type BridgeOptions, listenPorts, resolveConfig } from "./config.ts";
 import { BridgeConnection, type ConnectionCounters } from "./connection.ts";
+import { logThrottled } from "./log.ts";
+import { startMetricsServer } from "./metrics.ts";
 import { type TunnelCounters, TunnelMux } from "./tunnel-mux.ts";
 
 export interface BridgeStats extends ConnectionCounters, TunnelCounters {
@@ -24,6 +26,8 @@ export interface Bridge {
   /** The edge's port map as fetched at start. */
   readonly edgeConfig: TunnelConfig;
   stats(): BridgeStats;
+  /** Where Prometheus /metrics is served (--metrics-port), or null when off. */
+  readonly metricsPort: number | null;
   /** Stops listening, ends every session and resolves once all sockets are closed. */
   close(): Promise<void>;
 }
@@ -41,6 +45,8 @@ export async function startBridge(options: BridgeOptions): Promise<Bridge> {
     bytesOut: 0,
     tunnelPauses: 0,
     rateLimited: 0,
+    idleTimeouts: 0,
+    keepaliveTimeouts: 0,
     tunnelFramesOut: 0,
     tunnelBytesOut: 0,
     tunnelFramesIn: 0,
@@ -79,6 +85,12 @@ export async function startBridge(options: BridgeOptions): Promise<Bridge> {
     const count = perIp.get(client) ?? 0;
     if (count >= config.maxConnectionsPerIp) {
       rejectedByIpCap++;
+      logThrottled("warn", "bridge", "connection.refused", {
+        reason: "per-address cap",
+        client,
+        port,
+        limit: config.maxConnectionsPerIp,
+      });
       return socket.destroy();
     }
     perIp.set(client, count + 1);
@@ -114,24 +126,30 @@ export async function startBridge(options: BridgeOptions): Promise<Bridge> {
     }
 
     let closing: Promise<void> | undefined;
+    const stats = (): BridgeStats => ({
+      ...counters,
+      connections: connections.size,
+      perPort: Object.fromEntries(perPort),
+      rejectedByIpCap,
+    });
+    const metricsServer =
+      config.metricsPort > 0
+        ? await startMetricsServer({ id, loginPort, roomPorts, stats }, config.metricsHost, config.metricsPort)
+        : null;
     return {
       id,
       loginPort,
       roomPorts,
       edgeConfig,
-      stats: () => ({
-        ...counters,
-        connections: connections.size,
-        perPort: Object.fromEntries(perPort),
-        rejectedByIpCap,
-      }),
+      metricsPort: metricsServer?.port ?? null,
+      stats,
       close() {
         closing ??= (async () => {
           const stopped = Promise.all(servers.map(closeServer));
           for (const connection of connections) connection.shutdown(TunnelClose.bridgeShutdown, "bridge shutting down");
           await Promise.all([...connections].map((c) => c.closed));
           for (const mux of tunnels.values()) mux.shutdown();
-          await stopped;
+          await Promise.all([stopped, metricsServer?.close()]);
         })();
         return closing;
       },

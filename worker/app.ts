@@ -8,6 +8,7 @@ import { notFound, onError } from "./errors.ts";
 import { admin, adminDocs } from "./routes/admin/index.ts";
 import { dashboard } from "./routes/dashboard/index.ts";
 import { health } from "./routes/health.ts";
+import { metrics } from "./routes/metrics.ts";
 import { status } from "./routes/status.ts";
 import { tunnel } from "./routes/tunnel.ts";
 
@@ -18,6 +19,7 @@ app.notFound(notFound);
 
 app.route("/", health);
 app.route("/", status);
+app.route("/", metrics);
 app.route("/", tunnel);
 // The API reference page and the dashboard first: what they do not answer falls through to the API.
 app.get("/admin/docs", adminDocs);

@@ -19,12 +19,14 @@ import {
 import { newToken } from "../../edge/handoff-token.ts";
 import { roomStub, tryCall } from "../../edge/objects.ts";
 import { ServerMessageCode } from "../../protocol/messages.ts";
+import { type DirectoryCounters, DirectoryMetrics } from "./metrics.ts";
 import { RoomCountTable } from "./room-counts.ts";
 import { SessionTable } from "./sessions.ts";
 
 export class Directory extends DurableObject<Env> {
   private readonly sessions: SessionTable;
   private readonly counts: RoomCountTable;
+  private readonly metrics = new DirectoryMetrics();
   /** When the alarm is known to be armed for (null: ask storage). */
   private alarmAt: number | null = null;
 
@@ -60,6 +62,7 @@ export class Directory extends DurableObject<Env> {
     const user: SessionUser = { ...request, userId };
     this.sessions.insert(user, token, expiresAt);
     await this.armAlarm(expiresAt);
+    this.metrics.granted(request.guest);
     if (kickFrom !== null) await this.kick(userId, kickFrom, "Logged in again from elsewhere");
     return { token, userId, counts: this.counts.all() };
   }
@@ -71,13 +74,17 @@ export class Directory extends DurableObject<Env> {
   async redeem(token: string, roomId: number): Promise<SessionUser | null> {
     if (typeof token !== "string" || !/^[0-9a-f]{64}$/.test(token)) return null;
     const session = this.sessions.byToken(token);
-    if (!session) return null;
+    if (!session) {
+      this.metrics.joined(false);
+      return null;
+    }
     const userId = session.user.userId;
     if (session.roomId === null && session.expiresAt !== null && session.expiresAt <= Date.now()) {
       this.sessions.delete(userId);
       return null;
     }
     this.sessions.enterRoom(userId, roomId);
+    this.metrics.joined(true);
     if (session.roomId !== null && session.roomId !== roomId)
       await this.kick(userId, session.roomId, "Joined another room");
     return session.user;
@@ -128,7 +135,22 @@ export class Directory extends DurableObject<Env> {
     }
   }
 
+  /** The login server refused a client (code = the server_message it sent): counted for /metrics. */
+  async noteLoginRefused(code: number): Promise<void> {
+    this.metrics.refused(code);
+  }
+
+  /** For /metrics: the counters, the room counts and how many sessions are open. */
+  async metricsSnapshot(): Promise<{
+    counters: DirectoryCounters;
+    rooms: Record<number, RoomCounts>;
+    sessions: number;
+  }> {
+    return { counters: this.metrics.snapshot(), rooms: this.counts.all(), sessions: this.sessions.count() };
+  }
+
   private async fanOutRoomLists(): Promise<void> {
+    this.metrics.fannedOut();
     this.counts.sent(Date.now());
     await Promise.all(
       this.counts

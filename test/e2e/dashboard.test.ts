@@ -120,7 +120,7 @@ describe("staff dashboard (headless Chromium)", () => {
     // Readable on a phone: nothing wider than the screen but the scrolling tables.
     await page.setViewportSize({ width: 390, height: 800 });
     await page.goto(`${stack.httpUrl}/admin/`);
-    const width = await page.evaluate(() => document.documentElement.scrollWidth);
+    const width = await page.evaluate<number>("document.documentElement.scrollWidth");
     expect(width).toBeLessThanOrEqual(390);
     await page.screenshot({ path: `${SHOTS}overview-phone.png`, fullPage: true });
     await page.close();
