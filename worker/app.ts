@@ -9,6 +9,7 @@ import { admin, adminDocs } from "./routes/admin/index.ts";
 import { dashboard } from "./routes/dashboard/index.ts";
 import { health } from "./routes/health.ts";
 import { metrics } from "./routes/metrics.ts";
+import { publicPages } from "./routes/public/index.ts";
 import { status } from "./routes/status.ts";
 import { tunnel } from "./routes/tunnel.ts";
 
@@ -20,6 +21,7 @@ app.notFound(notFound);
 app.route("/", health);
 app.route("/", status);
 app.route("/", metrics);
+app.route("/", publicPages);
 app.route("/", tunnel);
 // The API reference page and the dashboard first: what they do not answer falls through to the API.
 app.get("/admin/docs", adminDocs);

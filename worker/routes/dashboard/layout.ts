@@ -1,5 +1,5 @@
 /**
- * The dashboard's page shell: server-rendered with Hono's `html` template, which escapes every
+ * The page shell of the dashboard and the public pages: server-rendered with Hono's `html` template, which escapes every
  * interpolated value (player names such as `<script>` exist), a little CSS that reads on a
  * phone, and one script file (app.ts) for the live parts. A strict CSP allows no inline script.
  */
@@ -39,6 +39,8 @@ export interface PageOptions {
   csrf?: string;
   flash?: string | null;
   error?: string | null;
+  /** The public site's menu instead of the staff one (worker/routes/public/). */
+  public?: boolean;
 }
 
 export function page(
@@ -56,7 +58,9 @@ export function page(
         <form class="inline" method="post" action="/admin/signout">
           <input type="hidden" name="_csrf" value="${options.csrf ?? ""}" /><button>Sign out ${options.who}</button>
         </form>`
-    : "";
+    : options.public
+      ? html`<a href="/">Online now</a><a href="/games">Games</a><a href="/rankings">Rankings</a>`
+      : "";
   return c.html(
     html`<!doctype html>
       <html lang="en">
