@@ -18,7 +18,18 @@ export interface DirectoryCounters {
   roomListFanOuts: number;
 }
 
+/** Logins in one minute (the dashboard's chart of the last hour). */
+export interface MinuteBucket {
+  /** Start of the minute, epoch ms. */
+  minute: number;
+  granted: number;
+  refused: number;
+}
+
+const HOUR_MINUTES = 60;
+
 export class DirectoryMetrics {
+  private readonly minutes: MinuteBucket[] = [];
   private readonly c: DirectoryCounters = {
     since: Date.now(),
     loginsGranted: { guest: 0, registered: 0 },
@@ -27,11 +38,13 @@ export class DirectoryMetrics {
     roomListFanOuts: 0,
   };
 
-  granted(guest: boolean): void {
+  granted(guest: boolean, now = Date.now()): void {
     this.c.loginsGranted[guest ? "guest" : "registered"]++;
+    this.bucket(now).granted++;
   }
 
-  refused(code: number): void {
+  refused(code: number, now = Date.now()): void {
+    this.bucket(now).refused++;
     const name = CODE_NAMES.get(code) ?? `code_${Math.trunc(code)}`;
     this.c.loginsRefused[name] = (this.c.loginsRefused[name] ?? 0) + 1;
   }
@@ -42,6 +55,28 @@ export class DirectoryMetrics {
 
   fannedOut(): void {
     this.c.roomListFanOuts++;
+  }
+
+  /** The last hour, one entry per minute, oldest first (minutes without logins included). */
+  lastHour(now = Date.now()): MinuteBucket[] {
+    const current = Math.floor(now / 60_000) * 60_000;
+    const known = new Map(this.minutes.map((b) => [b.minute, b]));
+    const out: MinuteBucket[] = [];
+    for (let i = HOUR_MINUTES - 1; i >= 0; i--) {
+      const minute = current - i * 60_000;
+      out.push({ ...(known.get(minute) ?? { minute, granted: 0, refused: 0 }) });
+    }
+    return out;
+  }
+
+  private bucket(now: number): MinuteBucket {
+    const minute = Math.floor(now / 60_000) * 60_000;
+    const last = this.minutes[this.minutes.length - 1];
+    if (last?.minute === minute) return last;
+    const b = { minute, granted: 0, refused: 0 };
+    this.minutes.push(b);
+    while (this.minutes.length > HOUR_MINUTES) this.minutes.shift();
+    return b;
   }
 
   snapshot(): DirectoryCounters {

@@ -19,7 +19,7 @@ import {
 import { newToken } from "../../edge/handoff-token.ts";
 import { roomStub, tryCall } from "../../edge/objects.ts";
 import { ServerMessageCode } from "../../protocol/messages.ts";
-import { type DirectoryCounters, DirectoryMetrics } from "./metrics.ts";
+import { type DirectoryCounters, DirectoryMetrics, type MinuteBucket } from "./metrics.ts";
 import { RoomCountTable } from "./room-counts.ts";
 import { SessionTable } from "./sessions.ts";
 
@@ -147,6 +147,11 @@ export class Directory extends DurableObject<Env> {
     sessions: number;
   }> {
     return { counters: this.metrics.snapshot(), rooms: this.counts.all(), sessions: this.sessions.count() };
+  }
+
+  /** Logins granted and refused per minute over the last hour (the dashboard's overview). */
+  async loginsLastHour(): Promise<MinuteBucket[]> {
+    return this.metrics.lastHour();
   }
 
   private async fanOutRoomLists(): Promise<void> {

@@ -81,6 +81,7 @@ describe("staff dashboard (headless Chromium)", () => {
     await stack.createUser("mallory", "pw-mallory");
     const player = await joinAs(stack, { user: "mallory", password: "pw-mallory", nick: HOSTILE_NICK });
     await expect.poll(() => page.textContent("[data-testid=players-online]"), { timeout: 15_000 }).toBe("1");
+    expect(await page.locator("svg[role=img]").getAttribute("aria-label")).toContain("Logins per minute");
     await page.screenshot({ path: `${SHOTS}overview.png`, fullPage: true });
 
     // The room page: the name shows as text, nothing ran.
@@ -116,6 +117,16 @@ describe("staff dashboard (headless Chromium)", () => {
     expect(audit).toContain("user.ban");
     expect(audit).toContain("Spamming the lobby");
     await page.screenshot({ path: `${SHOTS}audit.png`, fullPage: true });
+
+    // Room settings from the dashboard take effect at once: lock the room, a player is refused.
+    await page.goto(`${stack.httpUrl}/admin/dashboard/rooms/0`);
+    await page.check("input[name=locked]");
+    await Promise.all([page.waitForURL(/done=Settings/), page.click("button:has-text('Save')")]);
+    expect(await page.textContent("main p.note")).toContain("locked");
+    await stack.createUser("latecomer", "pw-late");
+    await expect(joinAs(stack, { user: "latecomer", password: "pw-late" })).rejects.toThrow();
+    await page.uncheck("input[name=locked]");
+    await Promise.all([page.waitForURL(/done=Settings/), page.click("button:has-text('Save')")]);
 
     // Readable on a phone: nothing wider than the screen but the scrolling tables.
     await page.setViewportSize({ width: 390, height: 800 });

@@ -9,8 +9,9 @@ import { type Context, Hono, type MiddlewareHandler } from "hono";
 import { html } from "hono/html";
 import { streamSSE } from "hono/streaming";
 import { getAccount, searchAccounts, updateAccount } from "../../../edge/accounts.ts";
-import { listAudit } from "../../../edge/audit.ts";
+import { listAudit, recordAudit } from "../../../edge/audit.ts";
 import { roomById } from "../../../edge/config.ts";
+import { roomStub } from "../../../edge/objects.ts";
 import { banAccount, kickPlayer, messageRoom } from "../../../edge/staff-actions.ts";
 import { withConfig } from "../../config-middleware.ts";
 import type { AppEnv } from "../../context.ts";
@@ -20,7 +21,7 @@ import { actorOf } from "../admin/actor.ts";
 import { STAFF_LEVEL } from "../admin/auth.ts";
 import { APP_SCRIPT } from "./app-script.ts";
 import { csrfField, page, when } from "./layout.ts";
-import { overviewFragment, roomFragment, roomLines, roomStatus } from "./live.ts";
+import { overviewData, overviewFragment, roomFragment, roomStatus } from "./live.ts";
 
 /** The signed-in staff member (staffOnly ran before the handler). */
 function staffOf(c: Context<AppEnv>): WebSession {
@@ -106,14 +107,14 @@ function opts(c: Context<AppEnv>, title: string) {
 // ------------------------------------------------------------------ overview and live events
 
 staff.get("/admin/", withConfig, staffOnly, async (c) => {
-  const lines = await roomLines(c.env, c.var.config);
+  const overview = await overviewData(c.env, c.var.config);
   return page(
     c,
     opts(c, "Overview"),
-    html`<div data-live="/admin/dashboard/events" id="overview">${overviewFragment(lines)}</div>
+    html`<div data-live="/admin/dashboard/events" id="overview">${overviewFragment(overview)}</div>
       <p class="note">
-        Updates by itself. Not shown yet: logins per minute, errors and limits firing (the metrics are on
-        <code>/metrics</code>), game history (the ranked issue's results).
+        Updates by itself. Not shown yet: errors and limits firing (the abuse issue's counters), games in
+        progress across rooms and their history (the ranked issue's results). Prometheus reads <code>/metrics</code>.
       </p>`,
   );
 });
@@ -132,7 +133,7 @@ staff.get("/admin/dashboard/events", withConfig, staffOnly, (c) => {
     while (!stream.aborted && Date.now() < until) {
       const fragment =
         roomId === null
-          ? String(await overviewFragment(await roomLines(c.env, c.var.config)))
+          ? String(await overviewFragment(await overviewData(c.env, c.var.config)))
           : String(await roomFragment(roomId, await roomStatus(c.env, roomId), csrf));
       if (fragment !== last) {
         last = fragment;
@@ -149,17 +150,31 @@ staff.get("/admin/dashboard/rooms/:id", withConfig, staffOnly, async (c) => {
   const id = Number(c.req.param("id"));
   const room = Number.isInteger(id) ? roomById(c.var.config, id) : undefined;
   if (!room) return page(c, { ...opts(c, "No such room"), flash: null }, html``, 404);
-  const status = await roomStatus(c.env, id);
+  const [status, settings] = await Promise.all([roomStatus(c.env, id), roomStub(c.env, id).settings()]);
+  const live = settings.config ?? room;
   const csrf = staffOf(c).csrf;
   return page(
     c,
     opts(c, `${room.name} (room ${room.id})`),
-    html`<p class="note">${room.game} · ${room.type} · port ${room.port} · capacity ${room.capacity}</p>
+    html`<p class="note">
+        ${room.game} · ${room.type} · port ${room.port} · capacity ${live.capacity} · guests ${live.guests ? "allowed" : "not allowed"}
+        ${live.locked ? html` · <b>locked</b>` : ""}
+      </p>
       <div data-live="/admin/dashboard/events?room=${room.id}" id="room">${roomFragment(id, status, csrf)}</div>
       <form class="card" method="post" action="/admin/dashboard/rooms/${room.id}/message">
         ${csrfField(csrf)}
         <label>Message to everyone in the room <input name="text" maxlength="200" required /></label>
         <button>Send</button>
+      </form>
+      <form class="card" method="post" action="/admin/dashboard/rooms/${room.id}/settings">
+        ${csrfField(csrf)}
+        <h2>Settings (in effect at once)</h2>
+        <p><label>Capacity <input name="capacity" type="number" min="1" max="${c.var.config.maxRoomCapacity}" value="${live.capacity}" /></label>
+          <label><input type="checkbox" name="guests" value="1" ${live.guests ? "checked" : ""} /> guests may enter</label>
+          <label><input type="checkbox" name="locked" value="1" ${live.locked ? "checked" : ""} /> locked (staff only)</label></p>
+        <p><label>Join messages, one per line<br /><textarea name="joinMessages" rows="3" cols="40" maxlength="2000">${live.joinMessages.join("\n")}</textarea></label></p>
+        <button>Save</button>
+        <p class="note">Players already inside stay. The same as <code>PATCH /admin/rooms/${room.id}</code>.</p>
       </form>`,
   );
 });
@@ -176,6 +191,27 @@ staff.post("/admin/dashboard/rooms/:id/kick", withConfig, staffOnly, async (c) =
     `/admin/dashboard/rooms/${id}?done=${encodeURIComponent(n > 0 ? `Kicked user ${userId}` : `User ${userId} was not in the room`)}`,
     303,
   );
+});
+
+staff.post("/admin/dashboard/rooms/:id/settings", withConfig, staffOnly, async (c) => {
+  const id = Number(c.req.param("id"));
+  if (!Number.isInteger(id) || !roomById(c.var.config, id)) return c.json({ error: "no such room" }, 404);
+  const form = await c.req.formData();
+  const capacity = Number(form.get("capacity"));
+  if (!Number.isInteger(capacity) || capacity < 1 || capacity > c.var.config.maxRoomCapacity) {
+    return c.json({ error: `capacity must be 1 to ${c.var.config.maxRoomCapacity}` }, 400);
+  }
+  const joinMessages = String(form.get("joinMessages") ?? "")
+    .split(/\r?\n/)
+    .map((l) => l.trimEnd())
+    .filter((l) => l.length > 0);
+  if (joinMessages.length > 32 || joinMessages.some((l) => l.length > 255)) {
+    return c.json({ error: "at most 32 join messages of 255 characters" }, 400);
+  }
+  const patch = { capacity, guests: form.get("guests") === "1", locked: form.get("locked") === "1", joinMessages };
+  await roomStub(c.env, id).configure(id, patch);
+  await recordAudit(c.env.DB, { actor: actorOf(c), action: "room.update", target: String(id), detail: patch });
+  return c.redirect(`/admin/dashboard/rooms/${id}?done=Settings%20saved`, 303);
 });
 
 staff.post("/admin/dashboard/rooms/:id/message", withConfig, staffOnly, async (c) => {

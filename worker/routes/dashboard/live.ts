@@ -32,7 +32,50 @@ export async function roomLines(env: Env, config: EdgeConfig): Promise<RoomLine[
   }));
 }
 
-export function overviewFragment(lines: RoomLine[]) {
+export interface LoginMinute {
+  minute: number;
+  granted: number;
+  refused: number;
+}
+
+export interface Overview {
+  lines: RoomLine[];
+  /** Logins per minute over the last hour, oldest first (empty when the directory did not answer). */
+  hour: LoginMinute[];
+}
+
+export async function overviewData(env: Env, config: EdgeConfig): Promise<Overview> {
+  const [lines, hour] = await Promise.all([
+    roomLines(env, config),
+    tryCall("dashboard: directory.loginsLastHour", () => directoryStub(env).loginsLastHour()),
+  ]);
+  return { lines, hour: hour ?? [] };
+}
+
+/** Logins per minute as stacked bars (granted below, refused above): an inline SVG, no script. */
+function loginChart(hour: LoginMinute[]) {
+  const width = 600;
+  const height = 80;
+  const peak = Math.max(1, ...hour.map((m) => m.granted + m.refused));
+  const bar = width / Math.max(1, hour.length);
+  const bars = hour.map((m, i) => {
+    const g = (m.granted / peak) * height;
+    const r = (m.refused / peak) * height;
+    const x = (i * bar).toFixed(1);
+    const w = Math.max(1, bar - 1).toFixed(1);
+    return html`<rect x="${x}" y="${(height - g).toFixed(1)}" width="${w}" height="${g.toFixed(1)}" fill="#2b6cb0"></rect
+      ><rect x="${x}" y="${(height - g - r).toFixed(1)}" width="${w}" height="${r.toFixed(1)}" fill="#b3261e"></rect>`;
+  });
+  return html`<svg viewBox="0 0 ${width} ${height}" preserveAspectRatio="none" width="100%" height="${height}" role="img"
+    aria-label="Logins per minute over the last hour: granted in blue, refused in red">${bars}</svg>
+    <p class="note">Logins per minute, last hour (peak ${peak}): <span style="color:#2b6cb0">granted</span>,
+      <span style="color:#b3261e">refused</span>.</p>`;
+}
+
+export function overviewFragment({ lines, hour }: Overview) {
+  const last = hour[hour.length - 1] ?? { granted: 0, refused: 0 };
+  const hourGranted = hour.reduce((n, m) => n + m.granted, 0);
+  const hourRefused = hour.reduce((n, m) => n + m.refused, 0);
   const players = lines.reduce((n, l) => n + l.players, 0);
   const games = lines.reduce((n, l) => n + l.games, 0);
   const perGame = new Map<string, number>();
@@ -41,7 +84,10 @@ export function overviewFragment(lines: RoomLine[]) {
       <div><b data-testid="players-online">${players}</b>players online</div>
       <div><b>${games}</b>games open</div>
       ${[...perGame].map(([game, n]) => html`<div><b>${n}</b>${game}</div>`)}
+      <div><b data-testid="logins-minute">${last.granted} / ${last.refused}</b>logins this minute, ok / refused</div>
+      <div><b>${hourGranted} / ${hourRefused}</b>last hour</div>
     </div>
+    <div class="card">${loginChart(hour)}</div>
     <div class="card">
       <table>
         <thead>
