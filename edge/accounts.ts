@@ -265,3 +265,41 @@ export async function searchAccounts(
     .all<{ id: number; username: string; nick: string; admin_level: number }>();
   return rows.results.map((r) => ({ id: r.id, username: r.username, nick: r.nick, adminLevel: r.admin_level }));
 }
+
+/** Why a password cannot be used, or null (the same rules as at account creation). */
+export function passwordProblem(password: string): string | null {
+  if (password.length === 0) return "password is empty (an empty password means a guest login)";
+  if (password.length > MAX_PASSWORD_LENGTH) return `password is longer than ${MAX_PASSWORD_LENGTH} characters`;
+  if (!isMacRomanText(password)) return "password has characters the Myth client cannot type (Mac Roman)";
+  return null;
+}
+
+/**
+ * Sets a new password (a fresh salt and hash), ends the account's web sessions and writes the
+ * audit row, in one batch. The audit detail never holds the password.
+ */
+export async function setPassword(
+  db: D1Database,
+  id: number,
+  password: string,
+  audit: AuditEntry,
+): Promise<{ ok: true } | { ok: false; reason: "invalid" | "missing"; message: string }> {
+  const problem = passwordProblem(password);
+  if (problem) return { ok: false, reason: "invalid", message: problem };
+  if (!(await db.prepare("SELECT id FROM users WHERE id = ?").bind(id).first())) {
+    return { ok: false, reason: "missing", message: "no such user" };
+  }
+  const pw = await hashPassword(encodeMacRoman(password));
+  await db.batch([
+    db
+      .prepare(
+        "UPDATE users SET password_hash = ?, password_salt = ?, password_iterations = ?, password_algorithm = ? WHERE id = ?",
+      )
+      .bind(pw.hash, pw.salt, pw.iterations, pw.algorithm, id),
+    db.prepare("DELETE FROM web_sessions WHERE user_id = ?").bind(id),
+    db
+      .prepare("INSERT INTO audit_log (at, actor, action, target, detail) VALUES (?, ?, ?, ?, ?)")
+      .bind(Date.now(), audit.actor, audit.action, String(id), JSON.stringify(audit.detail ?? {})),
+  ]);
+  return { ok: true };
+}

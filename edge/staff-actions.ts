@@ -6,6 +6,7 @@
  */
 import { getAccount } from "./accounts.ts";
 import { auditStatement, recordAudit } from "./audit.ts";
+import { logEvent } from "./log.ts";
 import { directoryStub, roomStub } from "./objects.ts";
 
 /** Rooms the directory has this user in (normally one). */
@@ -28,6 +29,7 @@ export async function kickPlayer(
   await recordAudit(env.DB, { actor, action: "player.kick", target: String(userId), detail: { reason, rooms } });
   let kicked = 0;
   for (const id of rooms) kicked += await roomStub(env, id).kick(userId, reason);
+  logEvent("info", "staff", "player.kick", { actor, userId, reason, rooms, connections: kicked });
   return kicked;
 }
 
@@ -66,6 +68,11 @@ export async function banAccount(env: Env, actor: string, ban: BanRequest): Prom
   if (!lifting) {
     for (const id of await roomsOf(env, ban.userId)) await roomStub(env, id).kick(ban.userId, `Banned: ${ban.reason}`);
   }
+  logEvent("info", "staff", lifting ? "user.unban" : "user.ban", {
+    actor,
+    userId: ban.userId,
+    ...(lifting ? {} : { until: new Date(ban.until as number).toISOString(), reason: ban.reason }),
+  });
   return true;
 }
 

@@ -1,5 +1,6 @@
 import { env, SELF } from "cloudflare:test";
 import { describe, expect, it, vi } from "vitest";
+import { verifyLogin } from "../../edge/accounts.ts";
 import { join, leaveAll, serverMessageCode, type TunnelClient, textOf } from "./room-helpers.ts";
 
 vi.setConfig({ testTimeout: 60_000 });
@@ -164,5 +165,42 @@ describe("web sign-in and the admin API by cookie", () => {
     });
     expect(res.status).toBe(403);
     expect(res.headers.get("Set-Cookie") ?? "").not.toContain("myth_session");
+  });
+});
+
+describe("accounts: level, search, password reset", () => {
+  it("PATCH sets the level, GET ?q= finds by name or nick, PUT password replaces it and ends web sessions", async () => {
+    const created = await SELF.fetch("http://edge/admin/users", {
+      method: "POST",
+      headers: ADMIN,
+      body: JSON.stringify({ username: "Resettable", password: "old-pw", nick: "Findme" }),
+    });
+    const { id } = await created.json<{ id: number }>();
+    const patched = await SELF.fetch(`http://edge/admin/users/${id}`, {
+      method: "PATCH",
+      headers: ADMIN,
+      body: JSON.stringify({ adminLevel: 1, team: "Owls" }),
+    });
+    expect(await patched.json()).toMatchObject({ adminLevel: 1, team: "Owls" });
+    const found = await (await SELF.fetch("http://edge/admin/users?q=findm", { headers: ADMIN })).json<{
+      users: { id: number }[];
+    }>();
+    expect(found.users.map((u) => u.id)).toContain(id);
+
+    const put = (password: string, user = id) =>
+      SELF.fetch(`http://edge/admin/users/${user}/password`, {
+        method: "PUT",
+        headers: ADMIN,
+        body: JSON.stringify({ password }),
+      });
+    expect((await put("x".repeat(16))).status).toBe(400);
+    expect((await put("new-pw", 999999)).status).toBe(404);
+    expect((await put("new-pw")).status).toBe(204);
+    expect(await verifyLogin(env.DB, "resettable", "old-pw")).toBeNull();
+    expect((await verifyLogin(env.DB, "resettable", "new-pw"))?.id).toBe(id);
+    const audit = await env.DB.prepare("SELECT detail FROM audit_log WHERE action = 'user.password' AND target = ?")
+      .bind(String(id))
+      .first<{ detail: string }>();
+    expect(audit?.detail).not.toContain("new-pw");
   });
 });

@@ -1,6 +1,6 @@
 /** /admin/users: accounts. Every change writes an audit_log row in the same D1 batch as the change. */
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
-import { createAccount, getAccount, searchAccounts, updateAccount } from "../../../edge/accounts.ts";
+import { createAccount, getAccount, searchAccounts, setPassword, updateAccount } from "../../../edge/accounts.ts";
 import type { AppEnv } from "../../context.ts";
 import { httpError, validationHook } from "../../errors.ts";
 import { actorOf } from "./actor.ts";
@@ -127,4 +127,34 @@ users.openapi(
     },
   }),
   async (c) => c.json({ users: await searchAccounts(c.env.DB, c.req.valid("query").q) }, 200),
+);
+
+users.openapi(
+  createRoute({
+    method: "put",
+    path: "/users/{id}/password",
+    summary: "Reset an account's password",
+    description:
+      "The account's web sessions end; the game login takes the new password at once. Audited without the password.",
+    request: {
+      params: IdParam,
+      body: {
+        required: true,
+        content: { "application/json": { schema: z.object({ password: z.string() }).openapi("NewPassword") } },
+      },
+    },
+    responses: {
+      204: { description: "Changed" },
+      ...errors(400, 401, 404),
+    },
+  }),
+  async (c) => {
+    const id = c.req.valid("param").id;
+    const result = await setPassword(c.env.DB, id, c.req.valid("json").password, {
+      actor: actorOf(c),
+      action: "user.password",
+    });
+    if (!result.ok) httpError(result.reason === "missing" ? 404 : 400, result.message);
+    return c.body(null, 204);
+  },
 );

@@ -8,7 +8,7 @@
 import { type Context, Hono, type MiddlewareHandler } from "hono";
 import { html } from "hono/html";
 import { streamSSE } from "hono/streaming";
-import { getAccount, searchAccounts, updateAccount } from "../../../edge/accounts.ts";
+import { getAccount, searchAccounts, setPassword, updateAccount } from "../../../edge/accounts.ts";
 import { listAudit, recordAudit } from "../../../edge/audit.ts";
 import { roomById } from "../../../edge/config.ts";
 import { roomStub } from "../../../edge/objects.ts";
@@ -287,7 +287,12 @@ staff.get("/admin/dashboard/users/:id", withConfig, staffOnly, async (c) => {
         <label>Admin level <input name="level" type="number" min="0" max="255" value="${account.adminLevel}" /></label>
         <button>Save</button>
       </form>
-      <p class="note">Password reset from the dashboard is not built yet.</p>
+      <form class="card" method="post" action="/admin/dashboard/users/${account.id}/password" data-confirm="Set a new password for ${account.username}?">
+        ${csrfField(csrf)}
+        <label>New password <input name="password" type="password" autocomplete="new-password" maxlength="15" required /></label>
+        <button>Reset password</button>
+        <span class="note">Tell the player yourself; it is never shown or logged.</span>
+      </form>
       <p><a href="/admin/dashboard/audit?target=${account.id}">This user in the audit log</a></p>`,
   );
 });
@@ -328,6 +333,17 @@ staff.post("/admin/dashboard/users/:id/level", withConfig, staffOnly, async (c) 
     ));
   if (!ok) return c.json({ error: "no such user" }, 404);
   return c.redirect(`/admin/dashboard/users/${id}?done=Level%20saved`, 303);
+});
+
+staff.post("/admin/dashboard/users/:id/password", withConfig, staffOnly, async (c) => {
+  const id = Number(c.req.param("id"));
+  if (!Number.isInteger(id) || id < 1) return c.json({ error: "no such user" }, 404);
+  const password = String((await c.req.formData()).get("password") ?? "");
+  const result = await setPassword(c.env.DB, id, password, { actor: actorOf(c), action: "user.password" });
+  if (!result.ok) return c.json({ error: result.message }, result.reason === "missing" ? 404 : 400);
+  // Resetting one's own password ends one's own session too: sign in again.
+  if (id === staffOf(c).account.id) return c.redirect("/admin/signin", 303);
+  return c.redirect(`/admin/dashboard/users/${id}?done=Password%20reset`, 303);
 });
 
 // ------------------------------------------------------------------ audit log
