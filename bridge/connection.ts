@@ -25,6 +25,18 @@ export interface ConnectionCounters {
   idleTimeouts: number;
   /** Clients dropped for not answering keepalives. */
   keepaliveTimeouts: number;
+  /** Packets from clients by message type (index = type; PACKET_TYPE_SLOTS - 1 holds every larger type). */
+  packetsIn: Float64Array;
+  /** Packets written to clients by message type, one per recipient. */
+  packetsOut: Float64Array;
+}
+
+/** Every message type in use is below 300 (protocol/message-types.ts); the last slot counts the rest. */
+export const PACKET_TYPE_SLOTS = 512;
+
+function countType(counts: Float64Array, type: number | null): void {
+  const slot = Math.min(type ?? PACKET_TYPE_SLOTS - 1, PACKET_TYPE_SLOTS - 1);
+  counts[slot] = (counts[slot] ?? 0) + 1;
 }
 
 const KEEPALIVE_PACKET = encodePacket(MessageType.Keepalive, new Uint8Array());
@@ -99,6 +111,7 @@ export class BridgeConnection implements MuxClient {
 
   deliver(packet: Uint8Array, scrambled: () => ScrambledPacket): void {
     if (this.ending || packet.byteLength < HEADER_SIZE) return;
+    countType(this.counters.packetsOut, packetTypeOf(packet));
     const state = this.cipherState;
     this.writeToClient(state.phase === "encrypted" ? state.cipher.keyScrambled(scrambled(), allocate) : packet);
   }
@@ -171,6 +184,7 @@ export class BridgeConnection implements MuxClient {
   /** Returns false once the connection is being torn down. */
   private onClientPacket(raw: Uint8Array): boolean {
     const type = packetTypeOf(raw);
+    countType(this.counters.packetsIn, type);
     const state = this.cipherState;
     if (state.phase === "first") {
       if (type === MessageType.SessionKey) return this.startEncryption(raw);

@@ -8,6 +8,8 @@
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { Counter, collectDefaultMetrics, Gauge, Registry } from "prom-client";
+import { MessageType } from "../protocol/message-types.ts";
+import { PACKET_TYPE_SLOTS } from "./connection.ts";
 import type { Bridge } from "./server.ts";
 
 export interface MetricsServer {
@@ -86,6 +88,28 @@ export function bridgeRegistry(bridge: MetricsSource): Registry {
       [{ cause: "rate_limit" }, s().rateLimited],
       [{ cause: "tunnel_backlog" }, s().tunnelPauses],
     ],
+  );
+  const typeNames = new Map<number, string>(Object.entries(MessageType).map(([name, type]) => [type, name]));
+  const typeLabel = (slot: number) =>
+    slot === PACKET_TYPE_SLOTS - 1 ? "other" : (typeNames.get(slot) ?? String(slot));
+  mirrored(
+    registry,
+    "myth_bridge_packets_total",
+    "Packets from clients (in) and written to clients (out, one per recipient), by message type",
+    ["direction", "type"],
+    () => {
+      const x = s();
+      const out: [Record<string, string>, number][] = [];
+      for (const [direction, counts] of [
+        ["in", x.packetsIn],
+        ["out", x.packetsOut],
+      ] as const) {
+        counts.forEach((n, slot) => {
+          if (n > 0) out.push([{ direction, type: typeLabel(slot) }, n]);
+        });
+      }
+      return out;
+    },
   );
   mirrored(registry, "myth_bridge_client_bytes_total", "Bytes to and from clients", ["direction"], () => [
     [{ direction: "in" }, s().bytesIn],

@@ -4,7 +4,7 @@ import { TunnelClose } from "../tunnel/close-codes.ts";
 import { BRIDGE_ID_HEADER, parseTunnelConfig, type TunnelConfig, TunnelPath } from "../tunnel/http.ts";
 import { TUNNEL_VERSION } from "../tunnel/mux.ts";
 import { type BridgeConfig, type BridgeOptions, listenPorts, resolveConfig } from "./config.ts";
-import { BridgeConnection, type ConnectionCounters } from "./connection.ts";
+import { BridgeConnection, type ConnectionCounters, PACKET_TYPE_SLOTS } from "./connection.ts";
 import { logThrottled } from "./log.ts";
 import { startMetricsServer } from "./metrics.ts";
 import { type TunnelCounters, TunnelMux } from "./tunnel-mux.ts";
@@ -47,6 +47,8 @@ export async function startBridge(options: BridgeOptions): Promise<Bridge> {
     rateLimited: 0,
     idleTimeouts: 0,
     keepaliveTimeouts: 0,
+    packetsIn: new Float64Array(PACKET_TYPE_SLOTS),
+    packetsOut: new Float64Array(PACKET_TYPE_SLOTS),
     tunnelFramesOut: 0,
     tunnelBytesOut: 0,
     tunnelFramesIn: 0,

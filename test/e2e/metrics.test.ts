@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { setLogSink } from "../../bridge/log.ts";
 import { type MetricsServer, startMetricsServer } from "../../bridge/metrics.ts";
 import { type Bridge, startBridge } from "../../bridge/server.ts";
+import { login } from "../../client/flows.ts";
 import type { LocalStack } from "../../scripts/local-stack.ts";
 import { joinAs, loginAs, startTestStack } from "./stack.ts";
 
@@ -116,5 +117,14 @@ describe("bridge /metrics and refusal logs", () => {
       lines.some((l) => /connection\.refused/.test(l) && /per-address cap/.test(l) && /127\.0\.0\.1/.test(l)),
     ).toBe(true);
     first.destroy();
+  });
+
+  it("counts packets by message type both ways", async () => {
+    await expect.poll(async () => sample(await scrape(), "myth_bridge_connections", { target: "login" })).toBe(0);
+    await login("127.0.0.1", bridge.loginPort, { dialect: "myth2", user: "typed", password: "", timeoutMs: 15_000 });
+    const text = await scrape();
+    expect(sample(text, "myth_bridge_packets_total", { direction: "in", type: "Login" })).toBe(1);
+    expect(sample(text, "myth_bridge_packets_total", { direction: "in", type: "SessionKey" })).toBe(1);
+    expect(sample(text, "myth_bridge_packets_total", { direction: "out", type: "UserSuccessfulLogin" })).toBe(1);
   });
 });
