@@ -16,6 +16,8 @@ export interface DirectoryCounters {
   loginsRefused: Record<string, number>;
   roomJoins: Record<"ok" | "unknown_token", number>;
   roomListFanOuts: number;
+  /** Room objects that (re)built their state from storage, by room id: first contact, and every wake-up after hibernation or eviction. */
+  roomStarts: Record<string, number>;
 }
 
 /** Logins in one minute (the dashboard's chart of the last hour). */
@@ -36,6 +38,7 @@ export class DirectoryMetrics {
     loginsRefused: {},
     roomJoins: { ok: 0, unknown_token: 0 },
     roomListFanOuts: 0,
+    roomStarts: {},
   };
 
   granted(guest: boolean, now = Date.now()): void {
@@ -51,6 +54,11 @@ export class DirectoryMetrics {
 
   joined(ok: boolean): void {
     this.c.roomJoins[ok ? "ok" : "unknown_token"]++;
+  }
+
+  roomStarted(roomId: number): void {
+    const key = String(Math.trunc(roomId));
+    this.c.roomStarts[key] = (this.c.roomStarts[key] ?? 0) + 1;
   }
 
   fannedOut(): void {

@@ -140,6 +140,11 @@ export class Directory extends DurableObject<Env> {
     this.metrics.refused(code);
   }
 
+  /** A room object rebuilt its state (first contact or a wake-up): counted for /metrics. */
+  async noteRoomStarted(roomId: number): Promise<void> {
+    this.metrics.roomStarted(roomId);
+  }
+
   /** For /metrics: the counters, the room counts and how many sessions are open. */
   async metricsSnapshot(): Promise<{
     counters: DirectoryCounters;

@@ -330,6 +330,12 @@ export class Room extends DurableObject<Env> {
     }
     const core = new RoomCore(config, [...live, ...stale], this.games.all(), this.outbox(), this.services(config));
     this.core = core;
+    // Counted at the directory (/metrics): after the first, each rebuild is a wake-up.
+    this.ctx.waitUntil(
+      tryCall("room: directory.noteRoomStarted", () => directoryStub(this.env).noteRoomStarted(config.id)).then(
+        () => undefined,
+      ),
+    );
     // Connections whose socket did not survive (the edge restarted under them) are gone, and
     // games whose host is gone must not linger.
     this.ctx.waitUntil(

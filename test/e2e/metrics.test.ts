@@ -74,6 +74,7 @@ describe("edge /metrics", () => {
       )
       .toBe(sample(before, "myth_logins_refused_total", { reason: "LoginFailedBadUserOrPassword" }) + 1);
     expect(after).toMatch(/# TYPE myth_logins_total counter/);
+    expect(sample(after, "myth_room_starts_total", { room: "0" })).toBeGreaterThanOrEqual(1);
     await player.session.leave();
     await expect.poll(async () => sample(await edgeMetrics(), "myth_players_online", { room: "0" })).toBe(0);
   });

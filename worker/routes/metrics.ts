@@ -69,6 +69,12 @@ export const metrics = new Hono<AppEnv>().get(
         samples: [{ value: counters.roomListFanOuts }],
       },
       {
+        name: "myth_room_starts_total",
+        help: "Room objects that rebuilt their state from storage: first contact, then every wake-up after hibernation or eviction",
+        type: "counter",
+        samples: Object.entries(counters.roomStarts).map(([room, value]) => ({ labels: { room }, value })),
+      },
+      {
         name: "myth_directory_counters_start_time_seconds",
         help: "When the directory's counters last started from zero (unix seconds)",
         type: "gauge",
