@@ -92,6 +92,16 @@ describe("staff dashboard (headless Chromium)", () => {
     expect(await row.textContent()).toContain("myth2 build");
     await page.screenshot({ path: `${SHOTS}room.png`, fullPage: true });
 
+    // A message to the room reaches the player as a blue-bar line.
+    await page.fill("input[name=text]", "Hello from staff");
+    await Promise.all([page.waitForURL(/done=Sent/), page.click("button:has-text('Send')")]);
+    await player.session.waitFor(
+      () => player.session.messagesOfTheDay.includes("Hello from staff"),
+      10_000,
+      "the message",
+    );
+    await page.waitForSelector(`tr[data-player="${player.userId}"]`);
+
     // Kick: the legacy client gets 21 with the reason and its connection closes.
     await row.locator("input[name=reason]").fill("Spamming the lobby");
     await Promise.all([page.waitForURL(/done=/), row.locator("button[name=kick]").click()]);
