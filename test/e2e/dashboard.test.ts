@@ -119,6 +119,10 @@ describe("staff dashboard (headless Chromium)", () => {
     expect(await page.textContent("[data-testid=ban-state]")).toContain("Repeated spam");
     await page.screenshot({ path: `${SHOTS}user.png`, fullPage: true });
     await expect(loginAs(stack, { user: "mallory", password: "pw-mallory" })).rejects.toThrow();
+    await page.click("header a:has-text('Bans')");
+    expect(await page.textContent("main table")).toContain("Repeated spam");
+    await page.click("header a:has-text('Games')");
+    expect(await page.textContent("main")).toContain("No game is open");
 
     // Both actions in the audit log, under the staff member's name.
     await page.goto(`${stack.httpUrl}/admin/dashboard/audit?actor=staff:warden`);

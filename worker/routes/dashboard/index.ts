@@ -19,6 +19,7 @@ import { csrfMatches, preSessionMatches, preSessionToken } from "../../web/csrf.
 import { currentSession, signIn, signOut, type WebSession } from "../../web/session.ts";
 import { actorOf } from "../admin/actor.ts";
 import { STAFF_LEVEL } from "../admin/auth.ts";
+import { liveRooms } from "../public/live.ts";
 import { APP_SCRIPT } from "./app-script.ts";
 import { csrfField, page, when } from "./layout.ts";
 import { overviewData, overviewFragment, roomFragment, roomStatus } from "./live.ts";
@@ -344,6 +345,77 @@ staff.post("/admin/dashboard/users/:id/password", withConfig, staffOnly, async (
   // Resetting one's own password ends one's own session too: sign in again.
   if (id === staffOf(c).account.id) return c.redirect("/admin/signin", 303);
   return c.redirect(`/admin/dashboard/users/${id}?done=Password%20reset`, 303);
+});
+
+// ------------------------------------------------------------------ bans and games
+
+staff.get("/admin/dashboard/bans", withConfig, staffOnly, async (c) => {
+  const rows = (
+    await c.env.DB.prepare(
+      "SELECT id, username, nick, banned_until, banned_reason FROM users WHERE banned_until > ? ORDER BY banned_until LIMIT 200",
+    )
+      .bind(Date.now())
+      .all<{ id: number; username: string; nick: string; banned_until: number; banned_reason: string | null }>()
+  ).results;
+  return page(
+    c,
+    opts(c, "Bans in force"),
+    html`<div class="card">
+        ${
+          rows.length === 0
+            ? html`<p class="note">Nobody is banned.</p>`
+            : html`<table>
+              <thead><tr><th>Account</th><th>Nick</th><th>Until (UTC)</th><th>Reason</th></tr></thead>
+              <tbody>
+                ${rows.map(
+                  (r) => html`<tr>
+                    <td><a href="/admin/dashboard/users/${r.id}">${r.username}</a></td><td>${r.nick}</td>
+                    <td>${when(r.banned_until)}</td><td>${r.banned_reason ?? ""}</td>
+                  </tr>`,
+                )}
+              </tbody>
+            </table>`
+        }
+      </div>
+      <p class="note">
+        Bans are the account's ban fields today; lifted and expired bans are in the
+        <a href="/admin/dashboard/audit?action=user.">audit log</a>. Address bans come with the moderation issue.
+      </p>`,
+  );
+});
+
+staff.get("/admin/dashboard/games", withConfig, staffOnly, async (c) => {
+  const rooms = await liveRooms(c.env, c.var.config);
+  const games = rooms.flatMap((r) => r.status.games.map((g) => ({ room: r.room, game: g, players: r.status.players })));
+  return page(
+    c,
+    opts(c, "Games"),
+    html`<div class="card">
+        <h2>Live (${games.length})</h2>
+        ${
+          games.length === 0
+            ? html`<p class="note">No game is open.</p>`
+            : html`<table>
+              <thead><tr><th>Game</th><th>Map</th><th>Room</th><th>Host</th><th>Players</th><th>State</th></tr></thead>
+              <tbody>
+                ${games.map(
+                  ({ room, game, players }) => html`<tr>
+                    <td>${game.name}</td><td>${game.map}</td>
+                    <td><a href="/admin/dashboard/rooms/${room.id}">${room.name}</a></td>
+                    <td>${players.find((p) => p.userId === game.hostUserId)?.nick ?? game.hostUserId}</td>
+                    <td>${game.players}/${game.maxPlayers}</td>
+                    <td>${game.elapsedSeconds > 0 ? `in progress, ${game.elapsedSeconds} s` : "open"}</td>
+                  </tr>`,
+                )}
+              </tbody>
+            </table>`
+        }
+      </div>
+      <div class="card">
+        <h2>History and disputed games</h2>
+        <p class="note">Not recorded yet: game results arrive with ranked play, and with them the history and disputes to resolve.</p>
+      </div>`,
+  );
 });
 
 // ------------------------------------------------------------------ audit log

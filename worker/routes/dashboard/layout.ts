@@ -53,7 +53,8 @@ export function page(
   c.header("Cache-Control", "no-store");
   c.header("X-Content-Type-Options", "nosniff");
   const menu = options.who
-    ? html`<a href="/admin/">Overview</a><a href="/admin/dashboard/users">Users</a
+    ? html`<a href="/admin/">Overview</a><a href="/admin/dashboard/games">Games</a
+        ><a href="/admin/dashboard/users">Users</a><a href="/admin/dashboard/bans">Bans</a
         ><a href="/admin/dashboard/audit">Audit log</a><a href="/admin/docs">API</a>
         <form class="inline" method="post" action="/admin/signout">
           <input type="hidden" name="_csrf" value="${options.csrf ?? ""}" /><button>Sign out ${options.who}</button>
