@@ -204,3 +204,36 @@ describe("accounts: level, search, password reset", () => {
     expect(audit?.detail).not.toContain("new-pw");
   });
 });
+
+describe("dashboard forms", () => {
+  it("a signed-in POST that is not a form is refused like a missing CSRF token (403), not a 500", async () => {
+    const created = await SELF.fetch("http://edge/admin/users", {
+      method: "POST",
+      headers: ADMIN,
+      body: JSON.stringify({ username: "Formless", password: "pw-formless" }),
+    });
+    const { id } = await created.json<{ id: number }>();
+    await SELF.fetch(`http://edge/admin/users/${id}`, { method: "PATCH", headers: ADMIN, body: '{"adminLevel":1}' });
+    const form = await SELF.fetch("http://edge/admin/signin", { headers: { "CF-Connecting-IP": "192.0.2.77" } });
+    const pre = /myth_csrf=([^;]+)/.exec(form.headers.get("Set-Cookie") ?? "")?.[1] ?? "";
+    const signed = await SELF.fetch("http://edge/admin/signin", {
+      method: "POST",
+      redirect: "manual",
+      headers: { Cookie: `myth_csrf=${pre}`, "CF-Connecting-IP": "192.0.2.77" },
+      body: new URLSearchParams({ username: "formless", password: "pw-formless", _csrf: pre }),
+    });
+    const cookie = /myth_session=[^;]+/.exec(signed.headers.get("Set-Cookie") ?? "")?.[0] as string;
+    const res = await SELF.fetch("http://edge/admin/dashboard/rooms/0/message", {
+      method: "POST",
+      headers: { Cookie: cookie, "Content-Type": "application/json" },
+      body: '{"text":"x"}',
+    });
+    expect(res.status).toBe(403);
+    const notAForm = await SELF.fetch("http://edge/admin/signin", {
+      method: "POST",
+      body: "{",
+      headers: { "Content-Type": "application/json" },
+    });
+    expect(notAForm.status).toBe(403);
+  });
+});

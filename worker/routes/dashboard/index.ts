@@ -67,7 +67,7 @@ function signInPage(c: Context<AppEnv>, error: string | null, status: 200 | 400 
 dashboard.get("/admin/signin", withConfig, (c) => signInPage(c, null));
 
 dashboard.post("/admin/signin", withConfig, async (c) => {
-  const form = await c.req.formData();
+  const form = await c.req.formData().catch(() => new FormData());
   if (!(await preSessionMatches(c, form))) return signInPage(c, "The form expired; please try again.", 403);
   const username = String(form.get("username") ?? "").slice(0, 64);
   const password = String(form.get("password") ?? "").slice(0, 64);
@@ -86,7 +86,8 @@ const staffOnly: MiddlewareHandler<AppEnv> = async (c, next) => {
   if (!session || session.account.adminLevel < STAFF_LEVEL) return c.redirect("/admin/signin", 303);
   c.set("staff", session);
   if (c.req.method === "POST") {
-    const form = await c.req.formData();
+    // Not a form (a JSON body, garbage): no CSRF field to find, so the same refusal.
+    const form = await c.req.formData().catch(() => undefined);
     if (!(await csrfMatches(c, session.csrf, form))) return c.json({ error: "missing or wrong CSRF token" }, 403);
   }
   await next();
@@ -131,7 +132,14 @@ staff.get("/admin/dashboard/events", withConfig, staffOnly, (c) => {
   return streamSSE(c, async (stream) => {
     let last = "";
     const until = Date.now() + 5 * 60_000;
+    let checked = Date.now();
     while (!stream.aborted && Date.now() < until) {
+      // A stream outlives its request: stop once the session ends (signed out, banned, expired).
+      if (Date.now() - checked > 30_000) {
+        checked = Date.now();
+        const still = await currentSession(c);
+        if (!still || still.account.adminLevel < STAFF_LEVEL) break;
+      }
       const fragment =
         roomId === null
           ? String(await overviewFragment(await overviewData(c.env, c.var.config)))
