@@ -14,6 +14,7 @@ import { parseArgs } from "node:util";
 import type { BridgeOptions } from "./config.ts";
 import { type HealthServer, startHealthServer } from "./health.ts";
 import { limitArgOptions, limitHelp, readLimits } from "./limits.ts";
+import { LOG_FORMATS, type LogFormat, log, setLogFormat } from "./log.ts";
 import { startBridge } from "./server.ts";
 import { handleShutdownSignals } from "./shutdown.ts";
 
@@ -27,6 +28,9 @@ const USAGE = `usage: myth-bridge --edge <https://edge> [options]   (npm run bri
   --ephemeral-ports          listen on ephemeral ports (tests, several bridges on one machine)
   --health-port <n>          serve GET /health on this port (default off) [BRIDGE_HEALTH_PORT]
   --health-host <ipv4>       address of /health (default 127.0.0.1)
+  --metrics-host <ipv4>      address of /metrics when --metrics-port is set (default 127.0.0.1)
+  --log-format pretty|json   log lines for a terminal or one JSON object per line (default pretty)
+                             [BRIDGE_LOG_FORMAT]
   --allow-insecure-edge      allow a plain http:// edge that is not on loopback (default: refused)
 limits:
 ${limitHelp()}`;
@@ -35,6 +39,7 @@ class UsageError extends Error {}
 
 interface CliOptions {
   readonly bridge: BridgeOptions;
+  readonly logFormat: LogFormat;
   readonly healthPort: number | undefined;
   readonly healthHost: string;
 }
@@ -61,6 +66,8 @@ function parseOptions(argv: string[], env: NodeJS.ProcessEnv): CliOptions {
         "ephemeral-ports": { type: "boolean" },
         "health-port": { type: "string" },
         "health-host": { type: "string" },
+        "metrics-host": { type: "string" },
+        "log-format": { type: "string" },
         "allow-insecure-edge": { type: "boolean" },
         ...limitArgOptions(),
         help: { type: "boolean", short: "h" },
@@ -87,7 +94,10 @@ function parseOptions(argv: string[], env: NodeJS.ProcessEnv): CliOptions {
   } catch (error) {
     throw new UsageError((error as Error).message);
   }
+  const logFormat = ((values["log-format"] as string | undefined) || env.BRIDGE_LOG_FORMAT || "pretty") as LogFormat;
+  if (!LOG_FORMATS.includes(logFormat)) throw new UsageError(`--log-format must be pretty or json, got ${logFormat}`);
   return {
+    logFormat,
     bridge: {
       edgeUrl,
       bridgeToken,
@@ -96,6 +106,7 @@ function parseOptions(argv: string[], env: NodeJS.ProcessEnv): CliOptions {
       portOffset: integer("port-offset", values["port-offset"] as string | undefined),
       ephemeralPorts: values["ephemeral-ports"] as boolean | undefined,
       allowInsecureEdge: values["allow-insecure-edge"] as boolean | undefined,
+      metricsHost: (values["metrics-host"] as string | undefined) || env.BRIDGE_METRICS_HOST || undefined,
       ...limits,
     },
     healthPort: integer("health-port", (values["health-port"] as string | undefined) || env.BRIDGE_HEALTH_PORT),
@@ -131,6 +142,7 @@ async function main(): Promise<void> {
     console.error(`bridge: ${error.message}\n(myth-bridge --help lists the options)`);
     process.exit(2);
   }
+  setLogFormat(options.logFormat);
   const bridge = await startBridge(options.bridge);
   let health: HealthServer | undefined;
   handleShutdownSignals({
@@ -145,11 +157,26 @@ async function main(): Promise<void> {
     health = await startHealthServer(bridge, options.healthHost, options.healthPort);
   }
   const host = options.bridge.host ?? "127.0.0.1";
+  const metricsHost = options.bridge.metricsHost ?? "127.0.0.1";
+  if (options.logFormat === "json") {
+    log("info", "bridge", "started", {
+      bridgeId: bridge.id,
+      edge: options.bridge.edgeUrl,
+      host,
+      loginPort: bridge.loginPort,
+      rooms: Object.fromEntries(bridge.roomPorts),
+      ...(health ? { health: `http://${options.healthHost}:${health.port}/health` } : {}),
+      ...(bridge.metricsPort !== null ? { metrics: `http://${metricsHost}:${bridge.metricsPort}/metrics` } : {}),
+    });
+    return;
+  }
   console.log(`bridge: login on ${host}:${bridge.loginPort} → ${options.bridge.edgeUrl}`);
   for (const room of bridge.edgeConfig.rooms) {
     console.log(`bridge: room ${room.id} (${room.game} "${room.name}") on ${host}:${bridge.roomPorts.get(room.id)}`);
   }
   if (health) console.log(`bridge: health on http://${options.healthHost}:${health.port}/health`);
+  if (bridge.metricsPort !== null)
+    console.log(`bridge: metrics on http://${metricsHost}:${bridge.metricsPort}/metrics`);
 }
 
 main().catch((error: unknown) => {

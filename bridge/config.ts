@@ -41,6 +41,10 @@ export interface BridgeOptions {
   readonly idleTimeoutMs?: number;
   /** Bytes queued towards a client before it counts as too slow and is dropped. */
   readonly maxOutboundQueueBytes?: number;
+  /** Serve Prometheus GET /metrics on this port (bridge/metrics.ts); 0 = off (the default). */
+  readonly metricsPort?: number;
+  /** Address of /metrics (default 127.0.0.1: for the machine's scraper, not for players). */
+  readonly metricsHost?: string;
   /** Bytes queued towards the edge before the bridge stops reading from the client. */
   readonly tunnelHighWaterMark?: number;
   /** WebSocket handshake limit, and the /tunnel/config fetch limit. */
@@ -76,6 +80,8 @@ export const BRIDGE_DEFAULTS = {
   tunnelHighWaterMark: 64 * 1024,
   tunnelConnectTimeoutMs: 10_000,
   closeLingerMs: 10_000,
+  metricsPort: 0,
+  metricsHost: "127.0.0.1",
 } as const;
 
 /** Fills in defaults and rejects nonsense early (a bad option is a programming error, so it throws). */
@@ -105,6 +111,9 @@ export function resolveConfig(options: BridgeOptions): BridgeConfig {
   if (config.maxConnections < 1) throw new Error("maxConnections must be at least 1");
   if (config.maxPacketsPerSecond < 1) throw new Error("maxPacketsPerSecond must be at least 1");
   if (config.packetBurst < 1) throw new Error("packetBurst must be at least 1");
+  if (config.metricsPort !== 0 && !isPort(config.metricsPort))
+    throw new Error(`metricsPort ${config.metricsPort} is not a port number`);
+  if (!isIPv4(config.metricsHost)) throw new Error(`metricsHost must be an IPv4 address, got ${config.metricsHost}`);
   for (const port of [config.loginPort, ...Object.values(config.roomPorts ?? {})]) {
     if (port !== undefined && !isPort(port)) throw new Error(`port ${port} is not a port number`);
   }

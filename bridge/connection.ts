@@ -9,6 +9,7 @@ import { TunnelClose } from "../tunnel/close-codes.ts";
 import type { Ticket } from "./admission.ts";
 import type { BridgeConfig } from "./config.ts";
 import { KeepaliveTimer } from "./keepalive.ts";
+import { logThrottled } from "./log.ts";
 import { PacketRateLimit } from "./rate-limit.ts";
 import { serverMessagePacket } from "./refusal.ts";
 import type { MuxClient, TunnelMux } from "./tunnel-mux.ts";
@@ -27,6 +28,20 @@ export interface ConnectionCounters {
   idleClosed: number;
   /** Room connections closed for not finishing room_login within the deadline. */
   roomLoginDeadline: number;
+  /** Clients dropped for not answering keepalives. */
+  keepaliveTimeouts: number;
+  /** Packets from clients by message type (index = type; PACKET_TYPE_SLOTS - 1 holds every larger type). */
+  packetsIn: Float64Array;
+  /** Packets written to clients by message type, one per recipient. */
+  packetsOut: Float64Array;
+}
+
+/** Every message type in use is below 300 (protocol/message-types.ts); the last slot counts the rest. */
+export const PACKET_TYPE_SLOTS = 512;
+
+function countType(counts: Float64Array, type: number | null): void {
+  const slot = Math.min(type ?? PACKET_TYPE_SLOTS - 1, PACKET_TYPE_SLOTS - 1);
+  counts[slot] = (counts[slot] ?? 0) + 1;
 }
 
 /** What the server tells a connection about its place: login or room, and its admission ticket. */
@@ -58,6 +73,8 @@ export class BridgeConnection implements MuxClient {
   /** Set once the session is being torn down: no more packets either way. */
   private ending = false;
   private clientEnding = false;
+  /** "ipv4:port" of the client, for log lines. */
+  private readonly client: string;
   /** The edge knows this connection is over (it ended it, or was told). */
   private edgeDone = false;
   /** Writes to the client are corked until the end of the current tick. */
@@ -85,11 +102,13 @@ export class BridgeConnection implements MuxClient {
     this.splitter = new PacketSplitter({ maxPacketSize: config.maxPacketSize });
     this.rateLimit = new PacketRateLimit(config.maxPacketsPerSecond, config.packetBurst);
     socket.setNoDelay(true);
+    this.client = addresses.client;
     this.conn = tunnel.open(this, addresses.client, addresses.local);
     this.armIdle(config.idleTimeoutMs);
     if (role.kind === "room" && config.roomLoginDeadlineMs > 0) {
       this.roomLoginTimer = setTimeout(() => {
         this.counters.roomLoginDeadline++;
+        logThrottled("info", "bridge", "connection.dropped", { reason: "room login deadline", client: this.client });
         const seconds = Math.round(config.roomLoginDeadlineMs / 1000);
         this.sayAndClose(
           ServerMessageCode.UserNotLoggedIn,
@@ -113,6 +132,7 @@ export class BridgeConnection implements MuxClient {
       const quiet = Date.now() - this.lastPacketAt;
       if (quiet < this.config.idleTimeoutMs) return this.armIdle(this.config.idleTimeoutMs - quiet);
       this.counters.idleClosed++;
+      logThrottled("info", "bridge", "connection.dropped", { reason: "idle timeout", client: this.client });
       const seconds = Math.round(this.config.idleTimeoutMs / 1000);
       this.sayAndClose(ServerMessageCode.UserNotLoggedIn, `Closed: no message for ${seconds} s.`, "idle timeout");
     }, ms);
@@ -138,6 +158,7 @@ export class BridgeConnection implements MuxClient {
 
   deliver(packet: Uint8Array, scrambled: () => ScrambledPacket): void {
     if (this.ending || packet.byteLength < HEADER_SIZE) return;
+    countType(this.counters.packetsOut, packetTypeOf(packet));
     const state = this.cipherState;
     this.writeToClient(state.phase === "encrypted" ? state.cipher.keyScrambled(scrambled(), allocate) : packet);
   }
@@ -151,7 +172,14 @@ export class BridgeConnection implements MuxClient {
     this.keepaliveTimer = new KeepaliveTimer(
       policy,
       () => this.sendKeepalive(),
-      () => this.shutdown(TunnelClose.keepaliveTimeout, "no answer to keepalives"),
+      () => {
+        this.counters.keepaliveTimeouts++;
+        logThrottled("info", "bridge", "connection.dropped", {
+          reason: "no answer to keepalives",
+          client: this.client,
+        });
+        this.shutdown(TunnelClose.keepaliveTimeout, "no answer to keepalives");
+      },
     );
   }
 
@@ -210,6 +238,7 @@ export class BridgeConnection implements MuxClient {
   /** Returns false once the connection is being torn down. */
   private onClientPacket(raw: Uint8Array): boolean {
     const type = packetTypeOf(raw);
+    countType(this.counters.packetsIn, type);
     const state = this.cipherState;
     if (state.phase === "first") {
       if (type === MessageType.SessionKey) return this.startEncryption(raw);
@@ -282,6 +311,11 @@ export class BridgeConnection implements MuxClient {
     if (this.socket.writableLength > this.config.maxOutboundQueueBytes) {
       // The client is not reading: drop it rather than buffer without bound.
       this.counters.droppedSlowClients++;
+      logThrottled("warn", "bridge", "connection.dropped", {
+        reason: "client too slow",
+        client: this.client,
+        queued: this.socket.writableLength,
+      });
       this.tellEdge(TunnelClose.slowClient, "client too slow");
       this.socket.destroy();
     }
@@ -291,6 +325,11 @@ export class BridgeConnection implements MuxClient {
 
   private protocolError(reason: string): false {
     this.counters.protocolErrors++;
+    logThrottled("info", "bridge", "connection.dropped", {
+      reason: "protocol error",
+      detail: reason.slice(0, 100),
+      client: this.client,
+    });
     this.shutdown(TunnelClose.protocolError, reason.slice(0, 100));
     return false;
   }

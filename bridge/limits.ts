@@ -67,6 +67,13 @@ export const BRIDGE_LIMIT_FLAGS: readonly LimitFlag[] = [
     help: "packets per second a client may send before reading pauses",
   },
   { flag: "packet-burst", option: "packetBurst", scale: 1, unit: "n", help: "packets a client may send in one burst" },
+  {
+    flag: "metrics-port",
+    option: "metricsPort",
+    scale: 1,
+    unit: "port",
+    help: "serve Prometheus /metrics on 127.0.0.1:<port>; 0 is off",
+  },
 ];
 
 /** The environment variable that stands for a flag. */

@@ -6,7 +6,9 @@ import { BRIDGE_ID_HEADER, parseTunnelConfig, type TunnelConfig, TunnelPath } fr
 import { TUNNEL_VERSION } from "../tunnel/mux.ts";
 import { Admission, type AdmissionCounters, type AdmissionRefusal } from "./admission.ts";
 import { type BridgeConfig, type BridgeOptions, listenPorts, resolveConfig } from "./config.ts";
-import { BridgeConnection, type ConnectionCounters } from "./connection.ts";
+import { BridgeConnection, type ConnectionCounters, PACKET_TYPE_SLOTS } from "./connection.ts";
+import { logThrottled } from "./log.ts";
+import { startMetricsServer } from "./metrics.ts";
 import { refuse } from "./refusal.ts";
 import { type TunnelCounters, TunnelMux } from "./tunnel-mux.ts";
 
@@ -26,6 +28,8 @@ export interface Bridge {
   /** The edge's port map as fetched at start. */
   readonly edgeConfig: TunnelConfig;
   stats(): BridgeStats;
+  /** Where Prometheus /metrics is served (--metrics-port), or null when off. */
+  readonly metricsPort: number | null;
   /** Stops listening, ends every session and resolves once all sockets are closed. */
   close(): Promise<void>;
 }
@@ -45,6 +49,9 @@ export async function startBridge(options: BridgeOptions): Promise<Bridge> {
     rateLimited: 0,
     idleClosed: 0,
     roomLoginDeadline: 0,
+    keepaliveTimeouts: 0,
+    packetsIn: new Float64Array(PACKET_TYPE_SLOTS),
+    packetsOut: new Float64Array(PACKET_TYPE_SLOTS),
     tunnelFramesOut: 0,
     tunnelBytesOut: 0,
     tunnelFramesIn: 0,
@@ -80,7 +87,10 @@ export async function startBridge(options: BridgeOptions): Promise<Bridge> {
     const client = ipv4(socket.remoteAddress);
     if (client === undefined || socket.remotePort === undefined) return socket.destroy();
     const ticket = admission.admit(client);
-    if (typeof ticket === "string") return refuse(socket, ServerMessageCode.RoomFull, refusalText(ticket, config));
+    if (typeof ticket === "string") {
+      logThrottled("warn", "bridge", "connection.refused", { reason: ticket, client, port });
+      return refuse(socket, ServerMessageCode.RoomFull, refusalText(ticket, config));
+    }
     perPort.set(port, (perPort.get(port) ?? 0) + 1);
     const connection = new BridgeConnection(
       socket,
@@ -114,24 +124,30 @@ export async function startBridge(options: BridgeOptions): Promise<Bridge> {
     }
 
     let closing: Promise<void> | undefined;
+    const stats = (): BridgeStats => ({
+      ...counters,
+      connections: connections.size,
+      perPort: Object.fromEntries(perPort),
+      ...admission.counters,
+    });
+    const metricsServer =
+      config.metricsPort > 0
+        ? await startMetricsServer({ id, loginPort, roomPorts, stats }, config.metricsHost, config.metricsPort)
+        : null;
     return {
       id,
       loginPort,
       roomPorts,
       edgeConfig,
-      stats: () => ({
-        ...counters,
-        connections: connections.size,
-        perPort: Object.fromEntries(perPort),
-        ...admission.counters,
-      }),
+      metricsPort: metricsServer?.port ?? null,
+      stats,
       close() {
         closing ??= (async () => {
           const stopped = Promise.all(servers.map(closeServer));
           for (const connection of connections) connection.shutdown(TunnelClose.bridgeShutdown, "bridge shutting down");
           await Promise.all([...connections].map((c) => c.closed));
           for (const mux of tunnels.values()) mux.shutdown();
-          await stopped;
+          await Promise.all([stopped, metricsServer?.close()]);
         })();
         return closing;
       },

@@ -8,12 +8,14 @@
  * When it closes, every connection on it ends: a client whose tunnel died is disconnected,
  * never left half-alive.
  */
+
 import WebSocket from "ws";
 import { type ScrambledPacket, scramblePacket } from "../protocol/cipher.ts";
 import type { KeepalivePolicy } from "../protocol/families.ts";
 import { TunnelClose } from "../tunnel/close-codes.ts";
 import { type DownHandlers, forEachDownRecord } from "../tunnel/mux.ts";
 import { MuxSender } from "../tunnel/mux-sender.ts";
+import { logThrottled } from "./log.ts";
 
 /** What a tunnel tells the connections on it. */
 export interface MuxClient {
@@ -166,8 +168,11 @@ export class TunnelMux {
       this.checkDrained();
     });
     ws.on("message", (data, isBinary) => this.onMessage(data, isBinary));
-    ws.on("error", () => {}); // refused or broken tunnel; "close" follows
-    ws.on("close", () => this.onClose(ws));
+    // Refused or broken tunnel: "close" follows; the reason is only here.
+    ws.on("error", (error: Error) => {
+      logThrottled("error", "bridge", "tunnel.error", { url: this.options.url, error: error.message });
+    });
+    ws.on("close", (code: number) => this.onClose(ws, code));
   }
 
   private write(frame: Uint8Array): void {
@@ -206,8 +211,12 @@ export class TunnelMux {
     if (!result.ok) this.ws?.close(TunnelClose.protocolError, "bad frame");
   }
 
-  private onClose(ws: WebSocket): void {
+  private onClose(ws: WebSocket, code = 1006): void {
     if (this.ws !== ws) return;
+    if (!this.closing) {
+      // Every client on it is disconnected now: the edge is unreachable or went away.
+      logThrottled("error", "bridge", "tunnel.lost", { url: this.options.url, code, clients: this.clients.size });
+    }
     this.ws = null;
     this.pending = [];
     this.pendingBytes = 0;

@@ -49,6 +49,8 @@ export interface RoomConfig {
   readonly joinMessages: readonly string[];
   /** Recording stream support (Myth II 1.8 room flags bit0/bit1); absent ⇒ no films. */
   readonly films?: FilmsPolicy;
+  /** Only staff may enter: set live by an admin (durable-objects/room/overrides.ts), not in ROOM_CONFIG. */
+  readonly locked?: boolean;
 }
 
 /** What ROOM_CONFIG may contain: everything but id, game and type has a default. */
@@ -116,6 +118,8 @@ export interface EdgeConfig {
   /** Per client connection: 116-120 allowed within a sliding minute (each may fan out to D1, rooms). */
   readonly socialQueriesPerMinute: number;
   readonly results: ResultsConfig;
+  /** How long a web sign-in (dashboard) lasts (worker/web/session.ts). */
+  readonly webSessionHours: number;
 }
 
 /** Ranked play (edge/results/). */
@@ -413,6 +417,13 @@ export const EDGE_VARS = {
     max: 100000,
     help: "uncertainty added per sqrt(day) without a rated game, in thousandths of a rating point (0: off)",
   },
+  WEB_SESSION_HOURS: {
+    kind: "int",
+    default: 12,
+    min: 1,
+    max: 720,
+    help: "how long a dashboard (web) sign-in lasts before signing in again",
+  },
 } as const satisfies Record<string, EdgeVarSpec>;
 
 export type ConfigVar = keyof typeof EDGE_VARS;
@@ -523,6 +534,7 @@ export function loadConfig(env: ConfigEnv): EdgeConfig {
       recomputeMs: intVar(env, "RESULTS_RECOMPUTE_MINUTES") * 60_000,
       inactivityTau: intVar(env, "RATING_INACTIVITY_TAU") / 1000,
     },
+    webSessionHours: intVar(env, "WEB_SESSION_HOURS"),
   };
   cached = { key, config };
   byEnv.set(env, config);

@@ -54,6 +54,16 @@ export interface RoomStatusPlayer {
   /** 24-bit RGB (GoS's rgb_color_to_int). */
   primaryColor: number;
   secondaryColor: number;
+  /** Login name (guests: the name they gave). */
+  userName: string;
+  /** Away: Aleph One's state bit0; Myth's deaf mode (it hears no room traffic). */
+  away: boolean;
+  coatOfArms: number;
+  /** Client family and build (protocol/dialect.ts), for staff. */
+  dialect: string;
+  build: number;
+  /** "ipv4:port" as the bridge saw it: staff only, never on a public page. */
+  address: string;
 }
 
 export interface RoomStatusGame {

@@ -13,6 +13,7 @@ import { createServer, isIPv4 } from "node:net";
 import { parseArgs } from "node:util";
 import { isLoopbackHost } from "../bridge/config.ts";
 import { BRIDGE_LIMIT_FLAGS, limitArgOptions, limitHelp, readLimits } from "../bridge/limits.ts";
+import { LOG_FORMATS, type LogFormat } from "../bridge/log.ts";
 import { listenFailure } from "../bridge/server.ts";
 import { CONFIG_VARS, ConfigError, type ConfigVar, EDGE_VARS, type EdgeConfig, loadConfig } from "../edge/config.ts";
 
@@ -34,6 +35,7 @@ const START_FLAGS = {
   "state-dir": { type: "string" },
   config: { type: "string" },
   env: { type: "string" },
+  "log-format": { type: "string" },
   help: { type: "boolean", short: "h" },
 } as const;
 
@@ -55,6 +57,8 @@ export interface StartArgs {
   /** Worker vars given as flags or in the environment, with where each came from. */
   readonly vars: Readonly<Record<string, { value: string; source: string }>>;
   readonly bridgeLimits: ReturnType<typeof readLimits>;
+  /** The bridge's log lines (bridge/log.ts). */
+  readonly logFormat: LogFormat;
 }
 
 function edgeVarOptions(): Record<string, { type: "string" }> {
@@ -115,7 +119,10 @@ export function parseStartArgs(argv: readonly string[], env: NodeJS.ProcessEnv):
   } catch (error) {
     throw new StartError((error as Error).message);
   }
+  const logFormat = (str("log-format") ?? env.BRIDGE_LOG_FORMAT ?? "pretty") as LogFormat;
+  if (!LOG_FORMATS.includes(logFormat)) throw new StartError(`--log-format must be pretty or json, got ${logFormat}`);
   return {
+    logFormat,
     help: values.help === true,
     host,
     httpPort: port(str("http-port") ?? env.HTTP_PORT, 8787, str("http-port") ? "--http-port" : "HTTP_PORT"),
@@ -203,6 +210,7 @@ a second signal forces it.
   --state-dir DIR                     accounts, rooms and generated tokens (default .state) [STATE_DIR]
   --config FILE                       wrangler configuration (default wrangler.toml)
   --env NAME                          its environment (default: the top level, local)
+  --log-format pretty|json            the bridge's log lines (default pretty) [BRIDGE_LOG_FORMAT]
 
 Worker vars (also in wrangler.toml [vars]; a flag beats the environment, which beats the file):
 ${edgeVars}

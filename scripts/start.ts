@@ -12,11 +12,13 @@
  * 600). The admin and bridge tokens are generated on the first start into tokens.json there;
  * ADMIN_TOKEN / BRIDGE_TOKEN in the environment replace them.
  */
+
 import { type ChildProcess, fork } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { chmodSync, lstatSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import { setLogFormat } from "../bridge/log.ts";
 import { type Bridge, startBridge } from "../bridge/server.ts";
 import { handleShutdownSignals } from "../bridge/shutdown.ts";
 import type { EdgeReply, EdgeRequest } from "./edge-process.ts";
@@ -34,6 +36,7 @@ const EDGE_START_TIMEOUT_MS = 120_000;
 
 async function main(): Promise<void> {
   const args = parseStartArgs(process.argv.slice(2), process.env);
+  setLogFormat(args.logFormat);
   if (args.help) {
     console.log(startHelp());
     return;
@@ -114,6 +117,7 @@ async function main(): Promise<void> {
       : `in ${tokens.path} (adminToken)`;
   console.log(`Myth metaserver running (state in ${stateDir}${wrangler.env ? `, env ${wrangler.env}` : ""})
   HTTP (edge):  ${httpUrl}   status: ${httpUrl}/status.json   health: ${httpUrl}/health
+  dashboard:    ${httpUrl}/admin/   API reference: ${httpUrl}/admin/docs   metrics: ${httpUrl}/metrics (admin token)${bridge.metricsPort !== null ? `\n  bridge metrics: http://127.0.0.1:${bridge.metricsPort}/metrics` : ""}
   login port:   ${bridge.loginPort}
   rooms:
 ${roomLines}

@@ -1,13 +1,16 @@
 /**
- * The Worker's HTTP app: health, public status, the bridge tunnel and the admin API, with one
+ * The Worker's HTTP app: health, public status, the bridge tunnel, the admin API and the staff dashboard, with one
  * error policy (worker/errors.ts: every failure is JSON `{"error"}` with its status).
  */
 import { Hono } from "hono";
 import type { AppEnv } from "./context.ts";
 import { notFound, onError } from "./errors.ts";
-import { admin } from "./routes/admin/index.ts";
+import { admin, adminDocs } from "./routes/admin/index.ts";
 import { results } from "./routes/api/results.ts";
+import { dashboard } from "./routes/dashboard/index.ts";
 import { health } from "./routes/health.ts";
+import { metrics } from "./routes/metrics.ts";
+import { publicPages } from "./routes/public/index.ts";
 import { status } from "./routes/status.ts";
 import { tunnel } from "./routes/tunnel.ts";
 
@@ -18,6 +21,12 @@ app.notFound(notFound);
 
 app.route("/", health);
 app.route("/", status);
+app.route("/", metrics);
+app.route("/", publicPages);
 app.route("/", tunnel);
+// The API reference page and the dashboard first: what they do not answer falls through to the API.
+app.get("/admin/docs", adminDocs);
+app.get("/admin", (c) => c.redirect("/admin/", 301));
+app.route("/", dashboard);
 app.route("/", results);
 app.route("/admin", admin);

@@ -5,5 +5,7 @@ declare namespace Cloudflare {
     ADMIN_TOKEN: string;
     /** Shared secret the bridge presents on every tunnel. */
     BRIDGE_TOKEN: string;
+    /** Optional bearer token for GET /metrics (a scraper's token); unset: ADMIN_TOKEN. */
+    METRICS_TOKEN?: string;
   }
 }

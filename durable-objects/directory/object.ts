@@ -33,6 +33,7 @@ import { type Ban, banText } from "../../edge/moderation/rules.ts";
 import { roomStub, tryCall } from "../../edge/objects.ts";
 import { decodePlayerData, ServerMessageCode } from "../../protocol/messages.ts";
 import { BanCache } from "./ban-cache.ts";
+import { type DirectoryCounters, DirectoryMetrics, type MinuteBucket } from "./metrics.ts";
 import { onlinePlayers, sessionsCoveredBy } from "./moderation.ts";
 import { rankPlayers } from "./player-search.ts";
 import { notifyPresence } from "./presence-notice.ts";
@@ -47,6 +48,7 @@ export class Directory extends DurableObject<Env> {
   private readonly sessions: SessionTable;
   private readonly counts: RoomCountTable;
   private readonly bans = new BanCache(() => this.env.DB);
+  private readonly metrics = new DirectoryMetrics();
   /** When the alarm is known to be armed for (null: ask storage). */
   private alarmAt: number | null = null;
 
@@ -96,6 +98,7 @@ export class Directory extends DurableObject<Env> {
     const user: SessionUser = { ...request, userId };
     this.sessions.insert(user, token, expiresAt);
     await this.armAlarm(expiresAt);
+    this.metrics.granted(request.guest);
     if (kickFrom !== null) await this.kick(userId, kickFrom, "Logged in again from elsewhere");
     return { token, userId, counts: this.counts.all() };
   }
@@ -117,7 +120,10 @@ export class Directory extends DurableObject<Env> {
   async enterRoom(token: string, roomId: number, clientAddress: string): Promise<SessionUser | LoginRefused | null> {
     if (typeof token !== "string" || !/^[0-9a-f]{64}$/.test(token)) return null;
     const session = this.sessions.byToken(token);
-    if (!session) return null;
+    if (!session) {
+      this.metrics.joined(false);
+      return null;
+    }
     const userId = session.user.userId;
     const now = Date.now();
     const tooOld = now - session.issuedAt >= loadConfig(this.env).tokenMaxAgeSeconds * 1000;
@@ -151,6 +157,7 @@ export class Directory extends DurableObject<Env> {
     this.entered.set(userId, now);
     // Someone is in a room: keep the presence heartbeat going.
     await this.armAlarm(Math.max(now, this.reconciledAt + loadConfig(this.env).reconcileSeconds * 1000));
+    this.metrics.joined(true);
     if (session.roomId !== null && session.roomId !== roomId)
       await this.kick(userId, session.roomId, "Joined another room");
     // From no room into one: the user came online for its buddies and order mates.
@@ -291,7 +298,32 @@ export class Directory extends DurableObject<Env> {
     }
   }
 
+  /** The login server refused a client (code = the server_message it sent): counted for /metrics. */
+  async noteLoginRefused(code: number): Promise<void> {
+    this.metrics.refused(code);
+  }
+
+  /** A room object rebuilt its state (first contact or a wake-up): counted for /metrics. */
+  async noteRoomStarted(roomId: number): Promise<void> {
+    this.metrics.roomStarted(roomId);
+  }
+
+  /** For /metrics: the counters, the room counts and how many sessions are open. */
+  async metricsSnapshot(): Promise<{
+    counters: DirectoryCounters;
+    rooms: Record<number, RoomCounts>;
+    sessions: number;
+  }> {
+    return { counters: this.metrics.snapshot(), rooms: this.counts.all(), sessions: this.sessions.count() };
+  }
+
+  /** Logins granted and refused per minute over the last hour (the dashboard's overview). */
+  async loginsLastHour(): Promise<MinuteBucket[]> {
+    return this.metrics.lastHour();
+  }
+
   private async fanOutRoomLists(): Promise<void> {
+    this.metrics.fannedOut();
     this.counts.sent(Date.now());
     await Promise.all(
       this.counts

@@ -184,6 +184,11 @@ export class SessionTable {
   }
 
   /** User ids present in each room. */
+  /** Open sessions (handoff tokens alive, in a room or within their grace). */
+  count(): number {
+    return this.sql.exec<{ n: number }>("SELECT count(*) AS n FROM sessions").one().n;
+  }
+
   online(): Record<number, number[]> {
     const rooms: Record<number, number[]> = {};
     const rows = this.sql.exec<{ user_id: number; room_id: number }>(

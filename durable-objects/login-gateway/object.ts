@@ -9,10 +9,12 @@
  * hibernation, so the object stays while the bridge is connected. If the object goes anyway
  * (a deploy), the socket closes, the bridge ends those few logins and their clients retry.
  */
+
 import { DurableObject } from "cloudflare:workers";
 import { loadConfig } from "../../edge/config.ts";
 import { loginDeps } from "../../edge/login/deps.ts";
 import { LoginDriver } from "../../edge/login/driver.ts";
+import { onLoginRefused } from "../../edge/login/refusals.ts";
 import { LoginSession } from "../../edge/login/session.ts";
 import { ok } from "../../protocol/result.ts";
 import { closeReason, TunnelClose } from "../../tunnel/close-codes.ts";
@@ -54,6 +56,7 @@ export class LoginGateway extends DurableObject<Env> {
       if (logins.has(conn)) return;
       const session = new LoginSession(loginDeps(this.env, loadConfig(this.env), clientAddress, localAddress));
       const driver = new LoginDriver(session, {
+        refused: onLoginRefused(this.env, clientAddress),
         send: (packet) => sender.packetDown([conn], packet),
         close: (reason, failed) =>
           sender.closeDown(conn, failed ? TunnelClose.internalError : TunnelClose.normal, closeReason(reason)),

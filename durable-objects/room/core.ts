@@ -136,7 +136,8 @@ export class RoomCore {
   readonly chatGuard = new ChatGuard(() => this.services.edgeConfig().chat);
 
   constructor(
-    readonly config: RoomConfig,
+    /** Replaced as a whole when an admin changes the room live (object.ts `configure`). */
+    public config: RoomConfig,
     connections: Iterable<Connection>,
     games: Iterable<Game>,
     readonly out: RoomOutbox,
@@ -235,6 +236,13 @@ export class RoomCore {
     }
   }
 
+  /** A blue-bar line (10) from staff to everyone listening in the room; returns how many got it. */
+  announce(text: string): number {
+    const to = this.listeners();
+    if (to.length > 0) this.out.broadcast(to, blueMessage(text));
+    return to.length;
+  }
+
   /** Re-sends room_list (0) to every logged-in client, built for each kind of client. */
   roomListChanged(): Promise<void> {
     return this.sendRoomLists([...this.connections.values()]);
@@ -289,6 +297,12 @@ export class RoomCore {
         guest: p.guest,
         primaryColor: rgbToInt(p.playerData.primaryColor),
         secondaryColor: rgbToInt(p.playerData.secondaryColor),
+        userName: p.userName,
+        away: p.dialect === "marathon" ? (stateOf(p) & 1) === 1 : p.deaf,
+        coatOfArms: p.playerData.coatOfArms,
+        dialect: p.dialect,
+        build: p.build,
+        address: this.findPlayer(p.userId)?.clientAddress ?? "",
       }));
     const games = this.gameList().map((g) => {
       const s = summarizeGame(g);

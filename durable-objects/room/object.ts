@@ -40,6 +40,7 @@ import { edgeModeration } from "./edge-moderation.ts";
 import { GAME_SEARCH_RESULTS, type GameSearchQuery } from "./game-search.ts";
 import { GameTable } from "./game-table.ts";
 import type { RoomModerationState } from "./moderation.ts";
+import { applyOverrides, mergePatch, type RoomOverrides, type RoomOverridesPatch } from "./overrides.ts";
 import type { Connection, ConnId } from "./state.ts";
 
 /** What a socket's attachment holds (the connections themselves are in SQLite). */
@@ -315,6 +316,37 @@ export class Room extends DurableObject<Env> {
     this.room()?.castesChanged(changes);
   }
 
+  /** Staff's blue-bar line to everyone in the room (the dashboard's "message"); how many got it. */
+  async announce(text: string): Promise<number> {
+    return this.room()?.announce(text) ?? 0;
+  }
+
+  /**
+   * PATCH /admin/rooms/:id: stores the live overrides (overrides.ts) and applies them at once.
+   * Null when the id is not a configured room. Returns the room's effective config.
+   */
+  async configure(
+    roomId: number,
+    patch: RoomOverridesPatch,
+  ): Promise<{ config: RoomConfig; overrides: RoomOverrides } | null> {
+    const base = roomById(loadConfig(this.env), roomId);
+    if (!base) return null;
+    this.rememberConfig(base);
+    const overrides = mergePatch(this.overrides(), patch);
+    this.ctx.storage.sql.exec(
+      "INSERT INTO meta (k, v) VALUES ('overrides', ?) ON CONFLICT(k) DO UPDATE SET v = excluded.v",
+      JSON.stringify(overrides),
+    );
+    const config = applyOverrides(base, overrides);
+    if (this.core) this.core.config = config;
+    return { config, overrides };
+  }
+
+  /** The effective config and what overrides it (GET /admin/rooms). */
+  async settings(): Promise<{ config: RoomConfig | null; overrides: RoomOverrides }> {
+    return { config: this.config(), overrides: this.overrides() };
+  }
+
   /** For /status.json and the admin room view. */
   async status(): Promise<RoomStatus> {
     const status = this.room()?.status() ?? { players: [], games: [], instanceStartedAt: 0 };
@@ -354,6 +386,12 @@ export class Room extends DurableObject<Env> {
       this.storedModeration(),
     );
     this.core = core;
+    // Counted at the directory (/metrics): after the first, each rebuild is a wake-up.
+    this.ctx.waitUntil(
+      tryCall("room: directory.noteRoomStarted", () => directoryStub(this.env).noteRoomStarted(config.id)).then(
+        () => undefined,
+      ),
+    );
     // Connections whose socket did not survive (the edge restarted under them) are gone, and
     // games whose host is gone must not linger.
     this.settling = (async () => {
@@ -574,7 +612,12 @@ export class Room extends DurableObject<Env> {
     const row = this.ctx.storage.sql.exec<{ v: string }>("SELECT v FROM meta WHERE k = 'config'").toArray()[0];
     if (!row) return null;
     const stored = JSON.parse(row.v) as RoomConfig;
-    return roomById(loadConfig(this.env), stored.id) ?? stored;
+    return applyOverrides(roomById(loadConfig(this.env), stored.id) ?? stored, this.overrides());
+  }
+
+  private overrides(): RoomOverrides {
+    const row = this.ctx.storage.sql.exec<{ v: string }>("SELECT v FROM meta WHERE k = 'overrides'").toArray()[0];
+    return row ? (JSON.parse(row.v) as RoomOverrides) : {};
   }
 }
 

@@ -3,12 +3,12 @@ import type { AccountLimits, AddressLimits } from "../../durable-objects/login-l
 import { addressOf } from "../abuse/address.ts";
 import { limitHit } from "../abuse/counters.ts";
 import { hashGate } from "../abuse/hash-gate.ts";
-import { recordLogin, verifyLogin } from "../accounts.ts";
+import { type Account, recordLogin, verifyLogin } from "../accounts.ts";
 import type { EdgeConfig } from "../config.ts";
 import { accountLimiterStub, directoryStub, loginLimiterStub } from "../objects.ts";
 import { buildRoomList } from "../room-list.ts";
 import { loginWithGamePassword } from "../social/game-passwords.ts";
-import type { LoginDeps, LoginPolicy } from "./session.ts";
+import type { LoginDeps, LoginPolicy, LoginRefusal } from "./session.ts";
 
 export function loginPolicy(config: EdgeConfig): LoginPolicy {
   return {
@@ -47,34 +47,7 @@ export function loginDeps(env: Env, config: EdgeConfig, clientAddress: string, l
   return {
     policy: loginPolicy(config),
     clientAddress,
-    verifyLogin: async (userName, password) => {
-      // Every limit is asked before the hash, and counts the try in the same step (login-limiter.ts).
-      const byAddress = loginLimiterStub(env, clientAddress);
-      const gate = await byAddress.beginLogin("account", addressLimits(config, "account"));
-      if (!gate.ok) {
-        const limit = gate.limit === "failures" ? "login_address_failures" : "login_rate_account";
-        limitHit({ limit, subject: address });
-        return { refused: gate.limit === "failures" ? "address" : "rate", retryAfterMs: gate.retryAfterMs };
-      }
-      const byAccount = accountLimiterStub(env, userName);
-      const account = await byAccount.beginAccount(accountLimits(config));
-      if (!account.ok) {
-        limitHit({ limit: "login_account_delay", subject: userName, detail: { address } });
-        return { refused: "account", retryAfterMs: account.retryAfterMs };
-      }
-      const gateForHash = hashGate(config.login.hashConcurrency, config.login.hashQueue);
-      const result = await verifyLogin(env.DB, userName, password, (hash) => gateForHash.run(hash, address));
-      if (result === "busy") return { refused: "busy", retryAfterMs: 1000 };
-      // Not the account password: maybe one of its game passwords (a revoked one fails: code 3).
-      // Its hashes run under the same gate as the account password's.
-      const found = result ?? (await gateForHash.run(() => loginWithGamePassword(env.DB, userName, password), address));
-      if (found === "busy") return { refused: "busy", retryAfterMs: 1000 };
-      if (found) {
-        const ticket = gate.ticket;
-        await Promise.all([ticket === null ? null : byAddress.forgive(ticket), byAccount.accountSucceeded()]);
-      }
-      return found;
-    },
+    verifyLogin: (userName, password) => limitedVerify(env, config, clientAddress, userName, password, true),
     admitGuest: async () => {
       const gate = await loginLimiterStub(env, clientAddress).beginLogin("guest", addressLimits(config, "guest"));
       if (gate.ok) return null;
@@ -91,4 +64,47 @@ export function loginDeps(env: Env, config: EdgeConfig, clientAddress: string, l
     randomBytes: (n) => crypto.getRandomValues(new Uint8Array(n)),
     now: () => Date.now(),
   };
+}
+
+/**
+ * One password try under every login limit, each checked (and counted) before the hash; also
+ * the web sign-in's (worker/web/session.ts). Game passwords count for game clients only.
+ */
+export async function limitedVerify(
+  env: Env,
+  config: EdgeConfig,
+  clientAddress: string,
+  userName: string,
+  password: string,
+  gamePasswords: boolean,
+): Promise<Account | null | LoginRefusal> {
+  const address = addressOf(clientAddress);
+  // Every limit is asked before the hash, and counts the try in the same step (login-limiter.ts).
+  const byAddress = loginLimiterStub(env, clientAddress);
+  const gate = await byAddress.beginLogin("account", addressLimits(config, "account"));
+  if (!gate.ok) {
+    const limit = gate.limit === "failures" ? "login_address_failures" : "login_rate_account";
+    limitHit({ limit, subject: address });
+    return { refused: gate.limit === "failures" ? "address" : "rate", retryAfterMs: gate.retryAfterMs };
+  }
+  const byAccount = accountLimiterStub(env, userName);
+  const account = await byAccount.beginAccount(accountLimits(config));
+  if (!account.ok) {
+    limitHit({ limit: "login_account_delay", subject: userName, detail: { address } });
+    return { refused: "account", retryAfterMs: account.retryAfterMs };
+  }
+  const gateForHash = hashGate(config.login.hashConcurrency, config.login.hashQueue);
+  const result = await verifyLogin(env.DB, userName, password, (hash) => gateForHash.run(hash, address));
+  if (result === "busy") return { refused: "busy", retryAfterMs: 1000 };
+  // Not the account password: maybe one of its game passwords (a revoked one fails: code 3).
+  // Its hashes run under the same gate as the account password's.
+  const found =
+    result ??
+    (gamePasswords ? await gateForHash.run(() => loginWithGamePassword(env.DB, userName, password), address) : null);
+  if (found === "busy") return { refused: "busy", retryAfterMs: 1000 };
+  if (found) {
+    const ticket = gate.ticket;
+    await Promise.all([ticket === null ? null : byAddress.forgive(ticket), byAccount.accountSucceeded()]);
+  }
+  return found;
 }

@@ -5,6 +5,7 @@
  * (worker/login/tunnel.ts, one WebSocket per connection) and the v2 gateway
  * (durable-objects/login-gateway, many connections per WebSocket) both use it.
  */
+import { MessageType } from "../../protocol/message-types.ts";
 import { encodeMessage, encodeRoomList } from "../../protocol/messages.ts";
 import type { Result } from "../../protocol/result.ts";
 import type { LoginAction, LoginSession } from "./session.ts";
@@ -14,6 +15,8 @@ export interface LoginTransport {
   send(packet: Uint8Array): void;
   /** Ends the connection after what was sent; `failed` when the edge hit an unexpected condition. */
   close(reason: string, failed: boolean): void;
+  /** The session refused the client with server_message `code` (for logs and metrics). */
+  refused?(code: number, reason: string): void;
 }
 
 export class LoginDriver {
@@ -22,6 +25,8 @@ export class LoginDriver {
   /** The deadline the timer is set for. */
   private armedFor: number | null = null;
   private queue: Promise<void> = Promise.resolve();
+  /** The session sends server_message (3) only to refuse; the close that follows says why. */
+  private refusalCode: number | null = null;
   private resolveDone: () => void = () => {};
   /** Resolves once the connection is over. */
   readonly done = new Promise<void>((resolve) => {
@@ -72,10 +77,12 @@ export class LoginDriver {
     for (const action of actions) {
       if (this.finished) return;
       if (action.kind === "close") {
+        if (this.refusalCode !== null) this.transport.refused?.(this.refusalCode, action.reason);
         this.finish(action.reason, false, true);
         return;
       }
       const message = action.message;
+      if (message.type === MessageType.ServerMessage) this.refusalCode = message.code;
       const packets =
         message.type === 0 ? encodeRoomList(message.rooms) : [encodeMessage(message, this.session.dialect)];
       for (const packet of packets) this.transport.send(packet);

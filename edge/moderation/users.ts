@@ -129,6 +129,8 @@ export async function resetPassword(
         "UPDATE users SET password_hash = ?, password_salt = ?, password_iterations = ?, password_algorithm = ? WHERE id = ?",
       )
       .bind(pw.hash, pw.salt, pw.iterations, pw.algorithm, id),
+    // A new password ends the account's web (dashboard) sign-ins too.
+    db.prepare("DELETE FROM web_sessions WHERE user_id = ?").bind(id),
     auditStatement(db, { ...audit, action: "user.password", target: `user:${id}` }, now),
   ]);
   return { ok: true };

@@ -7,6 +7,7 @@
 import { execFile } from "node:child_process";
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { type AddressInfo, createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
@@ -43,6 +44,15 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
+/** A port nothing listens on right now (the bridge's --metrics-port takes no 0). */
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const port = (server.address() as AddressInfo).port;
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
 function files(root: string, under = ""): string[] {
   return readdirSync(join(root, under), { withFileTypes: true }).flatMap((e) =>
     e.isDirectory() ? files(root, join(under, e.name)) : [join(under, e.name)],
@@ -50,26 +60,31 @@ function files(root: string, under = ""): string[] {
 }
 
 describe("the bridge package", () => {
-  it("is plain JavaScript whose only installed dependency is ws", () => {
+  it("is plain JavaScript whose only dependencies are ws and prom-client (its /metrics)", () => {
     const shipped = files(out).filter((f) => !f.startsWith("node_modules"));
     expect(shipped.filter((f) => f.endsWith(".ts"))).toEqual([]);
     expect(shipped).toEqual(expect.arrayContaining(["bridge/cli.js", "package.json", "myth-bridge.service"]));
-    expect(readdirSync(join(out, "node_modules")).filter((f) => !f.startsWith("."))).toEqual(["ws"]);
+    expect(
+      readdirSync(join(out, "node_modules"))
+        .filter((f) => !f.startsWith("."))
+        .sort(),
+    ).toEqual(["@opentelemetry", "bintrees", "prom-client", "tdigest", "ws"]);
     const pkg = JSON.parse(readFileSync(join(out, "package.json"), "utf8"));
     expect(pkg.bin).toEqual({ "myth-bridge": "bridge/cli.js" });
     expect(readFileSync(join(out, "bridge/cli.js"), "utf8").startsWith("#!/usr/bin/env node\n")).toBe(true);
-    // Same ws as the checkout runs and tests with.
+    // The same versions the checkout runs and tests with.
     const root = JSON.parse(readFileSync(join(REPO, "package.json"), "utf8"));
-    expect(pkg.dependencies).toEqual({ ws: root.dependencies.ws });
+    expect(pkg.dependencies).toEqual({ ws: root.dependencies.ws, "prom-client": root.dependencies["prom-client"] });
     expect(pkg.version).toBe(root.version);
   });
 
   it("runs with plain node, the token from a file: a player logs in through it, /health answers, SIGTERM exits 0", async () => {
     const tokenFile = join(dir, "bridge-token");
     await writeFile(tokenFile, `${TOKENS.bridgeToken}\n`, { mode: 0o600 });
+    const metricsPort = await freePort();
     const bridge = run(
       process.execPath,
-      [join(out, "bridge/cli.js"), "--ephemeral-ports", "--health-port", "0"],
+      [join(out, "bridge/cli.js"), "--ephemeral-ports", "--health-port", "0", "--metrics-port", String(metricsPort)],
       // Nothing of the checkout: no NODE_OPTIONS loader, not even its node_modules on the path.
       { NODE_OPTIONS: "", BRIDGE_TOKEN: "", EDGE_URL: edge?.url, BRIDGE_TOKEN_FILE: tokenFile },
     );
@@ -82,6 +97,9 @@ describe("the bridge package", () => {
     const health = await fetch(`http://127.0.0.1:${healthPort}/health`);
     expect(health.status).toBe(200);
     expect(await health.json()).toMatchObject({ ok: true, loginPort });
+    await bridge.waitFor(/metrics on http:\/\/127\.0\.0\.1:\d+\/metrics/);
+    const metrics = await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text();
+    expect(metrics).toMatch(/^myth_bridge_tunnels_opened_total 1$/m);
 
     bridge.child.kill("SIGTERM");
     expect(await bridge.exited).toEqual({ code: 0, signal: null });

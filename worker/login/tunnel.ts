@@ -4,9 +4,11 @@
  * LoginSession over it (edge/login/driver.ts); no Durable Object is involved. Bridges from
  * tunnel v2 on use the login gateway instead (durable-objects/login-gateway).
  */
+
 import type { Context } from "hono";
 import { loginDeps } from "../../edge/login/deps.ts";
 import { LoginDriver } from "../../edge/login/driver.ts";
+import { onLoginRefused } from "../../edge/login/refusals.ts";
 import { LoginSession } from "../../edge/login/session.ts";
 import { closeReason, TunnelClose } from "../../tunnel/close-codes.ts";
 import { parseBridgeControl } from "../../tunnel/control.ts";
@@ -26,7 +28,7 @@ export function acceptLoginTunnel(c: Context<AppEnv>): Response {
   server.binaryType = "arraybuffer";
 
   const session = new LoginSession(loginDeps(c.env, c.var.config, clientAddress, localAddress));
-  const done = runLoginSocket(server, session);
+  const done = runLoginSocket(server, session, onLoginRefused(c.env, clientAddress));
   try {
     c.executionCtx.waitUntil(done);
   } catch {
@@ -36,8 +38,13 @@ export function acceptLoginTunnel(c: Context<AppEnv>): Response {
 }
 
 /** Runs a session over one socket; resolves when the socket is closed. */
-export function runLoginSocket(socket: WebSocket, session: LoginSession): Promise<void> {
+export function runLoginSocket(
+  socket: WebSocket,
+  session: LoginSession,
+  refused?: (code: number, reason: string) => void,
+): Promise<void> {
   const driver = new LoginDriver(session, {
+    ...(refused ? { refused } : {}),
     send: (packet) => socket.send(frameOfPacket(packet)),
     close: (reason, failed) => {
       try {

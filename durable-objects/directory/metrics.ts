@@ -1,0 +1,93 @@
+/**
+ * Counters the Directory keeps because every login and room join already passes through it
+ * (the cheap place): logins granted by kind, logins refused by code, room joins by result,
+ * room-list fan-outs. In memory: they restart from zero when the object does, which Prometheus
+ * reads as a counter reset (rate() handles it); nothing here is worth a storage write per login.
+ */
+import { ServerMessageCode } from "../../protocol/structs/constants.ts";
+
+const CODE_NAMES = new Map<number, string>(Object.entries(ServerMessageCode).map(([name, code]) => [code, name]));
+
+export interface DirectoryCounters {
+  /** When these counters started (epoch ms). */
+  since: number;
+  loginsGranted: Record<"guest" | "registered", number>;
+  /** By server_message code name (protocol/structs/constants.ts). */
+  loginsRefused: Record<string, number>;
+  roomJoins: Record<"ok" | "unknown_token", number>;
+  roomListFanOuts: number;
+  /** Room objects that (re)built their state from storage, by room id: first contact, and every wake-up after hibernation or eviction. */
+  roomStarts: Record<string, number>;
+}
+
+/** Logins in one minute (the dashboard's chart of the last hour). */
+export interface MinuteBucket {
+  /** Start of the minute, epoch ms. */
+  minute: number;
+  granted: number;
+  refused: number;
+}
+
+const HOUR_MINUTES = 60;
+
+export class DirectoryMetrics {
+  private readonly minutes: MinuteBucket[] = [];
+  private readonly c: DirectoryCounters = {
+    since: Date.now(),
+    loginsGranted: { guest: 0, registered: 0 },
+    loginsRefused: {},
+    roomJoins: { ok: 0, unknown_token: 0 },
+    roomListFanOuts: 0,
+    roomStarts: {},
+  };
+
+  granted(guest: boolean, now = Date.now()): void {
+    this.c.loginsGranted[guest ? "guest" : "registered"]++;
+    this.bucket(now).granted++;
+  }
+
+  refused(code: number, now = Date.now()): void {
+    this.bucket(now).refused++;
+    const name = CODE_NAMES.get(code) ?? `code_${Math.trunc(code)}`;
+    this.c.loginsRefused[name] = (this.c.loginsRefused[name] ?? 0) + 1;
+  }
+
+  joined(ok: boolean): void {
+    this.c.roomJoins[ok ? "ok" : "unknown_token"]++;
+  }
+
+  roomStarted(roomId: number): void {
+    const key = String(Math.trunc(roomId));
+    this.c.roomStarts[key] = (this.c.roomStarts[key] ?? 0) + 1;
+  }
+
+  fannedOut(): void {
+    this.c.roomListFanOuts++;
+  }
+
+  /** The last hour, one entry per minute, oldest first (minutes without logins included). */
+  lastHour(now = Date.now()): MinuteBucket[] {
+    const current = Math.floor(now / 60_000) * 60_000;
+    const known = new Map(this.minutes.map((b) => [b.minute, b]));
+    const out: MinuteBucket[] = [];
+    for (let i = HOUR_MINUTES - 1; i >= 0; i--) {
+      const minute = current - i * 60_000;
+      out.push({ ...(known.get(minute) ?? { minute, granted: 0, refused: 0 }) });
+    }
+    return out;
+  }
+
+  private bucket(now: number): MinuteBucket {
+    const minute = Math.floor(now / 60_000) * 60_000;
+    const last = this.minutes[this.minutes.length - 1];
+    if (last?.minute === minute) return last;
+    const b = { minute, granted: 0, refused: 0 };
+    this.minutes.push(b);
+    while (this.minutes.length > HOUR_MINUTES) this.minutes.shift();
+    return b;
+  }
+
+  snapshot(): DirectoryCounters {
+    return structuredClone(this.c);
+  }
+}

@@ -1,0 +1,36 @@
+/**
+ * Live changes an admin makes to one room (PATCH /admin/rooms/:id): capacity, guest policy,
+ * join messages, locked. The room keeps them in its own storage and lays them over the config
+ * from ROOM_CONFIG, so they take effect at once and survive hibernation and restarts, until
+ * cleared (null) or the room's config changes underneath (a field set here wins). Pure: the
+ * room core and tests use it without Workers APIs.
+ */
+import type { RoomConfig } from "../../edge/config.ts";
+
+export interface RoomOverrides {
+  capacity?: number;
+  guests?: boolean;
+  joinMessages?: string[];
+  /** Locked: nobody but staff (admin level ≥ 1) may enter; who is inside stays. */
+  locked?: boolean;
+}
+
+/** A PATCH: a field set to null goes back to the configured value. */
+export type RoomOverridesPatch = { [K in keyof RoomOverrides]?: RoomOverrides[K] | null };
+
+export const OVERRIDE_FIELDS = ["capacity", "guests", "joinMessages", "locked"] as const;
+
+export function applyOverrides(config: RoomConfig, overrides: RoomOverrides): RoomConfig {
+  return { ...config, ...overrides };
+}
+
+export function mergePatch(current: RoomOverrides, patch: RoomOverridesPatch): RoomOverrides {
+  const next: Record<string, unknown> = { ...current };
+  for (const field of OVERRIDE_FIELDS) {
+    const v = patch[field];
+    if (v === undefined) continue;
+    if (v === null) delete next[field];
+    else next[field] = v;
+  }
+  return next as RoomOverrides;
+}

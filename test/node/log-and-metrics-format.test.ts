@@ -1,0 +1,66 @@
+import { describe, expect, it } from "vitest";
+import { formatLine, logThrottled, setLogFormat, setLogSink } from "../../bridge/log.ts";
+import { renderMetrics } from "../../edge/prometheus.ts";
+
+describe("bridge log lines", () => {
+  const at = new Date("2026-12-02T03:00:00.000Z");
+
+  it("json: one object per line with time, level, component, event and the fields", () => {
+    const line = formatLine("json", "warn", "bridge", "connection.refused", { client: "203.0.113.5", limit: 16 }, at);
+    expect(JSON.parse(line)).toEqual({
+      time: "2026-12-02T03:00:00.000Z",
+      level: "warn",
+      component: "bridge",
+      event: "connection.refused",
+      client: "203.0.113.5",
+      limit: 16,
+    });
+    expect(line).not.toContain("\n");
+  });
+
+  it("pretty: readable, values with spaces quoted", () => {
+    expect(formatLine("pretty", "info", "bridge", "connection.dropped", { reason: "idle timeout", n: 2 }, at)).toBe(
+      '2026-12-02T03:00:00.000Z info  bridge: connection.dropped reason="idle timeout" n=2',
+    );
+  });
+
+  it("a flood of one event logs one line a second and counts what it held back", () => {
+    const lines: string[] = [];
+    const restore = setLogSink((l) => lines.push(l));
+    setLogFormat("json");
+    try {
+      for (let i = 0; i < 50; i++) logThrottled("warn", "test", "flood", { i }, 1_000_000 + i);
+      logThrottled("warn", "test", "flood", { i: 99 }, 1_001_500);
+    } finally {
+      restore();
+      setLogFormat("pretty");
+    }
+    expect(lines).toHaveLength(2);
+    expect(JSON.parse(lines[1] as string)).toMatchObject({ i: 99, suppressed: 49 });
+  });
+});
+
+describe("edge Prometheus text", () => {
+  it("writes HELP, TYPE and samples with escaped label values", () => {
+    const text = renderMetrics([
+      {
+        name: "myth_players_online",
+        help: "Players",
+        type: "gauge",
+        samples: [{ labels: { room: 0, room_name: 'Say "hi"\\' }, value: 3 }],
+      },
+      { name: "myth_logins_total", help: "Logins", type: "counter", samples: [{ value: 7 }] },
+    ]);
+    expect(text).toBe(
+      [
+        "# HELP myth_players_online Players",
+        "# TYPE myth_players_online gauge",
+        'myth_players_online{room="0",room_name="Say \\"hi\\"\\\\"} 3',
+        "# HELP myth_logins_total Logins",
+        "# TYPE myth_logins_total counter",
+        "myth_logins_total 7",
+        "",
+      ].join("\n"),
+    );
+  });
+});

@@ -1,0 +1,467 @@
+/**
+ * The staff dashboard under /admin/ (paths written out in full; mounted before the admin API,
+ * so what it does not answer falls through to the API): sign-in, overview, a room, users, the audit log. Every page needs a staff
+ * sign-in (worker/web/session.ts, admin level ≥ 1); every form carries the CSRF token; every
+ * action goes through edge/staff-actions.ts and lands in the audit log under the staff
+ * member's name.
+ */
+import { type Context, Hono, type MiddlewareHandler } from "hono";
+import { html } from "hono/html";
+import { streamSSE } from "hono/streaming";
+import { getAccount } from "../../../edge/accounts.ts";
+import { listAudit, recordAudit } from "../../../edge/audit.ts";
+import { roomById } from "../../../edge/config.ts";
+import { MAX_ADMIN_LEVEL } from "../../../edge/moderation/levels.ts";
+import { patchUser, resetPassword, searchUsers } from "../../../edge/moderation/users.ts";
+import { roomStub } from "../../../edge/objects.ts";
+import { banAccount, kickPlayer, messageRoom } from "../../../edge/staff-actions.ts";
+import { withConfig } from "../../config-middleware.ts";
+import type { AppEnv } from "../../context.ts";
+import { csrfMatches, preSessionMatches, preSessionToken } from "../../web/csrf.ts";
+import { currentSession, signIn, signOut, type WebSession } from "../../web/session.ts";
+import { actorOf, adminActor } from "../admin/actor.ts";
+import { STAFF_LEVEL } from "../admin/auth.ts";
+import { liveRooms } from "../public/live.ts";
+import { APP_SCRIPT } from "./app-script.ts";
+import { csrfField, page, when } from "./layout.ts";
+import { overviewData, overviewFragment, roomFragment, roomStatus } from "./live.ts";
+
+/** The signed-in staff member (staffOnly ran before the handler). */
+function staffOf(c: Context<AppEnv>): WebSession {
+  const s = c.get("staff");
+  if (!s) throw new Error("dashboard route without staffOnly");
+  return s;
+}
+
+export const dashboard = new Hono<AppEnv>();
+
+dashboard.get("/admin/dashboard/app.js", (c) =>
+  c.body(APP_SCRIPT, 200, { "Content-Type": "text/javascript; charset=utf-8", "Cache-Control": "max-age=300" }),
+);
+
+// ------------------------------------------------------------------ sign-in
+
+const SIGN_IN_ERRORS = {
+  throttled: "Too many failed logins from your address; try again later.",
+  "bad-login": "Wrong name or password.",
+  banned: "Wrong name or password.",
+  level: "This account is not staff (admin level 1 or more is needed).",
+} as const;
+
+function signInPage(c: Context<AppEnv>, error: string | null, status: 200 | 400 | 401 | 403 | 429 = 200) {
+  const token = preSessionToken(c);
+  return page(
+    c,
+    { title: "Sign in", who: null, error },
+    html`<form class="card" method="post" action="/admin/signin">
+      ${csrfField(token)}
+      <p><label>Account name<br /><input name="username" autocomplete="username" required maxlength="31" /></label></p>
+      <p>
+        <label>Password<br /><input name="password" type="password" autocomplete="current-password" required maxlength="15" /></label>
+      </p>
+      <p><button>Sign in</button></p>
+      <p class="note">Your metaserver account, admin level 1 or more. Automation uses the bearer token on /admin/*.</p>
+    </form>`,
+    status,
+  );
+}
+
+dashboard.get("/admin/signin", withConfig, (c) => signInPage(c, null));
+
+dashboard.post("/admin/signin", withConfig, async (c) => {
+  const form = await c.req.formData().catch(() => new FormData());
+  if (!(await preSessionMatches(c, form))) return signInPage(c, "The form expired; please try again.", 403);
+  const username = String(form.get("username") ?? "").slice(0, 64);
+  const password = String(form.get("password") ?? "").slice(0, 64);
+  const result = await signIn(c, username, password, STAFF_LEVEL);
+  if (!result.ok) {
+    console.warn(
+      JSON.stringify({ level: "warn", component: "dashboard", event: "signin.refused", reason: result.reason }),
+    );
+    return signInPage(c, SIGN_IN_ERRORS[result.reason], result.reason === "throttled" ? 429 : 401);
+  }
+  return c.redirect("/admin/", 303);
+});
+
+const staffOnly: MiddlewareHandler<AppEnv> = async (c, next) => {
+  const session = await currentSession(c);
+  if (!session || session.account.adminLevel < STAFF_LEVEL) return c.redirect("/admin/signin", 303);
+  c.set("staff", session);
+  if (c.req.method === "POST") {
+    // Not a form (a JSON body, garbage): no CSRF field to find, so the same refusal.
+    const form = await c.req.formData().catch(() => undefined);
+    if (!(await csrfMatches(c, session.csrf, form))) return c.json({ error: "missing or wrong CSRF token" }, 403);
+  }
+  await next();
+};
+
+dashboard.post("/admin/signout", withConfig, staffOnly, async (c) => {
+  await signOut(c);
+  return c.redirect("/admin/signin", 303);
+});
+
+// Middleware per route, never use("*"): mounted at /admin, a wildcard would catch the API too.
+const staff = new Hono<AppEnv>();
+
+function opts(c: Context<AppEnv>, title: string) {
+  const s = staffOf(c);
+  return { title, who: s.account.username, csrf: s.csrf, flash: c.req.query("done") ?? null };
+}
+
+// ------------------------------------------------------------------ overview and live events
+
+staff.get("/admin/", withConfig, staffOnly, async (c) => {
+  const overview = await overviewData(c.env, c.var.config);
+  return page(
+    c,
+    opts(c, "Overview"),
+    html`<div data-live="/admin/dashboard/events" id="overview">${overviewFragment(overview)}</div>
+      <p class="note">
+        Updates by itself. Not shown yet: errors and limits firing (the abuse issue's counters), games in
+        progress across rooms and their history (the ranked issue's results). Prometheus reads <code>/metrics</code>.
+      </p>`,
+  );
+});
+
+/** Server-sent events: the overview (or one room with ?room=) each time it changes, for up to 5 minutes. */
+staff.get("/admin/dashboard/events", withConfig, staffOnly, (c) => {
+  const roomParam = c.req.query("room");
+  const roomId = roomParam === undefined ? null : Number(roomParam);
+  if (roomId !== null && !(Number.isInteger(roomId) && roomById(c.var.config, roomId))) {
+    return c.json({ error: "no such room" }, 404);
+  }
+  const csrf = staffOf(c).csrf;
+  return streamSSE(c, async (stream) => {
+    let last = "";
+    const until = Date.now() + 5 * 60_000;
+    let checked = Date.now();
+    while (!stream.aborted && Date.now() < until) {
+      // A stream outlives its request: stop once the session ends (signed out, banned, expired).
+      if (Date.now() - checked > 30_000) {
+        checked = Date.now();
+        const still = await currentSession(c);
+        if (!still || still.account.adminLevel < STAFF_LEVEL) break;
+      }
+      const fragment =
+        roomId === null
+          ? String(await overviewFragment(await overviewData(c.env, c.var.config)))
+          : String(await roomFragment(roomId, await roomStatus(c.env, roomId), csrf));
+      if (fragment !== last) {
+        last = fragment;
+        await stream.writeSSE({ data: fragment, retry: 2000 });
+      }
+      await stream.sleep(1000);
+    }
+  });
+});
+
+// ------------------------------------------------------------------ a room
+
+staff.get("/admin/dashboard/rooms/:id", withConfig, staffOnly, async (c) => {
+  const id = Number(c.req.param("id"));
+  const room = Number.isInteger(id) ? roomById(c.var.config, id) : undefined;
+  if (!room) return page(c, { ...opts(c, "No such room"), flash: null }, html``, 404);
+  const [status, settings] = await Promise.all([roomStatus(c.env, id), roomStub(c.env, id).settings()]);
+  const live = settings.config ?? room;
+  const csrf = staffOf(c).csrf;
+  return page(
+    c,
+    opts(c, `${room.name} (room ${room.id})`),
+    html`<p class="note">
+        ${room.game} · ${room.type} · port ${room.port} · capacity ${live.capacity} · guests ${live.guests ? "allowed" : "not allowed"}
+        ${live.locked ? html` · <b>locked</b>` : ""}
+      </p>
+      <div data-live="/admin/dashboard/events?room=${room.id}" id="room">${roomFragment(id, status, csrf)}</div>
+      <form class="card" method="post" action="/admin/dashboard/rooms/${room.id}/message">
+        ${csrfField(csrf)}
+        <label>Message to everyone in the room <input name="text" maxlength="200" required /></label>
+        <button>Send</button>
+      </form>
+      <form class="card" method="post" action="/admin/dashboard/rooms/${room.id}/settings">
+        ${csrfField(csrf)}
+        <h2>Settings (in effect at once)</h2>
+        <p><label>Capacity <input name="capacity" type="number" min="1" max="${c.var.config.maxRoomCapacity}" value="${live.capacity}" /></label>
+          <label><input type="checkbox" name="guests" value="1" ${live.guests ? "checked" : ""} /> guests may enter</label>
+          <label><input type="checkbox" name="locked" value="1" ${live.locked ? "checked" : ""} /> locked (staff only)</label></p>
+        <p><label>Join messages, one per line<br /><textarea name="joinMessages" rows="3" cols="40" maxlength="2000">${live.joinMessages.join("\n")}</textarea></label></p>
+        <button>Save</button>
+        <p class="note">Players already inside stay. The same as <code>PATCH /admin/rooms/${room.id}</code>.</p>
+      </form>`,
+  );
+});
+
+staff.post("/admin/dashboard/rooms/:id/kick", withConfig, staffOnly, async (c) => {
+  const id = Number(c.req.param("id"));
+  if (!Number.isInteger(id) || !roomById(c.var.config, id)) return c.json({ error: "no such room" }, 404);
+  const form = await c.req.formData();
+  const userId = Number(form.get("userId"));
+  if (!Number.isInteger(userId) || userId < 1) return c.json({ error: "userId must be a positive integer" }, 400);
+  const reason = String(form.get("reason") ?? "").slice(0, 100) || "Kicked by staff";
+  const n = await kickPlayer(c.env, actorOf(c), userId, reason, id);
+  return c.redirect(
+    `/admin/dashboard/rooms/${id}?done=${encodeURIComponent(n > 0 ? `Kicked user ${userId}` : `User ${userId} was not in the room`)}`,
+    303,
+  );
+});
+
+staff.post("/admin/dashboard/rooms/:id/settings", withConfig, staffOnly, async (c) => {
+  const id = Number(c.req.param("id"));
+  if (!Number.isInteger(id) || !roomById(c.var.config, id)) return c.json({ error: "no such room" }, 404);
+  const form = await c.req.formData();
+  const capacity = Number(form.get("capacity"));
+  if (!Number.isInteger(capacity) || capacity < 1 || capacity > c.var.config.maxRoomCapacity) {
+    return c.json({ error: `capacity must be 1 to ${c.var.config.maxRoomCapacity}` }, 400);
+  }
+  const joinMessages = String(form.get("joinMessages") ?? "")
+    .split(/\r?\n/)
+    .map((l) => l.trimEnd())
+    .filter((l) => l.length > 0);
+  if (joinMessages.length > 32 || joinMessages.some((l) => l.length > 255)) {
+    return c.json({ error: "at most 32 join messages of 255 characters" }, 400);
+  }
+  const patch = { capacity, guests: form.get("guests") === "1", locked: form.get("locked") === "1", joinMessages };
+  await roomStub(c.env, id).configure(id, patch);
+  await recordAudit(c.env.DB, { actor: actorOf(c), action: "room.update", target: String(id), detail: patch });
+  return c.redirect(`/admin/dashboard/rooms/${id}?done=Settings%20saved`, 303);
+});
+
+staff.post("/admin/dashboard/rooms/:id/message", withConfig, staffOnly, async (c) => {
+  const id = Number(c.req.param("id"));
+  if (!Number.isInteger(id) || !roomById(c.var.config, id)) return c.json({ error: "no such room" }, 404);
+  const text = String((await c.req.formData()).get("text") ?? "")
+    .trim()
+    .slice(0, 200);
+  if (!text) return c.json({ error: "text is empty" }, 400);
+  const n = await messageRoom(c.env, actorOf(c), id, text);
+  return c.redirect(`/admin/dashboard/rooms/${id}?done=${encodeURIComponent(`Sent to ${n} players`)}`, 303);
+});
+
+// ------------------------------------------------------------------ users
+
+staff.get("/admin/dashboard/users", withConfig, staffOnly, async (c) => {
+  const q = (c.req.query("q") ?? "").trim().slice(0, 31);
+  const rows = (await searchUsers(c.env.DB, q, 0, 50)).users;
+  return page(
+    c,
+    opts(c, "Users"),
+    html`<form class="card" method="get"><input name="q" value="${q}" placeholder="name or nick" /> <button>Search</button></form>
+      <div class="card">
+        <table>
+          <thead><tr><th>Name</th><th>Nick</th><th>Level</th></tr></thead>
+          <tbody>
+            ${rows.map(
+              (u) => html`<tr>
+                <td><a href="/admin/dashboard/users/${u.id}">${u.username}</a></td><td>${u.nick}</td><td>${u.adminLevel}</td>
+              </tr>`,
+            )}
+          </tbody>
+        </table>
+        ${rows.length === 50 ? html`<p class="note">First 50 shown: narrow the search.</p>` : ""}
+      </div>`,
+  );
+});
+
+staff.get("/admin/dashboard/users/:id", withConfig, staffOnly, async (c) => {
+  const id = Number(c.req.param("id"));
+  const account = Number.isInteger(id) ? await getAccount(c.env.DB, id) : null;
+  if (!account) return page(c, { ...opts(c, "No such user"), flash: null }, html``, 404);
+  const csrf = staffOf(c).csrf;
+  const banned = account.bannedUntil !== null && account.bannedUntil > Date.now();
+  return page(
+    c,
+    opts(c, `User ${account.username}`),
+    html`<div class="card">
+        <table>
+          <tr><th>Id</th><td>${account.id}</td></tr>
+          <tr><th>Name as registered</th><td>${account.displayName}</td></tr>
+          <tr><th>Nick / team</th><td>${account.nick} / ${account.team}</td></tr>
+          <tr><th>Admin level</th><td>${account.adminLevel}</td></tr>
+          <tr><th>Banned</th><td data-testid="ban-state">${banned ? `until ${when(account.bannedUntil)}: ${account.bannedReason ?? ""}` : "no"}</td></tr>
+        </table>
+        <p class="note">Stats per game type come with the ranked issue's results; none are recorded yet.</p>
+      </div>
+      <form class="card" method="post" action="/admin/dashboard/users/${account.id}/ban" data-confirm="Ban ${account.username}?">
+        ${csrfField(csrf)}
+        <label>Ban for <input name="hours" type="number" min="1" max="87600" value="24" /> hours</label>
+        <label>reason <input name="reason" maxlength="100" required value="" /></label>
+        <button class="danger" name="ban">Ban</button>
+      </form>
+      ${
+        banned
+          ? html`<form class="card" method="post" action="/admin/dashboard/users/${account.id}/ban">
+            ${csrfField(csrf)}<input type="hidden" name="lift" value="1" /><button>Lift the ban</button>
+          </form>`
+          : ""
+      }
+      <form class="card" method="post" action="/admin/dashboard/users/${account.id}/level">
+        ${csrfField(csrf)}
+        <label>Admin level <input name="level" type="number" min="0" max="255" value="${account.adminLevel}" /></label>
+        <button>Save</button>
+      </form>
+      <form class="card" method="post" action="/admin/dashboard/users/${account.id}/password" data-confirm="Set a new password for ${account.username}?">
+        ${csrfField(csrf)}
+        <label>New password <input name="password" type="password" autocomplete="new-password" maxlength="15" required /></label>
+        <button>Reset password</button>
+        <span class="note">Tell the player yourself; it is never shown or logged.</span>
+      </form>
+      <p><a href="/admin/dashboard/audit?target=${account.id}">This user in the audit log</a></p>`,
+  );
+});
+
+staff.post("/admin/dashboard/users/:id/ban", withConfig, staffOnly, async (c) => {
+  const id = Number(c.req.param("id"));
+  if (!Number.isInteger(id) || id < 1) return c.json({ error: "no such user" }, 404);
+  const form = await c.req.formData();
+  const lift = form.get("lift") === "1";
+  const hours = Number(form.get("hours") ?? 24);
+  const reason = String(form.get("reason") ?? "")
+    .trim()
+    .slice(0, 100);
+  if (!lift && (!Number.isInteger(hours) || hours < 1 || hours > 87_600)) {
+    return c.json({ error: "hours must be an integer from 1 to 87600" }, 400);
+  }
+  if (!lift && !reason) return c.json({ error: "a ban needs a reason" }, 400);
+  const ok = await banAccount(c.env, actorOf(c), {
+    userId: id,
+    until: lift ? null : Date.now() + hours * 3_600_000,
+    reason,
+  });
+  if (!ok) return c.json({ error: "no such user" }, 404);
+  return c.redirect(`/admin/dashboard/users/${id}?done=${lift ? "Ban lifted" : "Banned"}`, 303);
+});
+
+staff.post("/admin/dashboard/users/:id/level", withConfig, staffOnly, async (c) => {
+  const id = Number(c.req.param("id"));
+  const level = Number((await c.req.formData()).get("level"));
+  if (!Number.isInteger(level) || level < 0 || level > MAX_ADMIN_LEVEL)
+    return c.json({ error: `level must be 0 to ${MAX_ADMIN_LEVEL}` }, 400);
+  if (!Number.isInteger(id)) return c.json({ error: "no such user" }, 404);
+  const result = await patchUser(c.env.DB, id, { adminLevel: level }, adminActor(c));
+  if (!result.ok) return c.json({ error: result.message }, result.status);
+  return c.redirect(`/admin/dashboard/users/${id}?done=Level%20saved`, 303);
+});
+
+staff.post("/admin/dashboard/users/:id/password", withConfig, staffOnly, async (c) => {
+  const id = Number(c.req.param("id"));
+  if (!Number.isInteger(id) || id < 1) return c.json({ error: "no such user" }, 404);
+  const password = String((await c.req.formData()).get("password") ?? "");
+  const result = await resetPassword(c.env.DB, id, password, adminActor(c));
+  if (!result.ok) return c.json({ error: result.message }, result.status);
+  // Resetting one's own password ends one's own session too: sign in again.
+  if (id === staffOf(c).account.id) return c.redirect("/admin/signin", 303);
+  return c.redirect(`/admin/dashboard/users/${id}?done=Password%20reset`, 303);
+});
+
+// ------------------------------------------------------------------ bans and games
+
+staff.get("/admin/dashboard/bans", withConfig, staffOnly, async (c) => {
+  const rows = (
+    await c.env.DB.prepare(
+      "SELECT id, username, nick, banned_until, banned_reason FROM users WHERE banned_until > ? ORDER BY banned_until LIMIT 200",
+    )
+      .bind(Date.now())
+      .all<{ id: number; username: string; nick: string; banned_until: number; banned_reason: string | null }>()
+  ).results;
+  return page(
+    c,
+    opts(c, "Bans in force"),
+    html`<div class="card">
+        ${
+          rows.length === 0
+            ? html`<p class="note">Nobody is banned.</p>`
+            : html`<table>
+              <thead><tr><th>Account</th><th>Nick</th><th>Until (UTC)</th><th>Reason</th></tr></thead>
+              <tbody>
+                ${rows.map(
+                  (r) => html`<tr>
+                    <td><a href="/admin/dashboard/users/${r.id}">${r.username}</a></td><td>${r.nick}</td>
+                    <td>${when(r.banned_until)}</td><td>${r.banned_reason ?? ""}</td>
+                  </tr>`,
+                )}
+              </tbody>
+            </table>`
+        }
+      </div>
+      <p class="note">
+        Bans are the account's ban fields today; lifted and expired bans are in the
+        <a href="/admin/dashboard/audit?action=user.">audit log</a>. Address bans come with the moderation issue.
+      </p>`,
+  );
+});
+
+staff.get("/admin/dashboard/games", withConfig, staffOnly, async (c) => {
+  const rooms = await liveRooms(c.env, c.var.config);
+  const games = rooms.flatMap((r) => r.status.games.map((g) => ({ room: r.room, game: g, players: r.status.players })));
+  return page(
+    c,
+    opts(c, "Games"),
+    html`<div class="card">
+        <h2>Live (${games.length})</h2>
+        ${
+          games.length === 0
+            ? html`<p class="note">No game is open.</p>`
+            : html`<table>
+              <thead><tr><th>Game</th><th>Map</th><th>Room</th><th>Host</th><th>Players</th><th>State</th></tr></thead>
+              <tbody>
+                ${games.map(
+                  ({ room, game, players }) => html`<tr>
+                    <td>${game.name}</td><td>${game.map}</td>
+                    <td><a href="/admin/dashboard/rooms/${room.id}">${room.name}</a></td>
+                    <td>${players.find((p) => p.userId === game.hostUserId)?.nick ?? game.hostUserId}</td>
+                    <td>${game.players}/${game.maxPlayers}</td>
+                    <td>${game.elapsedSeconds > 0 ? `in progress, ${game.elapsedSeconds} s` : "open"}</td>
+                  </tr>`,
+                )}
+              </tbody>
+            </table>`
+        }
+      </div>
+      <div class="card">
+        <h2>History and disputed games</h2>
+        <p class="note">Not recorded yet: game results arrive with ranked play, and with them the history and disputes to resolve.</p>
+      </div>`,
+  );
+});
+
+// ------------------------------------------------------------------ audit log
+
+staff.get("/admin/dashboard/audit", withConfig, staffOnly, async (c) => {
+  const action = (c.req.query("action") ?? "").slice(0, 64);
+  const actor = (c.req.query("actor") ?? "").slice(0, 64);
+  const target = (c.req.query("target") ?? "").slice(0, 64);
+  const beforeRaw = Number(c.req.query("before"));
+  const before = Number.isInteger(beforeRaw) && beforeRaw > 0 ? beforeRaw : undefined;
+  const result = await listAudit(c.env.DB, {
+    ...(action ? { action } : {}),
+    ...(actor ? { actor } : {}),
+    ...(target ? { target } : {}),
+    ...(before ? { before } : {}),
+    limit: 50,
+  });
+  const next = new URLSearchParams({ action, actor, target, before: String(result.next ?? "") });
+  return page(
+    c,
+    opts(c, "Audit log"),
+    html`<form class="card" method="get">
+        <input name="action" value="${action}" placeholder="action (user.ban, player.kick…)" />
+        <input name="actor" value="${actor}" placeholder="actor (staff:…)" />
+        <input name="target" value="${target}" placeholder="target id" />
+        <button>Filter</button>
+      </form>
+      <div class="card">
+        <table data-testid="audit">
+          <thead><tr><th>When (UTC)</th><th>Who</th><th>What</th><th>Target</th><th>Detail</th></tr></thead>
+          <tbody>
+            ${result.rows.map(
+              (r) => html`<tr>
+                <td>${when(r.at)}</td><td>${r.actor}</td><td>${r.action}</td><td>${r.target ?? ""}</td><td><code>${r.detail}</code></td>
+              </tr>`,
+            )}
+          </tbody>
+        </table>
+        ${result.next !== null ? html`<p><a href="?${next.toString()}">Older entries</a></p>` : ""}
+      </div>`,
+  );
+});
+
+dashboard.route("/", staff);
