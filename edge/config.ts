@@ -12,6 +12,7 @@
  */
 import { GAMES, type Game } from "../protocol/families.ts";
 import { parseIPv4 } from "../protocol/ipv4.ts";
+import { parseRemoteHubs, type RemoteHub } from "./remote-hubs.ts";
 
 export type { Game };
 export type RoomType = "unranked" | "ranked" | "tournament";
@@ -80,6 +81,8 @@ export interface EdgeConfig {
   /** Dotted IPv4 to advertise as room host, or null to use the bridge's local address. */
   readonly roomHost: string | null;
   readonly rooms: readonly RoomConfig[];
+  /** Aleph One remote hubs offered on request (122 → 18); empty by default. */
+  readonly remoteHubs: readonly RemoteHub[];
 }
 
 interface VarSpec {
@@ -178,6 +181,11 @@ export const EDGE_VARS = {
     max: 86400,
     help: "the window LOGIN_MAX_FAILURES counts in",
   },
+  A1_REMOTE_HUBS: {
+    kind: "text",
+    default: "",
+    help: 'JSON array of Aleph One remote hubs [{"id","host","port","protocolVersion"}]; empty: none offered',
+  },
 } as const satisfies Record<string, EdgeVarSpec>;
 
 export type ConfigVar = keyof typeof EDGE_VARS;
@@ -258,6 +266,7 @@ export function loadConfig(env: ConfigEnv): EdgeConfig {
     maxRoomCapacity,
     roomHost,
     rooms: parseRooms(env.ROOM_CONFIG, { loginPort, maxRoomCapacity }),
+    remoteHubs: remoteHubsVar(env.A1_REMOTE_HUBS),
   };
   cached = { key, config };
   byEnv.set(env, config);
@@ -333,6 +342,15 @@ export function normalizeRooms(
 
 export function roomById(config: EdgeConfig, id: number): RoomConfig | undefined {
   return config.rooms.find((r) => r.id === id);
+}
+
+function remoteHubsVar(json: string | undefined): RemoteHub[] {
+  if (blank(json)) return [];
+  try {
+    return parseRemoteHubs(json as string);
+  } catch (e) {
+    throw new ConfigError(`A1_REMOTE_HUBS ${(e as Error).message}`);
+  }
 }
 
 function blank(v: string | undefined): boolean {
