@@ -14,7 +14,9 @@ import { dialectsOf, familyTraits } from "../../protocol/families.ts";
 import { decodeMessage, encodeGameList, encodePlayerList, ServerMessageCode, Verb } from "../../protocol/messages.ts";
 import { rgbToInt } from "../../protocol/structs/rgb-color.ts";
 import type { BridgeControl, EdgeControl } from "../../tunnel/control.ts";
+import type { HostCheckMode, HostResult } from "../../tunnel/mux.ts";
 import { elapsedSeconds, type Game, gameEntry, gameListPacket, type ScoreReport, summarizeGame } from "./games.ts";
+import { onHostResult } from "./handlers/host-proxy.ts";
 import { handleBeforeLogin, handleMessage } from "./handlers/index.ts";
 import { blammed, blueMessage, serverMessage } from "./packets.ts";
 import { nickOf, playerEntry, playerListPacket, stateOf } from "./player.ts";
@@ -33,6 +35,13 @@ export interface RoomOutbox {
   saveGame(game: Game): void;
   deleteGame(hostId: number): void;
   storeScore(report: ScoreReport): void;
+  /**
+   * Asks the connection's bridge to check the player's game port (tunnel/mux.ts host check);
+   * false when that bridge cannot (a v1 tunnel, or a bridge without the host-proxy feature).
+   */
+  hostCheck(to: ConnId, port: number, mode: HostCheckMode): boolean;
+  /** The connection's proxied game is gone: its bridge frees the port pair. */
+  hostRelease(to: ConnId): void;
 }
 
 /** What the room asks of the rest of the edge. Failures are the shell's to log; they never throw here. */
@@ -103,6 +112,16 @@ export class RoomCore {
       conn.encrypted = true;
       this.out.saveConnection(conn);
     }
+  }
+
+  /** The bridge answered a host check for this connection. */
+  hostResult(id: ConnId, result: HostResult): void | Promise<void> {
+    const conn = this.connections.get(id);
+    if (!conn || conn.closed || !conn.player) {
+      // The host went meanwhile; its bridge freed the pair when the connection closed.
+      return;
+    }
+    return onHostResult(this, conn as PlayerConnection, result);
   }
 
   /** The connection closed from the other side. */
@@ -277,13 +296,14 @@ export class RoomCore {
   }
 
   async reportCounts(): Promise<void> {
-    await this.services.reportCounts(this.playerCount(), this.games.size);
+    await this.services.reportCounts(this.playerCount(), this.gameList().length);
   }
 
   // ------------------------------------------------------------------ games
 
+  /** The games the room lists (a game whose host port is being checked waits). */
   gameList(): Game[] {
-    return [...this.games.values()];
+    return [...this.games.values()].filter((g) => g.proxy !== "checking");
   }
 
   gameOf(hostId: number): Game | undefined {
@@ -293,13 +313,19 @@ export class RoomCore {
   addGame(game: Game): void {
     this.games.set(game.hostId, game);
     this.out.saveGame(game);
+    if (game.proxy !== "checking") this.broadcastGame(game, Verb.Add);
+  }
+
+  /** A held-back game (its port was checked) goes on the lists. */
+  listGame(game: Game): void {
+    this.out.saveGame(game);
     this.broadcastGame(game, Verb.Add);
   }
 
   /** The game changed: store it; `announce` sends the change to the room. */
   updateGame(game: Game, announce: boolean): void {
     this.out.saveGame(game);
-    if (announce) this.broadcastGame(game, Verb.Change);
+    if (announce && game.proxy !== "checking") this.broadcastGame(game, Verb.Change);
   }
 
   /** Removes a host's game, telling the room; `report` also updates the directory's counts. */
@@ -315,7 +341,12 @@ export class RoomCore {
   private removeGame(game: Game): void {
     this.games.delete(game.hostId);
     this.out.deleteGame(game.hostId);
-    this.broadcastGame(game, Verb.Delete);
+    if (game.proxy !== "checking") this.broadcastGame(game, Verb.Delete);
+    // The port pair (or the pending check) belongs to the host's connection at its bridge.
+    if (game.proxy !== undefined) {
+      const host = this.findPlayer(game.hostId);
+      if (host && !host.closed) this.out.hostRelease(host.id);
+    }
   }
 
   private broadcastGame(game: Game, verb: Verb): void {

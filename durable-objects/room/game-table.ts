@@ -14,6 +14,7 @@ interface GameRow extends Record<string, SqlStorageValue> {
   started_at: number | null;
   time_limit: number;
   players: string;
+  proxy: string | null;
 }
 
 /** Score reports kept per room until results move to D1. */
@@ -25,6 +26,9 @@ export class GameTable {
       host_id INTEGER PRIMARY KEY, host INTEGER NOT NULL, port INTEGER NOT NULL, order_id INTEGER NOT NULL,
       data BLOB NOT NULL, created_at INTEGER NOT NULL, started_at INTEGER, time_limit INTEGER NOT NULL,
       players TEXT NOT NULL DEFAULT '[]')`);
+    // Rooms created before the host proxy have no proxy column yet.
+    const columns = sql.exec<{ name: string }>("PRAGMA table_info(games)").toArray();
+    if (!columns.some((c) => c.name === "proxy")) sql.exec("ALTER TABLE games ADD COLUMN proxy TEXT");
     sql.exec(`CREATE TABLE IF NOT EXISTS scores (
       id INTEGER PRIMARY KEY AUTOINCREMENT, game_id INTEGER NOT NULL, reporter_id INTEGER NOT NULL,
       host_id INTEGER, report BLOB NOT NULL, players TEXT NOT NULL, started_at INTEGER, reported_at INTEGER NOT NULL)`);
@@ -44,15 +48,16 @@ export class GameTable {
         startedAt: row.started_at,
         timeLimit: row.time_limit,
         players: parseIds(row.players),
+        ...(row.proxy === "checking" || row.proxy === "proxied" ? { proxy: row.proxy } : {}),
       }));
   }
 
   save(game: Game): void {
     this.sql.exec(
-      `INSERT INTO games (host_id, host, port, order_id, data, created_at, started_at, time_limit, players)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (host_id) DO UPDATE SET host = excluded.host, port = excluded.port,
+      `INSERT INTO games (host_id, host, port, order_id, data, created_at, started_at, time_limit, players, proxy)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (host_id) DO UPDATE SET host = excluded.host, port = excluded.port,
        order_id = excluded.order_id, data = excluded.data, started_at = excluded.started_at,
-       time_limit = excluded.time_limit, players = excluded.players`,
+       time_limit = excluded.time_limit, players = excluded.players, proxy = excluded.proxy`,
       game.hostId,
       game.host,
       game.port,
@@ -62,6 +67,7 @@ export class GameTable {
       game.startedAt,
       game.timeLimit,
       JSON.stringify(game.players),
+      game.proxy ?? null,
     );
   }
 

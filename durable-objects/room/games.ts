@@ -22,6 +22,12 @@ export interface Game {
   timeLimit: number;
   /** User ids the host reported in game_player_list (111). */
   players: number[];
+  /**
+   * Host proxy (§7.6): "checking" while the bridge probes the host's game port (the game is
+   * held back from the lists until the answer), "proxied" when it is listed with the bridge's
+   * client port; absent for a game listed with the host's own address.
+   */
+  proxy?: "checking" | "proxied";
 }
 
 /** A score report (112) as the client sent it (the standings after the game id). */

@@ -17,7 +17,13 @@ import type { ServerMessageCode } from "../../protocol/messages.ts";
 import { closeReason, TunnelClose } from "../../tunnel/close-codes.ts";
 import { encodeControl, parseBridgeControl } from "../../tunnel/control.ts";
 import { frameOfPacket, packetOfFrame } from "../../tunnel/frames.ts";
-import { BRIDGE_ID_HEADER, CLIENT_ADDRESS_HEADER, LOCAL_ADDRESS_HEADER } from "../../tunnel/http.ts";
+import {
+  BRIDGE_FEATURES_HEADER,
+  BRIDGE_ID_HEADER,
+  CLIENT_ADDRESS_HEADER,
+  HOST_PROXY_FEATURE,
+  LOCAL_ADDRESS_HEADER,
+} from "../../tunnel/http.ts";
 import { decodeUpFrame, type UpRecord } from "../../tunnel/mux.ts";
 import { MuxSender } from "../../tunnel/mux-sender.ts";
 import { OpenOrder } from "../../tunnel/open-order.ts";
@@ -33,6 +39,8 @@ interface SocketTag {
   /** v2: many connections of one bridge; v1: one connection (number 0). */
   readonly mux: boolean;
   readonly bridge?: string;
+  /** v2: the bridge understands host records (host proxy, `.test`). */
+  readonly hostProxy?: boolean;
 }
 
 interface Transport extends SocketTag {
@@ -100,6 +108,9 @@ export class Room extends DurableObject<Env> {
       socket: crypto.randomUUID(),
       mux,
       ...(mux ? { bridge: request.headers.get(BRIDGE_ID_HEADER) ?? "" } : {}),
+      ...(mux && hasFeature(request.headers.get(BRIDGE_FEATURES_HEADER), HOST_PROXY_FEATURE)
+        ? { hostProxy: true }
+        : {}),
     };
     this.ctx.acceptWebSocket(server);
     server.serializeAttachment(tag);
@@ -173,6 +184,10 @@ export class Room extends DurableObject<Env> {
           await c.gone(id);
           this.forgetRoute(id);
         });
+      case "host-result": {
+        const { mode, probe, port, proxy } = record;
+        return this.enqueue(id, (c) => c.hostResult(id, { mode, probe, port, proxy }));
+      }
     }
   }
 
@@ -384,6 +399,16 @@ export class Room extends DurableObject<Env> {
       saveGame: (game) => this.games.save(game),
       deleteGame: (hostId) => this.games.delete(hostId),
       storeScore: (report) => this.games.storeScore(report),
+      hostCheck: (to, port, mode) => {
+        const route = routes.get(to);
+        if (!route?.transport.sender || !route.transport.hostProxy) return false;
+        route.transport.sender.hostCheck(route.num, port, mode);
+        return true;
+      },
+      hostRelease: (to) => {
+        const route = routes.get(to);
+        if (route?.transport.sender && route.transport.hostProxy) route.transport.sender.hostRelease(route.num);
+      },
     };
   }
 
@@ -441,6 +466,10 @@ export class Room extends DurableObject<Env> {
     const stored = JSON.parse(row.v) as RoomConfig;
     return roomById(loadConfig(this.env), stored.id) ?? stored;
   }
+}
+
+function hasFeature(header: string | null, feature: string): boolean {
+  return (header ?? "").split(",").some((f) => f.trim() === feature);
 }
 
 function connId(socket: string, num: number): ConnId {

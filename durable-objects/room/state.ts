@@ -45,4 +45,11 @@ export interface PlayerState {
   listed: boolean;
   /** Join order: lists show players in the order they arrived. */
   readonly joinedAt: number;
+  /**
+   * Host proxy setting (GoS `host_proxy_state`): "unknown" until a first game's port was probed
+   * (then "off" if reachable, "on" if not) or `.proxy` set it; it sticks for the session.
+   */
+  hostProxy?: HostProxySetting;
 }
+
+export type HostProxySetting = "on" | "off" | "unknown";

@@ -81,7 +81,7 @@ describe("chat", () => {
     expect(room.take(a).map((m) => (m.type === 10 ? m.text : m.type))).toEqual([
       200,
       "Available commands:",
-      ".help .games",
+      ".help .games .proxy .test",
     ]);
     await room.send(a, chat(".nope"));
     expect(room.take(a)).toEqual([{ type: 10, text: "Unknown command '.nope'." }]);

@@ -22,7 +22,9 @@ import {
 export type Effect =
   | { kind: "send"; to: string; message: Message }
   | { kind: "control"; to: string; frame: unknown }
-  | { kind: "close"; to: string };
+  | { kind: "close"; to: string }
+  | { kind: "host-check"; to: string; port: number; mode: string }
+  | { kind: "host-release"; to: string };
 
 export function playerData(nick: string, state = 0): PlayerData {
   return {
@@ -50,6 +52,8 @@ export class FakeRoom {
   private nextConn = 1;
   private nextToken = 1;
   now = 1_000_000;
+  /** Whether the "bridge" answers host checks (a v2 bridge with the host-proxy feature). */
+  hostChecks = false;
 
   constructor(roomId: number) {
     const edge = loadConfig({});
@@ -67,6 +71,12 @@ export class FakeRoom {
       saveGame: (game) => this.games.set(game.hostId, structuredClone(game)),
       deleteGame: (hostId) => this.games.delete(hostId),
       storeScore: () => {},
+      hostCheck: (to, port, mode) => {
+        if (!this.hostChecks) return false;
+        this.effects.push({ kind: "host-check", to, port, mode });
+        return true;
+      },
+      hostRelease: (to) => this.effects.push({ kind: "host-release", to }),
     };
     const services: RoomServices = {
       redeem: async (token) => this.tokens.get(tokenToHex(token)) ?? null,

@@ -189,7 +189,7 @@ describe("chat", () => {
     expect(lines).toEqual([
       "Unknown command '.frob'.",
       "Available commands:",
-      ".help .games",
+      ".help .games .proxy .test",
       "No games are currently hosted in this room.",
     ]);
     a.client.send(200, chatBody(a.userId, "Alice", "plain"));

@@ -3,6 +3,7 @@
  * a module with a row in commands/index.ts; it gets a context and returns blue-bar lines for
  * the caller.
  */
+import type { HostCheckMode } from "../../../tunnel/mux.ts";
 import type { Game } from "../games.ts";
 import type { PlayerState } from "../state.ts";
 
@@ -14,6 +15,10 @@ export interface CommandContext {
   readonly now: number;
   /** Every command the caller may use, in table order (for `.help`). */
   readonly commands: readonly DotCommand[];
+  /** The caller's state changed (a setting): keep it. */
+  readonly saveCaller: () => void;
+  /** Asks the caller's bridge to check its game port; false when that bridge cannot. */
+  readonly hostCheck: (port: number, mode: HostCheckMode) => boolean;
 }
 
 export interface DotCommand {

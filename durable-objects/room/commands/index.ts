@@ -4,8 +4,10 @@
 import type { CommandContext, DotCommand } from "./command.ts";
 import { games } from "./games.ts";
 import { help } from "./help.ts";
+import { proxy } from "./proxy.ts";
+import { test } from "./test.ts";
 
-export const COMMANDS: readonly DotCommand[] = [help, games];
+export const COMMANDS: readonly DotCommand[] = [help, games, proxy, test];
 
 /** The command name and its parameters, or null when the text is ordinary chat. */
 export function parseDotCommand(text: string): { name: string; params: string } | null {

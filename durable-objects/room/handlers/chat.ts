@@ -15,6 +15,8 @@ export const chat: Handler<RoomBroadcastMessage | DirectedDataMessage> = (room, 
       games: room.gameList(),
       nickOf: (id) => room.nickOfUser(id),
       now: room.services.now(),
+      saveCaller: () => room.save(conn),
+      hostCheck: (port, mode) => room.out.hostCheck(conn.id, port, mode),
     });
     for (const line of lines) room.reply(conn, blueMessage(line));
     return;

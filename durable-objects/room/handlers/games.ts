@@ -5,6 +5,7 @@ import { parseIPv4 } from "../../../protocol/ipv4.ts";
 import { type MessageOf, startGameSeconds } from "../../../protocol/messages.ts";
 import type { Game } from "../games.ts";
 import type { Handler } from "./handler.ts";
+import { checkHostPort } from "./host-proxy.ts";
 
 /** A host reports at most this many players in game_player_list; more is nonsense. */
 const MAX_GAME_PLAYERS = 64;
@@ -19,6 +20,8 @@ export const createGame: Handler<MessageOf<104>> = async (room, conn, msg) => {
     room.updateGame(existing, true);
     return;
   }
+  // Myth II 1.8 hosts may be unreachable behind NAT: the bridge checks first (§7.6).
+  const checking = checkHostPort(room, conn, msg.port);
   const game: Game = {
     hostId,
     host: parseIPv4(conn.clientAddress) ?? 0,
@@ -29,6 +32,7 @@ export const createGame: Handler<MessageOf<104>> = async (room, conn, msg) => {
     startedAt: null,
     timeLimit: 0,
     players: [],
+    ...(checking ? { proxy: "checking" as const } : {}),
   };
   room.addGame(game);
   await room.reportCounts();
