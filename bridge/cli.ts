@@ -28,6 +28,8 @@ const USAGE = `usage: myth-bridge --edge <https://edge> [options]   (npm run bri
   --health-port <n>          serve GET /health on this port (default off) [BRIDGE_HEALTH_PORT]
   --health-host <ipv4>       address of /health (default 127.0.0.1)
   --allow-insecure-edge      allow a plain http:// edge that is not on loopback (default: refused)
+  --proxy-address <ipv4>     public IPv4 of this bridge given to joiners of proxied games
+                             (default: the address the host connected to) [BRIDGE_PROXY_ADDRESS]
 limits:
 ${limitHelp()}`;
 
@@ -62,6 +64,7 @@ function parseOptions(argv: string[], env: NodeJS.ProcessEnv): CliOptions {
         "health-port": { type: "string" },
         "health-host": { type: "string" },
         "allow-insecure-edge": { type: "boolean" },
+        "proxy-address": { type: "string" },
         ...limitArgOptions(),
         help: { type: "boolean", short: "h" },
       },
@@ -96,6 +99,7 @@ function parseOptions(argv: string[], env: NodeJS.ProcessEnv): CliOptions {
       portOffset: integer("port-offset", values["port-offset"] as string | undefined),
       ephemeralPorts: values["ephemeral-ports"] as boolean | undefined,
       allowInsecureEdge: values["allow-insecure-edge"] as boolean | undefined,
+      proxyAddress: (values["proxy-address"] as string | undefined) || env.BRIDGE_PROXY_ADDRESS || undefined,
       ...limits,
     },
     healthPort: integer("health-port", (values["health-port"] as string | undefined) || env.BRIDGE_HEALTH_PORT),

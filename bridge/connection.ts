@@ -1,11 +1,20 @@
 import type { Socket } from "node:net";
-import { createKeyPair, deriveSessionKey, type ScrambledPacket, SessionCipher } from "../protocol/cipher.ts";
+import {
+  createKeyPair,
+  deriveSessionKey,
+  type ScrambledPacket,
+  SessionCipher,
+  scramblePacket,
+} from "../protocol/cipher.ts";
 import type { KeepalivePolicy } from "../protocol/families.ts";
 import { encodePacket, HEADER_SIZE, packetTypeOf } from "../protocol/header.ts";
 import { MessageType } from "../protocol/message-types.ts";
+import { encodeMessage } from "../protocol/messages.ts";
 import { PacketSplitter } from "../protocol/splitter.ts";
 import { TunnelClose } from "../tunnel/close-codes.ts";
+import type { HostCheckMode, HostResult } from "../tunnel/mux.ts";
 import type { BridgeConfig } from "./config.ts";
+import type { HostProxy, ProxyHost } from "./host-proxy/host-proxy.ts";
 import { KeepaliveTimer } from "./keepalive.ts";
 import { PacketRateLimit } from "./rate-limit.ts";
 import type { MuxClient, TunnelMux } from "./tunnel-mux.ts";
@@ -36,6 +45,9 @@ type CipherState =
  * One legacy TCP connection, riding on its target's multiplexed tunnel (tunnel-mux.ts). It
  * frames, encrypts and decrypts; it never looks inside payloads other than the 203 session key.
  */
+/** GoS leaves proxy_client_join's auth token unset (D's default 0xFF bytes, §5.26). */
+const NO_AUTH_TOKEN = new Uint8Array(16).fill(0xff);
+
 export class BridgeConnection implements MuxClient {
   /** Resolves once the TCP socket is closed (the edge has been told). */
   readonly closed: Promise<void>;
@@ -56,6 +68,9 @@ export class BridgeConnection implements MuxClient {
   private throttled = false;
   /** True while reading is paused because the tunnel is backed up. */
   private waitingForTunnel = false;
+  /** This player as a host the proxy knows (made on the first host check). */
+  private proxyHost: ProxyHost | undefined;
+  private readonly addresses: { client: string; local: string };
 
   constructor(
     private readonly socket: Socket,
@@ -63,12 +78,14 @@ export class BridgeConnection implements MuxClient {
     addresses: { client: string; local: string },
     private readonly config: BridgeConfig,
     private readonly counters: ConnectionCounters,
+    private readonly hostProxy?: HostProxy,
   ) {
     this.splitter = new PacketSplitter({ maxPacketSize: config.maxPacketSize });
     this.rateLimit = new PacketRateLimit(config.maxPacketsPerSecond, config.packetBurst);
     socket.setNoDelay(true);
     socket.setTimeout(config.idleTimeoutMs);
     this.conn = tunnel.open(this, addresses.client, addresses.local);
+    this.addresses = addresses;
 
     this.closed = new Promise<void>((resolve) => socket.once("close", () => resolve()));
     socket.on("data", (chunk: Buffer) => this.onClientData(chunk));
@@ -114,6 +131,31 @@ export class BridgeConnection implements MuxClient {
   tunnelDrained(): void {
     this.waitingForTunnel = false;
     this.resumeIfDrained();
+  }
+
+  hostCheck(port: number, mode: HostCheckMode): void {
+    if (this.ending || !this.hostProxy) return;
+    this.proxyHost ??= {
+      clientIp: hostOf(this.addresses.client),
+      localIp: hostOf(this.addresses.local),
+      sendJoin: (hostPort, address) =>
+        this.sendServerPacket(
+          encodeMessage({ type: 22, port: hostPort, host: address, authToken: NO_AUTH_TOKEN }, "myth2"),
+        ),
+      result: (result: HostResult) => {
+        if (!this.ending) this.tunnel.hostResult(this.conn, result);
+      },
+    };
+    this.hostProxy.check(this.proxyHost, port, mode);
+  }
+
+  hostRelease(): void {
+    if (this.proxyHost) this.hostProxy?.release(this.proxyHost);
+  }
+
+  /** A packet of the bridge's own to this client (encrypted like the edge's). */
+  private sendServerPacket(packet: Uint8Array): void {
+    this.deliver(packet, () => scramblePacket(packet));
   }
 
   // ------------------------------------------------------------------ from the client
@@ -239,6 +281,7 @@ export class BridgeConnection implements MuxClient {
 
   private onClientClosed(): void {
     this.ending = true;
+    this.hostRelease();
     this.keepaliveTimer?.stop();
     this.tellEdge(TunnelClose.normal, "client closed");
   }
@@ -253,6 +296,7 @@ export class BridgeConnection implements MuxClient {
   /** Writes what is already queued, then closes; a peer that never reads is destroyed later. */
   private endClient(): void {
     this.ending = true;
+    this.hostRelease();
     this.keepaliveTimer?.stop();
     if (this.clientEnding || this.socket.destroyed) return;
     this.clientEnding = true;
@@ -262,4 +306,10 @@ export class BridgeConnection implements MuxClient {
     linger.unref();
     this.socket.once("close", () => clearTimeout(linger));
   }
+}
+
+/** "a.b.c.d:port" → "a.b.c.d". */
+function hostOf(address: string): string {
+  const colon = address.lastIndexOf(":");
+  return colon < 0 ? address : address.slice(0, colon);
 }

@@ -249,6 +249,8 @@ export interface JoinRoomOptions {
   readonly keepHistory?: boolean;
   /** The client answers server keepalives (202) itself unless this is false. */
   readonly answerKeepalives?: boolean;
+  /** Local address to connect from (tests: 127.0.0.x stands for another host). */
+  readonly localAddress?: string;
 }
 
 /**
@@ -263,6 +265,7 @@ export async function joinRoom(host: string, port: number, options: JoinRoomOpti
     timeoutMs,
     keepHistory: options.keepHistory,
     answerKeepalives: options.answerKeepalives,
+    localAddress: options.localAddress,
   });
   const session = new RoomSession(client, options);
   try {

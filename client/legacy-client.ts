@@ -26,6 +26,8 @@ export interface ConnectOptions {
   readonly keepHistory?: boolean;
   /** Answer each server keepalive (202) with one, as real clients do (§5.24, §7.5). Default true. */
   readonly answerKeepalives?: boolean;
+  /** Local address to connect from (tests: 127.0.0.x stands for another host). */
+  readonly localAddress?: string;
 }
 
 /** A decoded message as it arrived, with its receive time (performance.now()). */
@@ -135,7 +137,7 @@ export class LegacyClient extends EventEmitter<LegacyClientEvents> {
   /** Opens the TCP connection and, when encrypting, completes the 203 key exchange. */
   static async connect(host: string, port: number, options: ConnectOptions): Promise<LegacyClient> {
     const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
-    const socket = await openSocket(host, port, timeoutMs);
+    const socket = await openSocket(host, port, timeoutMs, options.localAddress);
     socket.setNoDelay(true);
     const client = new LegacyClient(socket, options);
     const encrypt = options.encrypt ?? DIALECT_TRAITS[options.dialect].encrypted;
@@ -382,9 +384,9 @@ export function describeMessage(message: Message): string {
   return String(m.type);
 }
 
-function openSocket(host: string, port: number, timeoutMs: number): Promise<Socket> {
+function openSocket(host: string, port: number, timeoutMs: number, localAddress?: string): Promise<Socket> {
   return new Promise((resolve, reject) => {
-    const socket = tcpConnect({ host, port });
+    const socket = tcpConnect({ host, port, ...(localAddress ? { localAddress } : {}) });
     const timer = setTimeout(() => {
       socket.destroy();
       reject(new ClientTimeoutError(`TCP connect to ${host}:${port} timed out after ${timeoutMs} ms`));

@@ -4,6 +4,7 @@
  * load generator.
  */
 import { randomBytes } from "node:crypto";
+import type { BridgeOptions } from "../bridge/config.ts";
 import { type Bridge, startBridge } from "../bridge/server.ts";
 import { startLocalEdge } from "./local-edge.ts";
 
@@ -25,6 +26,8 @@ export interface LocalStackOptions {
   readonly roomConfig?: string;
   /** Extra edge vars, e.g. { ALLOW_GUESTS: "false" }. */
   readonly vars?: Readonly<Record<string, string>>;
+  /** Extra bridge options (limits, the host proxy pool). */
+  readonly bridge?: Partial<BridgeOptions>;
 }
 
 export interface LocalStack {
@@ -70,6 +73,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       ephemeralPorts: ephemeral,
       // Tests open many connections from 127.0.0.1: lift the per-address cap there.
       maxConnectionsPerIp: ephemeral ? 1024 : undefined,
+      ...options.bridge,
     });
   } catch (err) {
     await edge.stop();

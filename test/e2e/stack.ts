@@ -9,7 +9,8 @@ import type { RoomInfo } from "../../protocol/messages.ts";
 import { type LocalStack, type LocalStackOptions, startLocalStack } from "../../scripts/local-stack.ts";
 
 export function startTestStack(options: LocalStackOptions = {}): Promise<LocalStack> {
-  return startLocalStack({ roomPorts: "ephemeral", ...options });
+  // No proxy pool unless a test asks for one: tests run side by side and must not share ports.
+  return startLocalStack({ roomPorts: "ephemeral", ...options, bridge: { proxyPorts: 0, ...options.bridge } });
 }
 
 /**
@@ -51,7 +52,7 @@ export interface Player {
 /** Logs in and joins the room with the given wire room id (the first one in the list by default). */
 export async function joinAs(
   stack: LocalStack,
-  options: PlayerOptions & { readonly roomId?: number },
+  options: PlayerOptions & { readonly roomId?: number; readonly localAddress?: string },
 ): Promise<Player> {
   const result = await loginAs(stack, options);
   const session = await enterRoom(stack, result, options);
@@ -61,7 +62,7 @@ export async function joinAs(
 export async function enterRoom(
   stack: LocalStack,
   result: LoginResult,
-  options: PlayerOptions & { readonly roomId?: number },
+  options: PlayerOptions & { readonly roomId?: number; readonly localAddress?: string },
 ): Promise<RoomSession> {
   const room = pickRoom(result.rooms, options.roomId);
   const { host, port } = roomAddress(stack, room);
@@ -71,6 +72,7 @@ export async function enterRoom(
     userName: options.user,
     playerData: result.playerData,
     timeoutMs: 15_000,
+    localAddress: options.localAddress,
   });
 }
 

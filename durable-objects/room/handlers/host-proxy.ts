@@ -58,7 +58,8 @@ export async function onHostResult(room: RoomCore, conn: PlayerConnection, resul
     room.reply(conn, blueMessage(PROXY_ENABLED_TEXT));
   } else {
     delete game.proxy;
-    if (result.probe !== "reachable") room.reply(conn, blueMessage(NO_PROXY_FREE_TEXT));
+    // Told only when a probe failed (a bridge without a pool does not probe: "skipped").
+    if (result.probe !== "reachable" && result.probe !== "skipped") room.reply(conn, blueMessage(NO_PROXY_FREE_TEXT));
   }
   room.listGame(game);
   await room.reportCounts();
