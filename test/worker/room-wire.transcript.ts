@@ -24,7 +24,7 @@ export const TRANSCRIPT: { gosAndLegacy: string[]; myth3: string[]; alephOne: st
     "A private to nobody dead00030000008c0000000a506c61796572206e6f7420696e206120726f6f6d2100ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff",
     "B private to nobody dead0003000000220000000a506c61796572206e6f7420696e206120726f6f6d2100",
     "A .help dead000a0000001c417661696c61626c6520636f6d6d616e64733a00",
-    "A .help dead000a000000152e68656c70202e67616d657300",
+    "A .help dead000a000000222e68656c70202e67616d6573202e70726f7879202e7465737400",
     "A create 2 len 630 sha256 5fe233467e2630f2329ce9af9bd996872c8e1c2c17c15b0f220cf43563e7062b",
     "A create 0 (room list)",
     "B sees create 2 len 630 sha256 5fe233467e2630f2329ce9af9bd996872c8e1c2c17c15b0f220cf43563e7062b",
