@@ -83,6 +83,17 @@ export interface EdgeConfig {
   readonly rooms: readonly RoomConfig[];
   /** Aleph One remote hubs offered on request (122 → 18); empty by default. */
   readonly remoteHubs: readonly RemoteHub[];
+  readonly films: FilmLimits;
+}
+
+/** Bounds on a host's recording stream (204–206) and how long films are kept. */
+export interface FilmLimits {
+  /** Header and commands of one film; past it the recording is cut (the game goes on). */
+  readonly maxBytes: number;
+  /** Sustained 205 commands per second; bursts of ten seconds' worth pass. */
+  readonly maxCommandsPerSecond: number;
+  /** Days a film is kept; 0 = forever. */
+  readonly retentionDays: number;
 }
 
 interface VarSpec {
@@ -181,6 +192,27 @@ export const EDGE_VARS = {
     max: 86400,
     help: "the window LOGIN_MAX_FAILURES counts in",
   },
+  FILM_MAX_BYTES: {
+    kind: "int",
+    default: 16 * 1024 * 1024,
+    min: 4096,
+    max: 512 * 1024 * 1024,
+    help: "bytes one film may take (header and commands); past it the recording is cut and the game goes on",
+  },
+  FILM_MAX_COMMANDS_PER_SECOND: {
+    kind: "int",
+    default: 100,
+    min: 1,
+    max: 100_000,
+    help: "sustained recording commands (205) per second from one host (bursts of 10 s worth pass)",
+  },
+  FILM_RETENTION_DAYS: {
+    kind: "int",
+    default: 0,
+    min: 0,
+    max: 36_500,
+    help: "days a film is kept in R2; 0 keeps films forever",
+  },
   A1_REMOTE_HUBS: {
     kind: "text",
     default: "",
@@ -267,6 +299,11 @@ export function loadConfig(env: ConfigEnv): EdgeConfig {
     roomHost,
     rooms: parseRooms(env.ROOM_CONFIG, { loginPort, maxRoomCapacity }),
     remoteHubs: remoteHubsVar(env.A1_REMOTE_HUBS),
+    films: {
+      maxBytes: intVar(env, "FILM_MAX_BYTES"),
+      maxCommandsPerSecond: intVar(env, "FILM_MAX_COMMANDS_PER_SECOND"),
+      retentionDays: intVar(env, "FILM_RETENTION_DAYS"),
+    },
   };
   cached = { key, config };
   byEnv.set(env, config);

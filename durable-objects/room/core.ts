@@ -15,7 +15,16 @@ import { decodeMessage, encodeGameList, encodePlayerList, ServerMessageCode, Ver
 import { rgbToInt } from "../../protocol/structs/rgb-color.ts";
 import type { BridgeControl, EdgeControl } from "../../tunnel/control.ts";
 import type { HostCheckMode, HostResult } from "../../tunnel/mux.ts";
-import { elapsedSeconds, type Game, gameEntry, gameListPacket, type ScoreReport, summarizeGame } from "./games.ts";
+import {
+  elapsedSeconds,
+  type FilmEnd,
+  type Game,
+  gameEntry,
+  gameListPacket,
+  type ScoreReport,
+  summarizeGame,
+} from "./games.ts";
+import { filmOnGameEnd } from "./handlers/films.ts";
 import { onHostResult } from "./handlers/host-proxy.ts";
 import { handleBeforeLogin, handleMessage } from "./handlers/index.ts";
 import { blammed, blueMessage, serverMessage } from "./packets.ts";
@@ -42,6 +51,12 @@ export interface RoomOutbox {
   hostCheck(to: ConnId, port: number, mode: HostCheckMode): boolean;
   /** The connection's proxied game is gone: its bridge frees the port pair. */
   hostRelease(to: ConnId): void;
+  /** A piece of a host's film, kept in order as it arrives (kind: the recording header, or one command). */
+  filmChunk(hostId: number, kind: "header" | "command", bytes: Uint8Array): void;
+  /** Drops what was kept of a host's film (cut, or restarted by a new header). */
+  filmDiscard(hostId: number): void;
+  /** The film is over: the shell writes the file (if any) and its row. */
+  filmEnd(end: FilmEnd): void;
 }
 
 /** What the room asks of the rest of the edge. Failures are the shell's to log; they never throw here. */
@@ -339,6 +354,7 @@ export class RoomCore {
   // ------------------------------------------------------------------ internals
 
   private removeGame(game: Game): void {
+    filmOnGameEnd(this, game);
     this.games.delete(game.hostId);
     this.out.deleteGame(game.hostId);
     if (game.proxy !== "checking") this.broadcastGame(game, Verb.Delete);

@@ -2,7 +2,7 @@
  * The room's games and score reports in its SQLite storage, so they survive hibernation and
  * eviction. The shell loads them into the room core at wake and writes what the core changes.
  */
-import type { Game, ScoreReport } from "./games.ts";
+import type { FilmProgress, Game, ScoreReport } from "./games.ts";
 
 interface GameRow extends Record<string, SqlStorageValue> {
   host_id: number;
@@ -15,6 +15,7 @@ interface GameRow extends Record<string, SqlStorageValue> {
   time_limit: number;
   players: string;
   proxy: string | null;
+  film: string | null;
 }
 
 /** Score reports kept per room until results move to D1. */
@@ -29,6 +30,7 @@ export class GameTable {
     // Rooms created before the host proxy have no proxy column yet.
     const columns = sql.exec<{ name: string }>("PRAGMA table_info(games)").toArray();
     if (!columns.some((c) => c.name === "proxy")) sql.exec("ALTER TABLE games ADD COLUMN proxy TEXT");
+    if (!columns.some((c) => c.name === "film")) sql.exec("ALTER TABLE games ADD COLUMN film TEXT");
     sql.exec(`CREATE TABLE IF NOT EXISTS scores (
       id INTEGER PRIMARY KEY AUTOINCREMENT, game_id INTEGER NOT NULL, reporter_id INTEGER NOT NULL,
       host_id INTEGER, report BLOB NOT NULL, players TEXT NOT NULL, started_at INTEGER, reported_at INTEGER NOT NULL)`);
@@ -49,15 +51,17 @@ export class GameTable {
         timeLimit: row.time_limit,
         players: parseIds(row.players),
         ...(row.proxy === "checking" || row.proxy === "proxied" ? { proxy: row.proxy } : {}),
+        ...(row.film ? { film: JSON.parse(row.film) as FilmProgress } : {}),
       }));
   }
 
   save(game: Game): void {
     this.sql.exec(
-      `INSERT INTO games (host_id, host, port, order_id, data, created_at, started_at, time_limit, players, proxy)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (host_id) DO UPDATE SET host = excluded.host, port = excluded.port,
+      `INSERT INTO games (host_id, host, port, order_id, data, created_at, started_at, time_limit, players, proxy, film)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (host_id) DO UPDATE SET host = excluded.host, port = excluded.port,
        order_id = excluded.order_id, data = excluded.data, started_at = excluded.started_at,
-       time_limit = excluded.time_limit, players = excluded.players, proxy = excluded.proxy`,
+       time_limit = excluded.time_limit, players = excluded.players, proxy = excluded.proxy,
+       film = excluded.film`,
       game.hostId,
       game.host,
       game.port,
@@ -68,6 +72,7 @@ export class GameTable {
       game.timeLimit,
       JSON.stringify(game.players),
       game.proxy ?? null,
+      game.film ? JSON.stringify(game.film) : null,
     );
   }
 

@@ -28,6 +28,34 @@ export interface Game {
    * client port; absent for a game listed with the host's own address.
    */
   proxy?: "checking" | "proxied";
+  /** The host's recording stream (204–206), while the room takes it (handlers/films.ts). */
+  film?: FilmProgress;
+}
+
+/** Where a game's film stands; its bytes are in the shell's storage, not here. */
+export interface FilmProgress {
+  /** recording: chunks arriving; ended: 206 came and the film was handed on; cut: over a limit. */
+  status: "recording" | "ended" | "cut";
+  /** Epoch ms of the first header chunk: the film's name. */
+  readonly startedAt: number;
+  headerBytes: number;
+  commandBytes: number;
+  commands: number;
+  /** Latest game time a command carried (a partial film ends there). */
+  lastTime: number;
+  /** Token bucket for the command rate. */
+  tokens: number;
+  refilledAt: number;
+}
+
+/** What the shell makes of a film when it is over (a row in D1, and the file in R2 when there is one). */
+export interface FilmEnd {
+  readonly hostId: number;
+  readonly status: "complete" | "partial" | "missing" | "cut";
+  readonly startedAt: number;
+  readonly endedAt: number;
+  /** Game time at the end (206, or the last command's for a partial film). */
+  readonly endTime: number;
 }
 
 /** A score report (112) as the client sent it (the standings after the game id). */

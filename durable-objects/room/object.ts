@@ -29,6 +29,7 @@ import { MuxSender } from "../../tunnel/mux-sender.ts";
 import { OpenOrder } from "../../tunnel/open-order.ts";
 import { ConnectionTable } from "./connection-table.ts";
 import { RoomCore, type RoomOutbox, type RoomServices } from "./core.ts";
+import { FilmStore } from "./film-store.ts";
 import { GameTable } from "./game-table.ts";
 import type { Connection, ConnId } from "./state.ts";
 
@@ -72,6 +73,7 @@ export class Room extends DurableObject<Env> {
   private readonly games: GameTable;
   private readonly connections: ConnectionTable;
   private core: RoomCore | null = null;
+  private filmStore: FilmStore | null = null;
   private readonly transports = new Map<string, Transport>();
   private readonly routes = new Map<ConnId, Route>();
   private readonly bySocket = new WeakMap<WebSocket, Transport>();
@@ -405,6 +407,14 @@ export class Room extends DurableObject<Env> {
         route.transport.sender.hostCheck(route.num, port, mode);
         return true;
       },
+      filmChunk: (hostId, kind, bytes) => this.films()?.append(hostId, kind, bytes),
+      filmDiscard: (hostId) => this.films()?.discard(hostId),
+      filmEnd: (end) => {
+        const store = this.films();
+        if (!store) return;
+        // The game goes on (or is gone) meanwhile: writing the file must not hold up the room.
+        this.ctx.waitUntil(store.finish(end).catch((e: unknown) => console.error("room: saving a film failed", e)));
+      },
       hostRelease: (to) => {
         const route = routes.get(to);
         if (route?.transport.sender && route.transport.hostProxy) route.transport.sender.hostRelease(route.num);
@@ -450,6 +460,21 @@ export class Room extends DurableObject<Env> {
       edgeConfig: (): EdgeConfig => loadConfig(this.env),
       now: () => Date.now(),
     };
+  }
+
+  /** The film store of this room (its id is known once a tunnel reached it). */
+  private films(): FilmStore | null {
+    if (this.filmStore) return this.filmStore;
+    const config = this.config();
+    if (!config) return null;
+    this.filmStore = new FilmStore(this.ctx.storage.sql, this.env, config.id, () => {
+      try {
+        return loadConfig(this.env).films.retentionDays;
+      } catch {
+        return 0;
+      }
+    });
+    return this.filmStore;
   }
 
   private rememberConfig(room: RoomConfig): void {

@@ -4,7 +4,7 @@
  * fills, as the Directory would.
  */
 import { RoomCore, type RoomOutbox, type RoomServices } from "../../durable-objects/room/core.ts";
-import type { Game } from "../../durable-objects/room/games.ts";
+import type { FilmEnd, Game } from "../../durable-objects/room/games.ts";
 import type { Connection } from "../../durable-objects/room/state.ts";
 import { loadConfig, roomById } from "../../edge/config.ts";
 import type { SessionUser } from "../../edge/contracts.ts";
@@ -46,6 +46,9 @@ export class FakeRoom {
   readonly saved = new Map<string, Connection>();
   readonly games = new Map<number, Game>();
   readonly left: number[] = [];
+  /** What the room kept of each host's film, and the films it ended. */
+  readonly filmChunks = new Map<number, { kind: string; bytes: Uint8Array }[]>();
+  readonly filmEnds: FilmEnd[] = [];
   readonly reports: [number, number][] = [];
   readonly core: RoomCore;
   private readonly tokens = new Map<string, SessionUser>();
@@ -77,6 +80,13 @@ export class FakeRoom {
         return true;
       },
       hostRelease: (to) => this.effects.push({ kind: "host-release", to }),
+      filmChunk: (hostId, kind, bytes) => {
+        const chunks = this.filmChunks.get(hostId) ?? [];
+        chunks.push({ kind, bytes: bytes.slice() });
+        this.filmChunks.set(hostId, chunks);
+      },
+      filmDiscard: (hostId) => this.filmChunks.delete(hostId),
+      filmEnd: (end) => this.filmEnds.push(end),
     };
     const services: RoomServices = {
       redeem: async (token) => this.tokens.get(tokenToHex(token)) ?? null,
