@@ -1,6 +1,7 @@
 /**
- * Public film downloads: GET /api/films/:id (the Myth II film file, `.m2rec`, with its
- * SHA-256 in an ETag-like header) and GET /api/films/:id/info (the row: status, size, hash).
+ * Public films: GET /api/films?room=&host= (the latest films, newest first),
+ * GET /api/films/:id (the Myth II film file, `.m2rec`, its SHA-256 in X-Film-SHA256) and
+ * GET /api/films/:id/info (the row: status, size, hash).
  * Films are public as on Gate of Storms; an expired or missing film answers 404 (410 would
  * tell more than players need).
  */
@@ -36,9 +37,30 @@ async function filmRow(db: D1Database, id: string | undefined): Promise<FilmRow>
   return row;
 }
 
-films.get("/api/films/:id/info", async (c) => {
-  const row = await filmRow(c.env.DB, c.req.param("id"));
-  return c.json({
+const MAX_LISTED = 50;
+
+films.get("/api/films", async (c) => {
+  const room = optionalInt(c.req.query("room"), "room");
+  const host = optionalInt(c.req.query("host"), "host");
+  const { results } = await c.env.DB.prepare(
+    `SELECT * FROM films WHERE (?1 IS NULL OR room_id = ?1) AND (?2 IS NULL OR host_user_id = ?2)
+     AND (expires_at IS NULL OR expires_at > ?3) ORDER BY ended_at DESC LIMIT ${MAX_LISTED}`,
+  )
+    .bind(room, host, Date.now())
+    .all<FilmRow>();
+  return c.json({ films: results.map(describe) });
+});
+
+function optionalInt(value: string | undefined, name: string): number | null {
+  if (value === undefined || value === "") return null;
+  if (!/^\d{1,10}$/.test(value)) httpError(400, `${name} must be a non-negative integer`);
+  return Number(value);
+}
+
+films.get("/api/films/:id/info", async (c) => c.json(describe(await filmRow(c.env.DB, c.req.param("id")))));
+
+function describe(row: FilmRow) {
+  return {
     id: row.id,
     roomId: row.room_id,
     roomGameId: row.room_game_id,
@@ -51,8 +73,8 @@ films.get("/api/films/:id/info", async (c) => {
     fileName: row.file_name,
     gameId: row.game_id,
     download: row.r2_key ? `/api/films/${row.id}` : null,
-  });
-});
+  };
+}
 
 films.get("/api/films/:id", async (c) => {
   const row = await filmRow(c.env.DB, c.req.param("id"));
