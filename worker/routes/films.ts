@@ -57,6 +57,22 @@ function optionalInt(value: string | undefined, name: string): number | null {
   return Number(value);
 }
 
+/**
+ * The film of a game (its result, once films are linked to results by films.game_id): the
+ * newest one with a file, else 404 saying what became of it.
+ */
+films.get("/api/games/:id/film", async (c) => {
+  const gameId = optionalInt(c.req.param("id"), "game id");
+  const row = await c.env.DB.prepare(
+    `SELECT * FROM films WHERE game_id = ? AND (expires_at IS NULL OR expires_at > ?)
+     ORDER BY r2_key IS NULL, ended_at DESC LIMIT 1`,
+  )
+    .bind(gameId, Date.now())
+    .first<FilmRow>();
+  if (!row) httpError(404, "this game has no film");
+  return serveFilm(c.env.FILMS, row);
+});
+
 films.get("/api/films/:id/info", async (c) => c.json(describe(await filmRow(c.env.DB, c.req.param("id")))));
 
 function describe(row: FilmRow) {
@@ -76,10 +92,11 @@ function describe(row: FilmRow) {
   };
 }
 
-films.get("/api/films/:id", async (c) => {
-  const row = await filmRow(c.env.DB, c.req.param("id"));
+films.get("/api/films/:id", async (c) => serveFilm(c.env.FILMS, await filmRow(c.env.DB, c.req.param("id"))));
+
+async function serveFilm(bucket: R2Bucket, row: FilmRow): Promise<Response> {
   if (!row.r2_key) httpError(404, `this game has no film (${row.status})`);
-  const object = await c.env.FILMS.get(row.r2_key);
+  const object = await bucket.get(row.r2_key);
   if (!object) httpError(404, "the film file is gone");
   return new Response(object.body, {
     headers: {
@@ -91,4 +108,4 @@ films.get("/api/films/:id", async (c) => {
       "Cache-Control": "public, max-age=3600",
     },
   });
-});
+}

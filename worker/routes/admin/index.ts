@@ -8,6 +8,7 @@ import { requireBearer } from "../../bearer.ts";
 import { withConfig } from "../../config-middleware.ts";
 import type { AppEnv } from "../../context.ts";
 import { validationHook } from "../../errors.ts";
+import { films } from "./films.ts";
 import { rooms } from "./rooms.ts";
 import { users } from "./users.ts";
 
@@ -17,6 +18,7 @@ export const admin = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
 admin.use("*", requireBearer("ADMIN_TOKEN"), withConfig);
 admin.route("/", users);
 admin.route("/", rooms);
+admin.route("/", films);
 
 admin.doc31("/openapi.json", {
   openapi: "3.1.0",
