@@ -48,7 +48,12 @@ describe("film file", () => {
       [1, 8, 1],
     ]);
     const total = parts.reduce((n, p) => n + p.byteLength, 0);
-    expect(filmLength(12, commands.map((c) => c.byteLength))).toBe(total);
+    expect(
+      filmLength(
+        12,
+        commands.map((c) => c.byteLength),
+      ),
+    ).toBe(total);
     expect(new DataView(header.value.buffer).getInt32(8)).toBe(99);
     // No commands at all: still one (last) block.
     expect([...filmParts({ name: "x", subgroupTag: 1, header: header.value, commands: [] })].length).toBe(3);
