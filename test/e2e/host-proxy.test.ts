@@ -8,14 +8,16 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { formatIPv4 } from "../../protocol/ipv4.ts";
 import { MessageType } from "../../protocol/message-types.ts";
 import type { LocalStack } from "../../scripts/local-stack.ts";
+import { freePortRun } from "../support/free-ports.ts";
 import { joinAs, type Player, startTestStack } from "./stack.ts";
 
 let stack: LocalStack;
-// A pool of two pairs somewhere no other test listens (files run side by side).
-const FIRST_PROXY_PORT = 20_000 + 2 * Math.floor(Math.random() * 10_000);
+// A pool of two pairs where no other test listens (files run side by side).
+let FIRST_PROXY_PORT = 0;
 let users = 0;
 
 beforeAll(async () => {
+  FIRST_PROXY_PORT = await freePortRun(4);
   stack = await startTestStack({
     bridge: { proxyPorts: 4, proxyFirstPort: FIRST_PROXY_PORT, proxyJoinTimeoutMs: 5_000 },
   });

@@ -4,6 +4,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { HostProxy, type HostProxyCounters, type ProxyHost } from "../../bridge/host-proxy/host-proxy.ts";
 import { probe } from "../../bridge/host-proxy/probe.ts";
 import type { HostResult } from "../../tunnel/mux.ts";
+import { freePortRun } from "../support/free-ports.ts";
 
 const counters = (): HostProxyCounters => ({
   hostProbes: 0,
@@ -21,9 +22,9 @@ afterEach(() => {
   for (const p of proxies.splice(0)) p.close();
 });
 
-function pool(options: { ports?: number; maxJoiners?: number; joinTimeoutMs?: number; gameBytes?: number } = {}) {
+async function pool(options: { ports?: number; maxJoiners?: number; joinTimeoutMs?: number; gameBytes?: number } = {}) {
   const c = counters();
-  const first = 20_000 + 2 * Math.floor(Math.random() * 10_000);
+  const first = await freePortRun(options.ports ?? 2);
   const proxy = new HostProxy(
     {
       host: "127.0.0.1",
@@ -88,7 +89,7 @@ describe("probe", () => {
 
 describe("host proxy pool", () => {
   it("a game past its byte budget is cut: both ends close, and it is counted", async () => {
-    const { proxy, counters: c, first } = pool({ gameBytes: 1000 });
+    const { proxy, counters: c, first } = await pool({ gameBytes: 1000 });
     const h = host("127.0.0.3");
     proxy.check(h, 3453, "proxy");
     await until(() => h.results.length === 1);
@@ -103,7 +104,7 @@ describe("host proxy pool", () => {
   });
 
   it("caps joiners per game, times out a joiner the host never fetches, and runs dry with a count", async () => {
-    const { proxy, counters: c, first } = pool({ maxJoiners: 1, joinTimeoutMs: 200 });
+    const { proxy, counters: c, first } = await pool({ maxJoiners: 1, joinTimeoutMs: 200 });
     const h = host("127.0.0.3");
     proxy.check(h, 3453, "proxy");
     await until(() => h.results.length === 1);
@@ -127,7 +128,7 @@ describe("host proxy pool", () => {
   });
 
   it("a release during the probe leaves nothing leased", async () => {
-    const { proxy } = pool();
+    const { proxy } = await pool();
     const h = host("127.0.0.3");
     proxy.check(h, 3453, "auto");
     proxy.release(h);

@@ -39,7 +39,7 @@ export async function onHostResult(room: RoomCore, conn: PlayerConnection, resul
     return;
   }
   const game = room.gameOf(conn.player.userId);
-  if (!game || game.proxy !== "checking") {
+  if (game?.proxy !== "checking") {
     // The game went while the bridge checked: give its ports back.
     if (result.proxy !== "") room.out.hostRelease(conn.id);
     return;
