@@ -5,6 +5,7 @@
  */
 import { connect, createServer, type Server, type Socket } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startHealthServer } from "../../bridge/health.ts";
 import { formatIPv4 } from "../../protocol/ipv4.ts";
 import { MessageType } from "../../protocol/message-types.ts";
 import type { LocalStack } from "../../scripts/local-stack.ts";
@@ -85,7 +86,16 @@ describe("host proxy (Myth II 1.8, build 428)", () => {
     expect(listed?.port).toBe(FIRST_PROXY_PORT);
     await host.session.waitFor(() => host.session.messagesOfTheDay.length > 0, 5_000, "the blue message");
     expect(host.session.messagesOfTheDay).toContain("Your host does not appear to be joinable. Host proxy enabled.");
-    expect(stack.bridge.stats().proxyLeased).toBe(1);
+    const health = await startHealthServer(stack.bridge, "127.0.0.1", 0);
+    try {
+      const seen = (await (await fetch(`http://127.0.0.1:${health.port}/health`)).json()) as {
+        proxy: { leased: number; probes: number };
+      };
+      expect(seen.proxy.leased).toBe(1);
+      expect(seen.proxy.probes).toBeGreaterThanOrEqual(1);
+    } finally {
+      await health.close();
+    }
 
     // A joiner arrives at the client port; the host is asked to connect back.
     const joinMessage = host.session.client.next(MessageType.ProxyClientJoin, 5_000);
