@@ -90,6 +90,17 @@ describe("host proxy: the room", () => {
     expect(r.games.size).toBe(0);
   });
 
+  it("a check the bridge never answers does not hide the game past the grace: the next update lists it", async () => {
+    const { r, host, other } = await room();
+    await r.send(host, create(3453));
+    await r.send(host, create(3453));
+    expect(r.take(other)).toEqual([]);
+    r.now += 20_000;
+    await r.send(host, create(3453));
+    expect(r.take(other).map((m) => m.type)).toEqual([2]);
+    expect(r.reports.at(-1)).toEqual([2, 1]);
+  });
+
   it("no free proxy: the game is listed as it is and the host is told", async () => {
     const { r, host, other } = await room();
     await r.send(host, create(3453));

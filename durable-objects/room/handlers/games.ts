@@ -5,7 +5,7 @@ import { parseIPv4 } from "../../../protocol/ipv4.ts";
 import { type MessageOf, startGameSeconds } from "../../../protocol/messages.ts";
 import type { Game } from "../games.ts";
 import type { Handler } from "./handler.ts";
-import { checkHostPort } from "./host-proxy.ts";
+import { checkHostPort, HOST_CHECK_GRACE_MS } from "./host-proxy.ts";
 
 /** A host reports at most this many players in game_player_list; more is nonsense. */
 const MAX_GAME_PLAYERS = 64;
@@ -17,6 +17,13 @@ export const createGame: Handler<MessageOf<104>> = async (room, conn, msg) => {
     // GoS updates only the game data; the address and port stay those of the first create.
     existing.data = msg.gameData;
     existing.order = msg.order;
+    if (existing.proxy === "checking" && room.services.now() - existing.createdAt > HOST_CHECK_GRACE_MS) {
+      // The bridge never answered (it went, or lost the check): list the game as it is.
+      delete existing.proxy;
+      room.listGame(existing);
+      await room.reportCounts();
+      return;
+    }
     room.updateGame(existing, true);
     return;
   }

@@ -15,6 +15,9 @@ import type { PlayerConnection } from "../state.ts";
 /** GoS sends proxy_client_join (22) only to clients of this build and later (§5.26). */
 export const FIRST_BUILD_WITH_HOST_PROXY = 428;
 
+/** A game held back longer than this (probe 3 s, plus the tunnel) is listed at its next update. */
+export const HOST_CHECK_GRACE_MS = 15_000;
+
 export const PROXY_ENABLED_TEXT = "Your host does not appear to be joinable. Host proxy enabled.";
 const NO_PROXY_FREE_TEXT = "Your host does not appear to be joinable, and no host proxy is free right now.";
 
