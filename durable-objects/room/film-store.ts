@@ -2,7 +2,9 @@
  * Where a room keeps films: the pieces in its SQLite while the game goes (so a long film
  * never sits in memory and survives hibernation), then at the end the file in R2 (streamed
  * part by part with its SHA-256) and its row in D1 (migrations/0006_films.sql). A film's row
- * is written after its file, so a row never names a file that is not there.
+ * is written after its file, so a row never names a file that is not there. The end of a film
+ * is recorded in SQLite first (film_pending) and its pieces are dropped only after the row is
+ * in D1: a room evicted in between finishes the film when it wakes (`resume`).
  */
 import {
   FILM_CONTENT_TYPE,
@@ -16,6 +18,15 @@ import type { FilmEnd } from "./games.ts";
 
 const HEADER = 0;
 const COMMAND = 1;
+
+/** A film whose end is recorded and whose file and row are being written. */
+interface PendingFilm {
+  readonly id: string;
+  /** Its pieces: this host's chunks with from < seq ≤ upTo. */
+  readonly from: number;
+  readonly upTo: number;
+  readonly end: FilmEnd;
+}
 
 export interface FilmStoreEnv {
   readonly DB: D1Database;
@@ -32,6 +43,8 @@ export class FilmStore {
     sql.exec(`CREATE TABLE IF NOT EXISTS film_chunks (
       seq INTEGER PRIMARY KEY AUTOINCREMENT, host_id INTEGER NOT NULL, kind INTEGER NOT NULL, data BLOB NOT NULL)`);
     sql.exec("CREATE INDEX IF NOT EXISTS film_chunks_by_host ON film_chunks (host_id, kind, seq)");
+    sql.exec(`CREATE TABLE IF NOT EXISTS film_pending (
+      id TEXT PRIMARY KEY, host_id INTEGER NOT NULL, from_seq INTEGER NOT NULL, up_to INTEGER NOT NULL, film TEXT NOT NULL)`);
   }
 
   append(hostId: number, kind: "header" | "command", bytes: Uint8Array): void {
@@ -43,21 +56,54 @@ export class FilmStore {
     );
   }
 
-  discard(hostId: number, upTo = Number.MAX_SAFE_INTEGER): void {
-    this.sql.exec("DELETE FROM film_chunks WHERE host_id = ? AND seq <= ?", hostId, upTo);
+  /** Drops the host's current recording (not the pieces of an earlier film still being written). */
+  discard(hostId: number): void {
+    const kept =
+      this.sql
+        .exec<{ seq: number | null }>("SELECT MAX(up_to) AS seq FROM film_pending WHERE host_id = ?", hostId)
+        .one().seq ?? 0;
+    this.sql.exec("DELETE FROM film_chunks WHERE host_id = ? AND seq > ?", hostId, kept);
   }
 
-  /** Writes the film (when there is a usable one) to R2, then its row to D1; returns the row's id. */
-  async finish(end: FilmEnd): Promise<string> {
-    const id = crypto.randomUUID();
-    // The film is what arrived so far: a new recording by the same host may start meanwhile.
+  /**
+   * Records the film's end (durably, at once) and writes it out; resolves with its row's id.
+   * The film is what arrived so far: a new recording by the same host may start meanwhile.
+   */
+  finish(end: FilmEnd): Promise<string> {
     const upTo = this.sql.exec<{ seq: number | null }>("SELECT MAX(seq) AS seq FROM film_chunks").one().seq ?? 0;
+    const from =
+      this.sql
+        .exec<{ seq: number | null }>("SELECT MAX(up_to) AS seq FROM film_pending WHERE host_id = ?", end.hostId)
+        .one().seq ?? 0;
+    const pending: PendingFilm = { id: crypto.randomUUID(), from, upTo, end };
+    this.sql.exec(
+      "INSERT INTO film_pending (id, host_id, from_seq, up_to, film) VALUES (?, ?, ?, ?, ?)",
+      pending.id,
+      end.hostId,
+      from,
+      upTo,
+      JSON.stringify(end),
+    );
+    return this.write(pending);
+  }
+
+  /** Films whose end was recorded but not written out (the room was evicted meanwhile). */
+  async resume(): Promise<void> {
+    const rows = this.sql
+      .exec<{ id: string; from_seq: number; up_to: number; film: string }>("SELECT * FROM film_pending ORDER BY up_to")
+      .toArray();
+    for (const row of rows) {
+      await this.write({ id: row.id, from: row.from_seq, upTo: row.up_to, end: JSON.parse(row.film) as FilmEnd });
+    }
+  }
+
+  private async write({ id, from, upTo, end }: PendingFilm): Promise<string> {
     let file: { key: string; name: string; bytes: number; sha256: string } | null = null;
-    if (end.status === "complete" || end.status === "partial") file = await this.upload(id, end, upTo);
-    this.discard(end.hostId, upTo);
+    if (end.status === "complete" || end.status === "partial") file = await this.upload(id, end, from, upTo);
     const days = this.retentionDays();
+    // OR IGNORE: a film resumed after its row was written but before its pieces were dropped.
     await this.env.DB.prepare(
-      `INSERT INTO films (id, room_id, room_game_id, host_user_id, started_at, ended_at, bytes, sha256, status, r2_key, file_name, expires_at)
+      `INSERT OR IGNORE INTO films (id, room_id, room_game_id, host_user_id, started_at, ended_at, bytes, sha256, status, r2_key, file_name, expires_at)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     )
       .bind(
@@ -76,16 +122,19 @@ export class FilmStore {
         days > 0 ? end.endedAt + days * 86_400_000 : null,
       )
       .run();
+    this.sql.exec("DELETE FROM film_chunks WHERE host_id = ? AND seq > ? AND seq <= ?", end.hostId, from, upTo);
+    this.sql.exec("DELETE FROM film_pending WHERE id = ?", id);
     await this.expire(end.endedAt);
     return id;
   }
 
-  private async upload(id: string, end: FilmEnd, upTo: number) {
+  private async upload(id: string, end: FilmEnd, from: number, upTo: number) {
     const header = this.concat(
       this.sql.exec<{ data: ArrayBuffer }>(
-        "SELECT data FROM film_chunks WHERE host_id = ? AND kind = ? AND seq <= ? ORDER BY seq",
+        "SELECT data FROM film_chunks WHERE host_id = ? AND kind = ? AND seq > ? AND seq <= ? ORDER BY seq",
         end.hostId,
         HEADER,
+        from,
         upTo,
       ),
     );
@@ -93,9 +142,10 @@ export class FilmStore {
     if (!finished.ok) return null;
     const sizes = this.sql
       .exec<{ n: number }>(
-        "SELECT length(data) AS n FROM film_chunks WHERE host_id = ? AND kind = ? AND seq <= ? ORDER BY seq",
+        "SELECT length(data) AS n FROM film_chunks WHERE host_id = ? AND kind = ? AND seq > ? AND seq <= ? ORDER BY seq",
         end.hostId,
         COMMAND,
+        from,
         upTo,
       )
       .toArray()
@@ -104,7 +154,7 @@ export class FilmStore {
     const sql = this.sql;
     // Page by page: each page is read at once, so no cursor lives across the writes' awaits.
     const commands = function* () {
-      let after = 0;
+      let after = from;
       for (;;) {
         const page = sql
           .exec<{ seq: number; data: ArrayBuffer }>(

@@ -321,6 +321,10 @@ export class Room extends DurableObject<Env> {
       (async () => {
         for (const conn of stale) await core.gone(conn.id);
         await core.dropOrphanGames();
+        // Films whose writing an eviction interrupted.
+        await this.films()
+          ?.resume()
+          .catch((e: unknown) => console.error("room: resuming films failed", e));
       })(),
     );
     return core;
