@@ -22,6 +22,9 @@ try {
     bridgeToken: args.bridgeToken,
     host: "127.0.0.1",
     loginPort: 0,
+    // Load clients host games on ports nobody listens on: without this every one would be
+    // proxied (docs/admin.md, the host proxy), which is not what the scenarios measure.
+    proxyPorts: 0,
     // Room ports come from the edge's room config (chosen free by the coordinator), so the
     // ports in room_info are the ones we listen on.
     maxConnectionsPerIp: args.maxConnectionsPerIp,

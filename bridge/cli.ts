@@ -32,6 +32,8 @@ const USAGE = `usage: myth-bridge --edge <https://edge> [options]   (npm run bri
   --log-format pretty|json   log lines for a terminal or one JSON object per line (default pretty)
                              [BRIDGE_LOG_FORMAT]
   --allow-insecure-edge      allow a plain http:// edge that is not on loopback (default: refused)
+  --proxy-address <ipv4>     public IPv4 of this bridge given to joiners of proxied games
+                             (default: the address the host connected to) [BRIDGE_PROXY_ADDRESS]
 limits:
 ${limitHelp()}`;
 
@@ -69,6 +71,7 @@ function parseOptions(argv: string[], env: NodeJS.ProcessEnv): CliOptions {
         "metrics-host": { type: "string" },
         "log-format": { type: "string" },
         "allow-insecure-edge": { type: "boolean" },
+        "proxy-address": { type: "string" },
         ...limitArgOptions(),
         help: { type: "boolean", short: "h" },
       },
@@ -107,6 +110,7 @@ function parseOptions(argv: string[], env: NodeJS.ProcessEnv): CliOptions {
       ephemeralPorts: values["ephemeral-ports"] as boolean | undefined,
       allowInsecureEdge: values["allow-insecure-edge"] as boolean | undefined,
       metricsHost: (values["metrics-host"] as string | undefined) || env.BRIDGE_METRICS_HOST || undefined,
+      proxyAddress: (values["proxy-address"] as string | undefined) || env.BRIDGE_PROXY_ADDRESS || undefined,
       ...limits,
     },
     healthPort: integer("health-port", (values["health-port"] as string | undefined) || env.BRIDGE_HEALTH_PORT),

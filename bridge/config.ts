@@ -51,6 +51,20 @@ export interface BridgeOptions {
   readonly tunnelConnectTimeoutMs?: number;
   /** After the bridge ends a TCP connection, how long to wait for the peer before destroying it. */
   readonly closeLingerMs?: number;
+  /** Host proxy (§7.6, bridge/host-proxy/): IPv4 given to joiners; "" = the address the host reached. */
+  readonly proxyAddress?: string;
+  /** First port of the proxy pool: pairs are first + 2i (joiners) and first + 2i + 1 (the host). */
+  readonly proxyFirstPort?: number;
+  /** Ports in the pool (GoS: 10, five pairs); 0 turns the proxy off (probes and `.test` still work). */
+  readonly proxyPorts?: number;
+  /** Joiners waiting or spliced per proxied game. */
+  readonly proxyMaxJoiners?: number;
+  /** How long a joiner waits for the host to connect back. */
+  readonly proxyJoinTimeoutMs?: number;
+  /** Bytes one proxied game may move through the bridge (both ways, every joiner). */
+  readonly proxyGameBytes?: number;
+  /** TCP connect limit when checking a host's game port (GoS: 3 s). */
+  readonly probeTimeoutMs?: number;
 }
 
 export type BridgeConfig = Required<Omit<BridgeOptions, "loginPort" | "roomPorts">> &
@@ -82,6 +96,15 @@ export const BRIDGE_DEFAULTS = {
   closeLingerMs: 10_000,
   metricsPort: 0,
   metricsHost: "127.0.0.1",
+  proxyAddress: "",
+  proxyFirstPort: 61_000,
+  proxyPorts: 10,
+  // A Myth game has at most 16 players.
+  proxyMaxJoiners: 16,
+  proxyJoinTimeoutMs: 10_000,
+  // Myth's game traffic is a few KB/s per player: hours of a full game fit well within 1 GiB.
+  proxyGameBytes: 1024 * 1024 * 1024,
+  probeTimeoutMs: 3_000,
 } as const;
 
 /** Fills in defaults and rejects nonsense early (a bad option is a programming error, so it throws). */
@@ -114,6 +137,13 @@ export function resolveConfig(options: BridgeOptions): BridgeConfig {
   if (config.metricsPort !== 0 && !isPort(config.metricsPort))
     throw new Error(`metricsPort ${config.metricsPort} is not a port number`);
   if (!isIPv4(config.metricsHost)) throw new Error(`metricsHost must be an IPv4 address, got ${config.metricsHost}`);
+  if (config.proxyAddress !== "" && !isIPv4(config.proxyAddress)) {
+    throw new Error(`proxyAddress must be an IPv4 address, got ${config.proxyAddress}`);
+  }
+  if (config.proxyPorts > 0 && (config.proxyFirstPort < 1 || config.proxyFirstPort + config.proxyPorts - 1 > 65535)) {
+    throw new Error(`the proxy pool ${config.proxyFirstPort}+${config.proxyPorts} does not fit in the port range`);
+  }
+  if (config.probeTimeoutMs < 1) throw new Error("probeTimeoutMs must be at least 1");
   for (const port of [config.loginPort, ...Object.values(config.roomPorts ?? {})]) {
     if (port !== undefined && !isPort(port)) throw new Error(`port ${port} is not a port number`);
   }

@@ -1,13 +1,21 @@
 import type { Socket } from "node:net";
-import { createKeyPair, deriveSessionKey, type ScrambledPacket, SessionCipher } from "../protocol/cipher.ts";
+import {
+  createKeyPair,
+  deriveSessionKey,
+  type ScrambledPacket,
+  SessionCipher,
+  scramblePacket,
+} from "../protocol/cipher.ts";
 import type { KeepalivePolicy } from "../protocol/families.ts";
 import { encodePacket, HEADER_SIZE, packetTypeOf } from "../protocol/header.ts";
 import { MessageType } from "../protocol/message-types.ts";
-import { ServerMessageCode } from "../protocol/messages.ts";
+import { encodeMessage, ServerMessageCode } from "../protocol/messages.ts";
 import { PacketSplitter } from "../protocol/splitter.ts";
 import { TunnelClose } from "../tunnel/close-codes.ts";
+import type { HostCheckMode, HostResult } from "../tunnel/mux.ts";
 import type { Ticket } from "./admission.ts";
 import type { BridgeConfig } from "./config.ts";
+import type { HostProxy, ProxyHost } from "./host-proxy/host-proxy.ts";
 import { KeepaliveTimer } from "./keepalive.ts";
 import { logThrottled } from "./log.ts";
 import { PacketRateLimit } from "./rate-limit.ts";
@@ -64,6 +72,9 @@ type CipherState =
  * One legacy TCP connection, riding on its target's multiplexed tunnel (tunnel-mux.ts). It
  * frames, encrypts and decrypts; it never looks inside payloads other than the 203 session key.
  */
+/** GoS leaves proxy_client_join's auth token unset (D's default 0xFF bytes, §5.26). */
+const NO_AUTH_TOKEN = new Uint8Array(16).fill(0xff);
+
 export class BridgeConnection implements MuxClient {
   /** Resolves once the TCP socket is closed (the edge has been told). */
   readonly closed: Promise<void>;
@@ -90,6 +101,9 @@ export class BridgeConnection implements MuxClient {
   private lastPacketAt = Date.now();
   private idleTimer: NodeJS.Timeout | undefined;
   private roomLoginTimer: NodeJS.Timeout | undefined;
+  /** This player as a host the proxy knows (made on the first host check). */
+  private proxyHost: ProxyHost | undefined;
+  private readonly addresses: { client: string; local: string };
 
   constructor(
     private readonly socket: Socket,
@@ -98,12 +112,14 @@ export class BridgeConnection implements MuxClient {
     private readonly config: BridgeConfig,
     private readonly counters: ConnectionCounters,
     private readonly role: ConnectionRole = { kind: "login", ticket: { authenticated() {}, release() {} } },
+    private readonly hostProxy?: HostProxy,
   ) {
     this.splitter = new PacketSplitter({ maxPacketSize: config.maxPacketSize });
     this.rateLimit = new PacketRateLimit(config.maxPacketsPerSecond, config.packetBurst);
     socket.setNoDelay(true);
     this.client = addresses.client;
     this.conn = tunnel.open(this, addresses.client, addresses.local);
+    this.addresses = addresses;
     this.armIdle(config.idleTimeoutMs);
     if (role.kind === "room" && config.roomLoginDeadlineMs > 0) {
       this.roomLoginTimer = setTimeout(() => {
@@ -196,6 +212,31 @@ export class BridgeConnection implements MuxClient {
   tunnelDrained(): void {
     this.waitingForTunnel = false;
     this.resumeIfDrained();
+  }
+
+  hostCheck(port: number, mode: HostCheckMode): void {
+    if (this.ending || !this.hostProxy) return;
+    this.proxyHost ??= {
+      clientIp: hostOf(this.addresses.client),
+      localIp: hostOf(this.addresses.local),
+      sendJoin: (hostPort, address) =>
+        this.sendServerPacket(
+          encodeMessage({ type: 22, port: hostPort, host: address, authToken: NO_AUTH_TOKEN }, "myth2"),
+        ),
+      result: (result: HostResult) => {
+        if (!this.ending) this.tunnel.hostResult(this.conn, result);
+      },
+    };
+    this.hostProxy.check(this.proxyHost, port, mode);
+  }
+
+  hostRelease(): void {
+    if (this.proxyHost) this.hostProxy?.release(this.proxyHost);
+  }
+
+  /** A packet of the bridge's own to this client (encrypted like the edge's). */
+  private sendServerPacket(packet: Uint8Array): void {
+    this.deliver(packet, () => scramblePacket(packet));
   }
 
   // ------------------------------------------------------------------ from the client
@@ -336,6 +377,7 @@ export class BridgeConnection implements MuxClient {
 
   private onClientClosed(): void {
     this.ending = true;
+    this.hostRelease();
     this.stopTimers();
     this.tellEdge(TunnelClose.normal, "client closed");
   }
@@ -347,15 +389,16 @@ export class BridgeConnection implements MuxClient {
     this.tunnel.close(this.conn, code, reason);
   }
 
-  /** Writes what is already queued, then closes; a peer that never reads is destroyed later. */
   private stopTimers(): void {
     this.keepaliveTimer?.stop();
     clearTimeout(this.idleTimer);
     clearTimeout(this.roomLoginTimer);
   }
 
+  /** Writes what is already queued, then closes; a peer that never reads is destroyed later. */
   private endClient(): void {
     this.ending = true;
+    this.hostRelease();
     this.stopTimers();
     if (this.clientEnding || this.socket.destroyed) return;
     this.clientEnding = true;
@@ -365,4 +408,10 @@ export class BridgeConnection implements MuxClient {
     linger.unref();
     this.socket.once("close", () => clearTimeout(linger));
   }
+}
+
+/** "a.b.c.d:port" → "a.b.c.d". */
+function hostOf(address: string): string {
+  const colon = address.lastIndexOf(":");
+  return colon < 0 ? address : address.slice(0, colon);
 }

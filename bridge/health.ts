@@ -32,6 +32,15 @@ export async function startHealthServer(bridge: Bridge, host: string, port: numb
       connections: stats.connections,
       tunnelsOpened: stats.tunnelsOpened,
       tunnelsLost: stats.tunnelsLost,
+      // The host proxy (docs/admin.md): pairs lent now, and what it has done since start.
+      proxy: {
+        leased: stats.proxyLeased,
+        probes: stats.hostProbes,
+        joins: stats.proxyJoins,
+        bytes: stats.proxyBytes,
+        rejected: stats.proxyRejected,
+        poolExhausted: stats.proxyPoolExhausted,
+      },
     };
     res.writeHead(stopping ? 503 : 200, { "Content-Type": "application/json" }).end(JSON.stringify(body));
   });

@@ -74,6 +74,42 @@ export const BRIDGE_LIMIT_FLAGS: readonly LimitFlag[] = [
     unit: "port",
     help: "serve Prometheus /metrics on 127.0.0.1:<port>; 0 is off",
   },
+  {
+    flag: "proxy-ports",
+    option: "proxyPorts",
+    scale: 1,
+    unit: "n",
+    help: "ports in the host proxy pool, in pairs from --proxy-first-port (0: no proxy)",
+  },
+  { flag: "proxy-first-port", option: "proxyFirstPort", scale: 1, unit: "port", help: "first port of the proxy pool" },
+  {
+    flag: "proxy-max-joiners",
+    option: "proxyMaxJoiners",
+    scale: 1,
+    unit: "n",
+    help: "joiners waiting or connected per proxied game",
+  },
+  {
+    flag: "proxy-join-timeout",
+    option: "proxyJoinTimeoutMs",
+    scale: 1000,
+    unit: "seconds",
+    help: "how long a joiner waits for the proxied host to connect back",
+  },
+  {
+    flag: "proxy-game-bytes",
+    option: "proxyGameBytes",
+    scale: 1,
+    unit: "bytes",
+    help: "bytes one proxied game may move through the bridge",
+  },
+  {
+    flag: "probe-timeout",
+    option: "probeTimeoutMs",
+    scale: 1000,
+    unit: "seconds",
+    help: "TCP connect limit when checking a host's game port",
+  },
 ];
 
 /** The environment variable that stands for a flag. */

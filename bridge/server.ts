@@ -2,17 +2,27 @@ import { randomBytes } from "node:crypto";
 import { createServer, isIPv4, type Server, type Socket } from "node:net";
 import { ServerMessageCode } from "../protocol/messages.ts";
 import { TunnelClose } from "../tunnel/close-codes.ts";
-import { BRIDGE_ID_HEADER, parseTunnelConfig, type TunnelConfig, TunnelPath } from "../tunnel/http.ts";
+import {
+  BRIDGE_FEATURES_HEADER,
+  BRIDGE_ID_HEADER,
+  HOST_PROXY_FEATURE,
+  parseTunnelConfig,
+  type TunnelConfig,
+  TunnelPath,
+} from "../tunnel/http.ts";
 import { TUNNEL_VERSION } from "../tunnel/mux.ts";
 import { Admission, type AdmissionCounters, type AdmissionRefusal } from "./admission.ts";
 import { type BridgeConfig, type BridgeOptions, listenPorts, resolveConfig } from "./config.ts";
 import { BridgeConnection, type ConnectionCounters, PACKET_TYPE_SLOTS } from "./connection.ts";
+import { HostProxy, type HostProxyCounters } from "./host-proxy/host-proxy.ts";
 import { logThrottled } from "./log.ts";
 import { startMetricsServer } from "./metrics.ts";
 import { refuse } from "./refusal.ts";
 import { type TunnelCounters, TunnelMux } from "./tunnel-mux.ts";
 
-export interface BridgeStats extends ConnectionCounters, TunnelCounters, AdmissionCounters {
+export interface BridgeStats extends ConnectionCounters, TunnelCounters, AdmissionCounters, HostProxyCounters {
+  /** Proxy port pairs lent out now. */
+  proxyLeased: number;
   /** Open client connections. */
   connections: number;
   /** Open client connections by the local port they came in on. */
@@ -40,7 +50,15 @@ export async function startBridge(options: BridgeOptions): Promise<Bridge> {
   const edgeConfig = await fetchEdgeConfig(config);
   const ports = listenPorts(config, edgeConfig);
 
-  const counters: ConnectionCounters & TunnelCounters = {
+  const counters: ConnectionCounters & TunnelCounters & HostProxyCounters = {
+    hostProbes: 0,
+    proxyLeases: 0,
+    proxyPoolExhausted: 0,
+    proxyJoins: 0,
+    proxyRejected: 0,
+    proxyJoinTimeouts: 0,
+    proxyBytes: 0,
+    proxyBudgetCuts: 0,
     droppedSlowClients: 0,
     protocolErrors: 0,
     bytesIn: 0,
@@ -68,7 +86,11 @@ export async function startBridge(options: BridgeOptions): Promise<Bridge> {
       mux = new TunnelMux(
         {
           url: tunnelUrl(config.edgeUrl, path),
-          headers: { Authorization: `Bearer ${config.bridgeToken}`, [BRIDGE_ID_HEADER]: id },
+          headers: {
+            Authorization: `Bearer ${config.bridgeToken}`,
+            [BRIDGE_ID_HEADER]: id,
+            [BRIDGE_FEATURES_HEADER]: HOST_PROXY_FEATURE,
+          },
           connectTimeoutMs: config.tunnelConnectTimeoutMs,
           highWaterMark: config.tunnelHighWaterMark,
         },
@@ -79,6 +101,8 @@ export async function startBridge(options: BridgeOptions): Promise<Bridge> {
     return mux;
   };
   const admission = new Admission(config);
+  // Per bridge: the hosts it serves are the ones whose ports it probes and proxies.
+  const hostProxy = new HostProxy(config, counters);
   const connections = new Set<BridgeConnection>();
   const perPort = new Map<number, number>();
   const servers: Server[] = [];
@@ -102,6 +126,7 @@ export async function startBridge(options: BridgeOptions): Promise<Bridge> {
       config,
       counters,
       { kind, ticket },
+      hostProxy,
     );
     connections.add(connection);
     socket.once("close", () => {
@@ -128,6 +153,7 @@ export async function startBridge(options: BridgeOptions): Promise<Bridge> {
       ...counters,
       connections: connections.size,
       perPort: Object.fromEntries(perPort),
+      proxyLeased: hostProxy.leased,
       ...admission.counters,
     });
     const metricsServer =
@@ -146,6 +172,7 @@ export async function startBridge(options: BridgeOptions): Promise<Bridge> {
           const stopped = Promise.all(servers.map(closeServer));
           for (const connection of connections) connection.shutdown(TunnelClose.bridgeShutdown, "bridge shutting down");
           await Promise.all([...connections].map((c) => c.closed));
+          hostProxy.close();
           for (const mux of tunnels.values()) mux.shutdown();
           await Promise.all([stopped, metricsServer?.close()]);
         })();

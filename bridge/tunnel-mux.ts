@@ -13,7 +13,7 @@ import WebSocket from "ws";
 import { type ScrambledPacket, scramblePacket } from "../protocol/cipher.ts";
 import type { KeepalivePolicy } from "../protocol/families.ts";
 import { TunnelClose } from "../tunnel/close-codes.ts";
-import { type DownHandlers, forEachDownRecord } from "../tunnel/mux.ts";
+import { type DownHandlers, forEachDownRecord, type HostCheckMode, type HostResult } from "../tunnel/mux.ts";
 import { MuxSender } from "../tunnel/mux-sender.ts";
 import { logThrottled } from "./log.ts";
 
@@ -31,6 +31,10 @@ export interface MuxClient {
   tunnelLost(): void;
   /** The tunnel drained below its high-water mark: reading from the client may resume. */
   tunnelDrained(): void;
+  /** The room asks about this player's game port (host proxy, `.test`). */
+  hostCheck?(port: number, mode: HostCheckMode): void;
+  /** The room says this player's proxied game is gone. */
+  hostRelease?(): void;
 }
 
 export interface TunnelCounters {
@@ -89,6 +93,8 @@ export class TunnelMux {
         for (let i = 0; i < count; i++) clients.get(conns.getUint32(4 * i))?.deliver(packet, scrambled);
       },
       keepalive: (conn, intervalMs, timeoutMs) => clients.get(conn)?.keepalive({ intervalMs, timeoutMs }),
+      hostCheck: (conn, port, mode) => clients.get(conn)?.hostCheck?.(port, mode),
+      hostRelease: (conn) => clients.get(conn)?.hostRelease?.(),
       close: (conn) => {
         const client = clients.get(conn);
         if (!client) return;
@@ -120,6 +126,10 @@ export class TunnelMux {
 
   encrypted(conn: number): void {
     if (this.clients.has(conn)) this.sender.encrypted(conn);
+  }
+
+  hostResult(conn: number, result: HostResult): void {
+    if (this.clients.has(conn)) this.sender.hostResult(conn, result);
   }
 
   /** The bridge ends a connection (the client left, or broke the rules). */

@@ -12,6 +12,7 @@
  */
 import { GAMES, type Game } from "../protocol/families.ts";
 import { parseIPv4 } from "../protocol/ipv4.ts";
+import { parseRemoteHubs, type RemoteHub } from "./remote-hubs.ts";
 
 /** Chat budgets of a room (durable-objects/room/chat-guard.ts). Rates are per second. */
 export interface ChatLimits {
@@ -120,6 +121,9 @@ export interface EdgeConfig {
   readonly results: ResultsConfig;
   /** How long a web sign-in (dashboard) lasts (worker/web/session.ts). */
   readonly webSessionHours: number;
+  /** Aleph One remote hubs offered on request (122 → 18); empty by default. */
+  readonly remoteHubs: readonly RemoteHub[];
+  readonly films: FilmLimits;
 }
 
 /** Ranked play (edge/results/). */
@@ -128,6 +132,16 @@ export interface ResultsConfig {
   readonly recomputeMs: number;
   /** Rating points of uncertainty added per sqrt(day) of inactivity. */
   readonly inactivityTau: number;
+}
+
+/** Bounds on a host's recording stream (204–206) and how long films are kept. */
+export interface FilmLimits {
+  /** Header and commands of one film; past it the recording is cut (the game goes on). */
+  readonly maxBytes: number;
+  /** Sustained 205 commands per second; bursts of ten seconds' worth pass. */
+  readonly maxCommandsPerSecond: number;
+  /** Days a film is kept; 0 = forever. */
+  readonly retentionDays: number;
 }
 
 interface VarSpec {
@@ -424,6 +438,32 @@ export const EDGE_VARS = {
     max: 720,
     help: "how long a dashboard (web) sign-in lasts before signing in again",
   },
+  FILM_MAX_BYTES: {
+    kind: "int",
+    default: 16 * 1024 * 1024,
+    min: 4096,
+    max: 512 * 1024 * 1024,
+    help: "bytes one film may take (header and commands); past it the recording is cut and the game goes on",
+  },
+  FILM_MAX_COMMANDS_PER_SECOND: {
+    kind: "int",
+    default: 100,
+    min: 1,
+    max: 100_000,
+    help: "sustained recording commands (205) per second from one host (bursts of 10 s worth pass)",
+  },
+  FILM_RETENTION_DAYS: {
+    kind: "int",
+    default: 0,
+    min: 0,
+    max: 36_500,
+    help: "days a film is kept in R2; 0 keeps films forever",
+  },
+  A1_REMOTE_HUBS: {
+    kind: "text",
+    default: "",
+    help: 'JSON array of Aleph One remote hubs [{"id","host","port","protocolVersion"}]; empty: none offered',
+  },
 } as const satisfies Record<string, EdgeVarSpec>;
 
 export type ConfigVar = keyof typeof EDGE_VARS;
@@ -535,6 +575,12 @@ export function loadConfig(env: ConfigEnv): EdgeConfig {
       inactivityTau: intVar(env, "RATING_INACTIVITY_TAU") / 1000,
     },
     webSessionHours: intVar(env, "WEB_SESSION_HOURS"),
+    remoteHubs: remoteHubsVar(env.A1_REMOTE_HUBS),
+    films: {
+      maxBytes: intVar(env, "FILM_MAX_BYTES"),
+      maxCommandsPerSecond: intVar(env, "FILM_MAX_COMMANDS_PER_SECOND"),
+      retentionDays: intVar(env, "FILM_RETENTION_DAYS"),
+    },
   };
   cached = { key, config };
   byEnv.set(env, config);
@@ -610,6 +656,15 @@ export function normalizeRooms(
 
 export function roomById(config: EdgeConfig, id: number): RoomConfig | undefined {
   return config.rooms.find((r) => r.id === id);
+}
+
+function remoteHubsVar(json: string | undefined): RemoteHub[] {
+  if (blank(json)) return [];
+  try {
+    return parseRemoteHubs(json as string);
+  } catch (e) {
+    throw new ConfigError(`A1_REMOTE_HUBS ${(e as Error).message}`);
+  }
 }
 
 function blank(v: string | undefined): boolean {

@@ -9,6 +9,7 @@ export const REQUIRED_MIGRATIONS: readonly string[] = [
   "0003_moderation.sql",
   "0004_results.sql",
   "0005_web_sessions.sql",
+  "0006_films.sql",
   "0007_social.sql",
 ];
 

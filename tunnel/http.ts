@@ -21,6 +21,13 @@ export const BRIDGE_ID_HEADER = "X-Bridge-Id";
 /** A bridge id: 8 to 64 of [A-Za-z0-9_-]. */
 export const BRIDGE_ID_PATTERN = /^[A-Za-z0-9_-]{8,64}$/;
 
+/**
+ * v2: what the bridge understands beyond the base records, comma-separated. "host-proxy": the
+ * host records of tunnel/mux.ts (16 check, 17 release, 16 result); the edge sends them only then.
+ */
+export const BRIDGE_FEATURES_HEADER = "X-Bridge-Features";
+export const HOST_PROXY_FEATURE = "host-proxy";
+
 /** "ipv4:port" of the player as the bridge sees it. */
 export const CLIENT_ADDRESS_HEADER = "X-Client-Address";
 /** "ipv4:port" of the bridge socket the player connected to (room host for clients that need a real IP). */

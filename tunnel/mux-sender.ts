@@ -2,7 +2,7 @@
  * Batches what one side sends on a v2 tunnel: every record written in one turn (packets and
  * controls alike, in order) leaves as one binary frame.
  */
-import { MAX_MUX_FRAME_BYTES, MuxFrameWriter } from "./mux.ts";
+import { type HostCheckMode, type HostResult, MAX_MUX_FRAME_BYTES, MuxFrameWriter } from "./mux.ts";
 
 export class MuxSender {
   private readonly writer = new MuxFrameWriter();
@@ -42,6 +42,11 @@ export class MuxSender {
     this.written();
   }
 
+  hostResult(conn: number, result: HostResult): void {
+    this.writer.hostResult(conn, result);
+    this.written();
+  }
+
   // edge → bridge
   packetDown(conns: ArrayLike<number>, packet: Uint8Array): void {
     this.writer.packetDown(conns, packet);
@@ -53,6 +58,15 @@ export class MuxSender {
   }
   closeDown(conn: number, code: number, reason: string): void {
     this.writer.closeDown(conn, code, reason);
+    this.written();
+  }
+
+  hostCheck(conn: number, port: number, mode: HostCheckMode): void {
+    this.writer.hostCheck(conn, port, mode);
+    this.written();
+  }
+  hostRelease(conn: number): void {
+    this.writer.hostRelease(conn);
     this.written();
   }
 

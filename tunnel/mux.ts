@@ -11,7 +11,13 @@
  *   0 packet     u32 conn, packet                   0 packet     u16 n, n × u32 conn, packet
  *   1 open       u32 conn, str client, str local    1 keepalive  u32 conn, u32 interval ms, u32 timeout ms
  *   2 encrypted  u32 conn                           2 close      u32 conn, u16 code, str reason
- *   3 close      u32 conn, u16 code, str reason
+ *   3 close      u32 conn, u16 code, str reason    16 host check    u32 conn, u16 port, u8 mode
+ *   16 host result u32 conn, u8 mode, u8 probe,     17 host release  u32 conn
+ *                u16 port, str proxy
+ *
+ * Host records (16, 17) serve the host proxy (§7.6) and `.test`: the edge sends them only on
+ * tunnels whose bridge announced them (HOST_PROXY_FEATURE in tunnel/http.ts), so a bridge
+ * that predates them never sees an unknown kind.
  *
  * A packet is one whole legacy packet (8-byte header + plaintext payload); its header length
  * delimits it. A str is u8 length + ASCII. A broadcast to a room is one packet record per
@@ -27,9 +33,29 @@ export const MAX_MUX_FRAME_BYTES = 256 * 1024;
 export const MAX_RECIPIENTS = 0xffff;
 
 /** Record kinds, bridge → edge. */
-const Up = { Packet: 0, Open: 1, Encrypted: 2, Close: 3 } as const;
+const Up = { Packet: 0, Open: 1, Encrypted: 2, Close: 3, HostResult: 16 } as const;
 /** Record kinds, edge → bridge. */
-const Down = { Packet: 0, Keepalive: 1, Close: 2 } as const;
+const Down = { Packet: 0, Keepalive: 1, Close: 2, HostCheck: 16, HostRelease: 17 } as const;
+
+/**
+ * What the edge asks about a host's game port: only whether the bridge reaches it (`.test`),
+ * probe and proxy if unreachable (first create_game), or proxy without probing (`.proxy on`).
+ */
+export type HostCheckMode = "probe" | "auto" | "proxy";
+const HOST_CHECK_MODES: readonly HostCheckMode[] = ["probe", "auto", "proxy"];
+/** How a TCP connect to the host's game port went; "skipped" when the bridge did not try. */
+export type ProbeOutcome = "reachable" | "refused" | "timeout" | "unreachable" | "skipped";
+const PROBE_OUTCOMES: readonly ProbeOutcome[] = ["reachable", "refused", "timeout", "unreachable", "skipped"];
+
+/** The bridge's answer to a host check. */
+export interface HostResult {
+  readonly mode: HostCheckMode;
+  readonly probe: ProbeOutcome;
+  /** The game port that was asked about. */
+  readonly port: number;
+  /** "ipv4:port" joiners use (the bridge's client port), or "" when the game is not proxied. */
+  readonly proxy: string;
+}
 
 /** Bounds on what the edge may ask for: a bad record must not make the bridge spin or never expire. */
 const MIN_KEEPALIVE_MS = 1_000;
@@ -42,7 +68,9 @@ export type UpRecord =
   /** The 203 key exchange on this connection is done. */
   | { readonly kind: "encrypted"; readonly conn: number }
   /** The client went (or the bridge ended it, with a tunnel/close-codes.ts code). */
-  | { readonly kind: "close"; readonly conn: number; readonly code: number; readonly reason: string };
+  | { readonly kind: "close"; readonly conn: number; readonly code: number; readonly reason: string }
+  /** The answer to a host check (down record 16). */
+  | ({ readonly kind: "host-result"; readonly conn: number } & HostResult);
 
 /** What a bridge does with each kind of edge → bridge record. */
 export interface DownHandlers {
@@ -52,6 +80,10 @@ export interface DownHandlers {
   keepalive(conn: number, intervalMs: number, timeoutMs: number): void;
   /** The edge ended the session: write what came before, then close. */
   close(conn: number, code: number, reason: string): void;
+  /** Check (and perhaps proxy) the game port of this connection's player. */
+  hostCheck?(conn: number, port: number, mode: HostCheckMode): void;
+  /** The game this connection hosted is gone: free its proxy ports. */
+  hostRelease?(conn: number): void;
 }
 
 /**
@@ -92,6 +124,15 @@ export class MuxFrameWriter {
     this.str(reason);
   }
 
+  hostResult(conn: number, result: HostResult): void {
+    this.head(Up.HostResult, conn);
+    const at = this.reserve(2);
+    this.buf[at] = HOST_CHECK_MODES.indexOf(result.mode);
+    this.buf[at + 1] = PROBE_OUTCOMES.indexOf(result.probe);
+    this.u16(result.port);
+    this.str(result.proxy);
+  }
+
   // ---- edge → bridge
 
   /** The same packet to each of `conns` (1 to 65535 of them). */
@@ -117,6 +158,16 @@ export class MuxFrameWriter {
     this.head(Down.Close, conn);
     this.u16(code);
     this.str(reason);
+  }
+
+  hostCheck(conn: number, port: number, mode: HostCheckMode): void {
+    this.head(Down.HostCheck, conn);
+    this.u16(port);
+    this.buf[this.reserve(1)] = HOST_CHECK_MODES.indexOf(mode);
+  }
+
+  hostRelease(conn: number): void {
+    this.head(Down.HostRelease, conn);
   }
 
   take(): Uint8Array {
@@ -238,6 +289,10 @@ export function decodeUpFrame(frame: Uint8Array, maxPacket: number): Result<UpRe
       const reason = c.str();
       if (!reason.ok) return reason as Result<never>;
       records.push({ kind: "close", conn, code: value, reason: reason.value });
+    } else if (kind === Up.HostResult) {
+      const result = readHostResult(c);
+      if (!result.ok) return result as Result<never>;
+      records.push({ kind: "host-result", conn, ...result.value });
     } else {
       return fail("out-of-range", `unknown record kind ${kind}`);
     }
@@ -282,10 +337,37 @@ export function forEachDownRecord(frame: Uint8Array, handlers: DownHandlers): Re
       const reason = c.str();
       if (!reason.ok) return reason as Result<never>;
       handlers.close(conn, code, reason.value);
+    } else if (kind === Down.HostCheck) {
+      const body = c.need(7, "host check record");
+      if (!body.ok) return body as Result<never>;
+      const conn = c.u32();
+      const port = c.u16();
+      const mode = HOST_CHECK_MODES[c.u8()];
+      if (mode === undefined) return fail("out-of-range", "unknown host check mode");
+      handlers.hostCheck?.(conn, port, mode);
+    } else if (kind === Down.HostRelease) {
+      const body = c.need(4, "host release record");
+      if (!body.ok) return body as Result<never>;
+      // Read before the call: optional chaining would skip the read with the call.
+      const conn = c.u32();
+      handlers.hostRelease?.(conn);
     } else {
       return fail("out-of-range", `unknown record kind ${kind}`);
     }
     records++;
   }
   return ok(records);
+}
+
+/** The body of a host result record (after its head). */
+function readHostResult(c: Cursor): Result<HostResult> {
+  const body = c.need(4, "host result");
+  if (!body.ok) return body as Result<never>;
+  const mode = HOST_CHECK_MODES[c.u8()];
+  const probe = PROBE_OUTCOMES[c.u8()];
+  const port = c.u16();
+  if (mode === undefined || probe === undefined) return fail("out-of-range", "unknown host result");
+  const proxy = c.str();
+  if (!proxy.ok) return proxy as Result<never>;
+  return ok({ mode, probe, port, proxy: proxy.value });
 }

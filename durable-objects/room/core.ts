@@ -31,9 +31,12 @@ import {
 } from "../../protocol/messages.ts";
 import { rgbToInt } from "../../protocol/structs/rgb-color.ts";
 import type { BridgeControl, EdgeControl } from "../../tunnel/control.ts";
+import type { HostCheckMode, HostResult } from "../../tunnel/mux.ts";
 import { ChatGuard } from "./chat-guard.ts";
 import { type GameSearchQuery, searchGames } from "./game-search.ts";
-import { elapsedSeconds, type Game, gameEntry, gameListPacket, summarizeGame } from "./games.ts";
+import { elapsedSeconds, type FilmEnd, type Game, gameEntry, gameListPacket, summarizeGame } from "./games.ts";
+import { filmOnGameEnd } from "./handlers/films.ts";
+import { onHostResult } from "./handlers/host-proxy.ts";
 import { handleBeforeLogin, handleMessage } from "./handlers/index.ts";
 import { sendSocialNotice } from "./handlers/social.ts";
 import { emptyModerationState, type RoomModeration, type RoomModerationState } from "./moderation.ts";
@@ -55,6 +58,19 @@ export interface RoomOutbox {
   deleteGame(hostId: number): void;
   /** The room's moderation state (lock, gags) changed: keep it. */
   saveModeration(state: RoomModerationState): void;
+  /**
+   * Asks the connection's bridge to check the player's game port (tunnel/mux.ts host check);
+   * false when that bridge cannot (a v1 tunnel, or a bridge without the host-proxy feature).
+   */
+  hostCheck(to: ConnId, port: number, mode: HostCheckMode): boolean;
+  /** The connection's proxied game is gone: its bridge frees the port pair. */
+  hostRelease(to: ConnId): void;
+  /** A piece of a host's film, kept in order as it arrives (kind: the recording header, or one command). */
+  filmChunk(hostId: number, kind: "header" | "command", bytes: Uint8Array): void;
+  /** Drops what was kept of a host's film (cut, or restarted by a new header). */
+  filmDiscard(hostId: number): void;
+  /** The film is over: the shell writes the file (if any) and its row. */
+  filmEnd(end: FilmEnd): void;
 }
 
 /** What the room asks of the rest of the edge. Failures are the shell's to log; they never throw here. */
@@ -180,6 +196,16 @@ export class RoomCore {
       conn.encrypted = true;
       this.out.saveConnection(conn);
     }
+  }
+
+  /** The bridge answered a host check for this connection. */
+  hostResult(id: ConnId, result: HostResult): void | Promise<void> {
+    const conn = this.connections.get(id);
+    if (!conn || conn.closed || !conn.player) {
+      // The host went meanwhile; its bridge freed the pair when the connection closed.
+      return;
+    }
+    return onHostResult(this, conn as PlayerConnection, result);
   }
 
   /** The connection closed from the other side. */
@@ -463,13 +489,14 @@ export class RoomCore {
   }
 
   async reportCounts(): Promise<void> {
-    await this.services.reportCounts(this.playerCount(), this.games.size);
+    await this.services.reportCounts(this.playerCount(), this.gameList().length);
   }
 
   // ------------------------------------------------------------------ games
 
+  /** The games the room lists (a game whose host port is being checked waits). */
   gameList(): Game[] {
-    return [...this.games.values()];
+    return [...this.games.values()].filter((g) => g.proxy !== "checking");
   }
 
   gameOf(hostId: number): Game | undefined {
@@ -479,13 +506,19 @@ export class RoomCore {
   addGame(game: Game): void {
     this.games.set(game.hostId, game);
     this.out.saveGame(game);
+    if (game.proxy !== "checking") this.broadcastGame(game, Verb.Add);
+  }
+
+  /** A held-back game (its port was checked) goes on the lists. */
+  listGame(game: Game): void {
+    this.out.saveGame(game);
     this.broadcastGame(game, Verb.Add);
   }
 
   /** The game changed: store it; `announce` sends the change to the room. */
   updateGame(game: Game, announce: boolean): void {
     this.out.saveGame(game);
-    if (announce) this.broadcastGame(game, Verb.Change);
+    if (announce && game.proxy !== "checking") this.broadcastGame(game, Verb.Change);
   }
 
   /** Removes a host's game, telling the room; `report` also updates the directory's counts. */
@@ -499,11 +532,17 @@ export class RoomCore {
   // ------------------------------------------------------------------ internals
 
   private removeGame(game: Game): void {
+    filmOnGameEnd(this, game);
     this.games.delete(game.hostId);
     this.out.deleteGame(game.hostId);
-    this.broadcastGame(game, Verb.Delete);
+    if (game.proxy !== "checking") this.broadcastGame(game, Verb.Delete);
     // A started game's result may still come from the other players; no report at all: abandoned.
     if (game.startedAt !== null) void this.services.results.gameGone(game.hostId);
+    // The port pair (or the pending check) belongs to the host's connection at its bridge.
+    if (game.proxy !== undefined) {
+      const host = this.findPlayer(game.hostId);
+      if (host && !host.closed) this.out.hostRelease(host.id);
+    }
   }
 
   private broadcastGame(game: Game, verb: Verb): void {

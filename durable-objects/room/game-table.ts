@@ -2,7 +2,7 @@
  * The room's games in its SQLite storage, so they survive hibernation and
  * eviction. The shell loads them into the room core at wake and writes what the core changes.
  */
-import type { Game } from "./games.ts";
+import type { FilmProgress, Game } from "./games.ts";
 
 interface GameRow extends Record<string, SqlStorageValue> {
   host_id: number;
@@ -14,6 +14,8 @@ interface GameRow extends Record<string, SqlStorageValue> {
   started_at: number | null;
   time_limit: number;
   players: string;
+  proxy: string | null;
+  film: string | null;
 }
 
 export class GameTable {
@@ -24,6 +26,10 @@ export class GameTable {
       players TEXT NOT NULL DEFAULT '[]')`);
     // Score reports now go to D1 through the Results object; rooms that kept them before
     // have a `scores` table nobody reads any more.
+    // Rooms created before the host proxy have no proxy column yet.
+    const columns = sql.exec<{ name: string }>("PRAGMA table_info(games)").toArray();
+    if (!columns.some((c) => c.name === "proxy")) sql.exec("ALTER TABLE games ADD COLUMN proxy TEXT");
+    if (!columns.some((c) => c.name === "film")) sql.exec("ALTER TABLE games ADD COLUMN film TEXT");
   }
 
   all(): Game[] {
@@ -40,15 +46,18 @@ export class GameTable {
         startedAt: row.started_at,
         timeLimit: row.time_limit,
         players: parseIds(row.players),
+        ...(row.proxy === "checking" || row.proxy === "proxied" ? { proxy: row.proxy } : {}),
+        ...(row.film ? { film: JSON.parse(row.film) as FilmProgress } : {}),
       }));
   }
 
   save(game: Game): void {
     this.sql.exec(
-      `INSERT INTO games (host_id, host, port, order_id, data, created_at, started_at, time_limit, players)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (host_id) DO UPDATE SET host = excluded.host, port = excluded.port,
+      `INSERT INTO games (host_id, host, port, order_id, data, created_at, started_at, time_limit, players, proxy, film)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (host_id) DO UPDATE SET host = excluded.host, port = excluded.port,
        order_id = excluded.order_id, data = excluded.data, started_at = excluded.started_at,
-       time_limit = excluded.time_limit, players = excluded.players`,
+       time_limit = excluded.time_limit, players = excluded.players, proxy = excluded.proxy,
+       film = excluded.film`,
       game.hostId,
       game.host,
       game.port,
@@ -58,6 +67,8 @@ export class GameTable {
       game.startedAt,
       game.timeLimit,
       JSON.stringify(game.players),
+      game.proxy ?? null,
+      game.film ? JSON.stringify(game.film) : null,
     );
   }
 

@@ -22,6 +22,40 @@ export interface Game {
   timeLimit: number;
   /** User ids the host reported in game_player_list (111). */
   players: number[];
+  /**
+   * Host proxy (§7.6): "checking" while the bridge probes the host's game port (the game is
+   * held back from the lists until the answer), "proxied" when it is listed with the bridge's
+   * client port; absent for a game listed with the host's own address.
+   */
+  proxy?: "checking" | "proxied";
+  /** The host's recording stream (204–206), while the room takes it (handlers/films.ts). */
+  film?: FilmProgress;
+}
+
+/** Where a game's film stands; its bytes are in the shell's storage, not here. */
+export interface FilmProgress {
+  /** recording: chunks arriving; ended: 206 came and the film was handed on; cut: over a limit. */
+  status: "recording" | "ended" | "cut";
+  /** Epoch ms of the first header chunk: the film's name. */
+  readonly startedAt: number;
+  headerBytes: number;
+  commandBytes: number;
+  commands: number;
+  /** Latest game time a command carried (a partial film ends there). */
+  lastTime: number;
+  /** Token bucket for the command rate. */
+  tokens: number;
+  refilledAt: number;
+}
+
+/** What the shell makes of a film when it is over (a row in D1, and the file in R2 when there is one). */
+export interface FilmEnd {
+  readonly hostId: number;
+  readonly status: "complete" | "partial" | "missing" | "cut";
+  readonly startedAt: number;
+  readonly endedAt: number;
+  /** Game time at the end (206, or the last command's for a partial film). */
+  readonly endTime: number;
 }
 
 export function elapsedSeconds(game: Game, now: number): number {

@@ -30,13 +30,20 @@ import type { GameListEntry, ServerMessageCode } from "../../protocol/messages.t
 import { closeReason, TunnelClose } from "../../tunnel/close-codes.ts";
 import { encodeControl, parseBridgeControl } from "../../tunnel/control.ts";
 import { frameOfPacket, packetOfFrame } from "../../tunnel/frames.ts";
-import { BRIDGE_ID_HEADER, CLIENT_ADDRESS_HEADER, LOCAL_ADDRESS_HEADER } from "../../tunnel/http.ts";
+import {
+  BRIDGE_FEATURES_HEADER,
+  BRIDGE_ID_HEADER,
+  CLIENT_ADDRESS_HEADER,
+  HOST_PROXY_FEATURE,
+  LOCAL_ADDRESS_HEADER,
+} from "../../tunnel/http.ts";
 import { decodeUpFrame, type UpRecord } from "../../tunnel/mux.ts";
 import { MuxSender } from "../../tunnel/mux-sender.ts";
 import { OpenOrder } from "../../tunnel/open-order.ts";
 import { ConnectionTable } from "./connection-table.ts";
 import { RoomCore, type RoomOutbox, type RoomResults, type RoomServices } from "./core.ts";
 import { edgeModeration } from "./edge-moderation.ts";
+import { FilmStore } from "./film-store.ts";
 import { GAME_SEARCH_RESULTS, type GameSearchQuery } from "./game-search.ts";
 import { GameTable } from "./game-table.ts";
 import type { RoomModerationState } from "./moderation.ts";
@@ -50,6 +57,8 @@ interface SocketTag {
   /** v2: many connections of one bridge; v1: one connection (number 0). */
   readonly mux: boolean;
   readonly bridge?: string;
+  /** v2: the bridge understands host records (host proxy, `.test`). */
+  readonly hostProxy?: boolean;
 }
 
 interface Transport extends SocketTag {
@@ -83,6 +92,7 @@ export class Room extends DurableObject<Env> {
   private core: RoomCore | null = null;
   /** The cleanup after a rebuild (stale connections leave); presence() waits for it. */
   private settling: Promise<void> = Promise.resolve();
+  private filmStore: FilmStore | null = null;
   private readonly transports = new Map<string, Transport>();
   private readonly routes = new Map<ConnId, Route>();
   private readonly bySocket = new WeakMap<WebSocket, Transport>();
@@ -119,6 +129,9 @@ export class Room extends DurableObject<Env> {
       socket: crypto.randomUUID(),
       mux,
       ...(mux ? { bridge: request.headers.get(BRIDGE_ID_HEADER) ?? "" } : {}),
+      ...(mux && hasFeature(request.headers.get(BRIDGE_FEATURES_HEADER), HOST_PROXY_FEATURE)
+        ? { hostProxy: true }
+        : {}),
     };
     this.ctx.acceptWebSocket(server);
     server.serializeAttachment(tag);
@@ -192,6 +205,10 @@ export class Room extends DurableObject<Env> {
           await c.gone(id);
           this.forgetRoute(id);
         });
+      case "host-result": {
+        const { mode, probe, port, proxy } = record;
+        return this.enqueue(id, (c) => c.hostResult(id, { mode, probe, port, proxy }));
+      }
     }
   }
 
@@ -397,6 +414,10 @@ export class Room extends DurableObject<Env> {
     this.settling = (async () => {
       for (const conn of stale) await core.gone(conn.id);
       await core.dropOrphanGames();
+      // Films whose writing an eviction interrupted.
+      await this.films()
+        ?.resume()
+        .catch((e: unknown) => console.error("room: resuming films failed", e));
     })();
     this.ctx.waitUntil(this.settling);
     return core;
@@ -477,6 +498,24 @@ export class Room extends DurableObject<Env> {
       saveGame: (game) => this.games.save(game),
       deleteGame: (hostId) => this.games.delete(hostId),
       saveModeration: (state) => this.setMeta("moderation", JSON.stringify(state)),
+      hostCheck: (to, port, mode) => {
+        const route = routes.get(to);
+        if (!route?.transport.sender || !route.transport.hostProxy) return false;
+        route.transport.sender.hostCheck(route.num, port, mode);
+        return true;
+      },
+      filmChunk: (hostId, kind, bytes) => this.films()?.append(hostId, kind, bytes),
+      filmDiscard: (hostId) => this.films()?.discard(hostId),
+      filmEnd: (end) => {
+        const store = this.films();
+        if (!store) return;
+        // The game goes on (or is gone) meanwhile: writing the file must not hold up the room.
+        this.ctx.waitUntil(store.finish(end).catch((e: unknown) => console.error("room: saving a film failed", e)));
+      },
+      hostRelease: (to) => {
+        const route = routes.get(to);
+        if (route?.transport.sender && route.transport.hostProxy) route.transport.sender.hostRelease(route.num);
+      },
     };
   }
 
@@ -600,6 +639,21 @@ export class Room extends DurableObject<Env> {
     );
   }
 
+  /** The film store of this room (its id is known once a tunnel reached it). */
+  private films(): FilmStore | null {
+    if (this.filmStore) return this.filmStore;
+    const config = this.config();
+    if (!config) return null;
+    this.filmStore = new FilmStore(this.ctx.storage.sql, this.env, config.id, () => {
+      try {
+        return loadConfig(this.env).films.retentionDays;
+      } catch {
+        return 0;
+      }
+    });
+    return this.filmStore;
+  }
+
   private rememberConfig(room: RoomConfig): void {
     this.ctx.storage.sql.exec(
       "INSERT INTO meta (k, v) VALUES ('config', ?) ON CONFLICT(k) DO UPDATE SET v = excluded.v",
@@ -619,6 +673,10 @@ export class Room extends DurableObject<Env> {
     const row = this.ctx.storage.sql.exec<{ v: string }>("SELECT v FROM meta WHERE k = 'overrides'").toArray()[0];
     return row ? (JSON.parse(row.v) as RoomOverrides) : {};
   }
+}
+
+function hasFeature(header: string | null, feature: string): boolean {
+  return (header ?? "").split(",").some((f) => f.trim() === feature);
 }
 
 function connId(socket: string, num: number): ConnId {

@@ -53,4 +53,11 @@ export interface PlayerState {
   away?: string;
   /** Rating caste (§4.10) in ranked and tournament rooms, for registered players; absent: none. */
   caste?: number;
+  /**
+   * Host proxy setting (GoS `host_proxy_state`): "unknown" until a first game's port was probed
+   * (then "off" if reachable, "on" if not) or `.proxy` set it; it sticks for the session.
+   */
+  hostProxy?: HostProxySetting;
 }
+
+export type HostProxySetting = "on" | "off" | "unknown";

@@ -18,6 +18,7 @@ export function loginPolicy(config: EdgeConfig): LoginPolicy {
     minLegacyPatch: config.minimumVersions.legacyPatch,
     loginTimeoutMs: config.login.timeoutMs,
     lingerTimeoutMs: config.login.lingerMs,
+    remoteHubs: config.remoteHubs,
   };
 }
 

@@ -40,6 +40,7 @@ import type { DecodeError } from "../../protocol/result.ts";
 import type { Account } from "../accounts.ts";
 import type { LoginGrant, LoginRequest, RoomCountsById } from "../contracts.ts";
 import { tokenFromHex } from "../handoff-token.ts";
+import { hubsFor, type RemoteHub } from "../remote-hubs.ts";
 
 /** What the directory needs to issue a handoff token (docs/architecture.md, SessionUser). */
 export type LoginUser = LoginRequest;
@@ -55,6 +56,8 @@ export interface LoginPolicy {
   loginTimeoutMs: number;
   /** After the room list, how long Bungie/Aleph One clients may keep the connection open. */
   lingerTimeoutMs: number;
+  /** Aleph One remote hubs (edge/remote-hubs.ts); absent ⇒ none. */
+  remoteHubs?: readonly RemoteHub[];
 }
 
 export const DEFAULT_LOGIN_TIMEOUT_MS = 60_000;
@@ -200,9 +203,10 @@ export class LoginSession {
       return this.refuse(ServerMessageCode.SyntaxError, `message ${msg.type} while the server was busy`);
 
     if (step === "linger") {
-      // Aleph One may ask for the remote hub list; we offer none.
-      if (msg.type === MessageType.UpdatePlayerInformation && this.family === "aleph-one") {
-        return [send({ type: MessageType.UpdateInfo, variant: "remote-hub-list", data: new Uint8Array(0) })];
+      // Aleph One may ask for the remote hub list: the operator's hubs of the client's version.
+      if (msg.type === MessageType.UpdatePlayerInformation && msg.variant === "remote-hub-request") {
+        const hubs = hubsFor(this.deps.policy.remoteHubs ?? [], msg.protocolVersion);
+        return [send({ type: MessageType.UpdateInfo, variant: "remote-hub-list", hubs })];
       }
       // Bungie's server left the connection to the client; anything else is ignored.
       return [];

@@ -25,6 +25,7 @@ import {
 } from "./codec.ts";
 import type {
   MessageOf,
+  RemoteHubEntry,
   RemoteHubListMessage,
   ServerMessageMessage,
   ServerToClientMessage,
@@ -76,8 +77,20 @@ function decodeServerMessage(r: PayloadReader): ServerMessageMessage {
   return { type: 3, code, text };
 }
 
+/** A1 remote hub list entry: u16 id, IPv4, u16 port. */
+const REMOTE_HUB_ENTRY_SIZE = 8;
+
 function decodeUpdateInfo(r: PayloadReader, remoteHubs: boolean): UpdateInfoMessage | RemoteHubListMessage {
-  if (remoteHubs) return { type: 18, variant: "remote-hub-list", data: r.rest() };
+  if (remoteHubs) {
+    // 8 bytes per hub and nothing else: a partial entry is a truncated list, not garbage to skip.
+    if (r.remaining % REMOTE_HUB_ENTRY_SIZE !== 0) {
+      r.fail("truncated", `remote hub list: ${r.remaining} bytes is not a whole number of 8-byte entries`);
+    }
+    const hubs: RemoteHubEntry[] = [];
+    while (r.remaining > 0)
+      hubs.push({ id: r.u16("remote hub"), host: r.u32("remote hub"), port: r.u16("remote hub") });
+    return { type: 18, variant: "remote-hub-list", hubs };
+  }
   expectLength(r, 12, "update info");
   const size = r.i32("update info");
   const host = r.u32("update info");
@@ -249,7 +262,7 @@ export const SERVER_TO_CLIENT_CODECS = {
     encode(w, msg, dialect) {
       if (msg.variant === "remote-hub-list") {
         if (!DIALECT_TRAITS[dialect].remoteHubs) throw new RangeError("remote hub list is Aleph One only");
-        w.bytes(msg.data);
+        for (const hub of msg.hubs) w.u16(hub.id).u32(hub.host).u16(hub.port);
       } else {
         w.i32(msg.size).u32(msg.host).u16(msg.port).u16(0);
       }

@@ -111,11 +111,18 @@ export interface UpdateInfoMessage {
   readonly host: number;
   readonly port: number;
 }
-/** 18 for Aleph One: remote hub list, kept opaque (no server here offers remote hubs). */
+/** One remote hub (A1: 8 bytes, u16 id, IPv4, u16 port; no count, the length delimits). */
+export interface RemoteHubEntry {
+  readonly id: number;
+  /** IPv4 as u32 (network order value). */
+  readonly host: number;
+  readonly port: number;
+}
+/** 18 for Aleph One: the remote hub list (answer to 122, §7.3). */
 export interface RemoteHubListMessage {
   readonly type: T["UpdateInfo"];
   readonly variant: "remote-hub-list";
-  readonly data: Uint8Array;
+  readonly hubs: readonly RemoteHubEntry[];
 }
 export interface UpdatePlayerBuddyListMessage {
   readonly type: T["UpdatePlayerBuddyList"];

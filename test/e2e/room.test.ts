@@ -263,6 +263,7 @@ describe("two bridges on one edge", () => {
       host: stack.host,
       ephemeralPorts: true,
       maxConnectionsPerIp: 1024,
+      proxyPorts: 0, // tests run side by side: no shared proxy pool
     });
     try {
       // Through the second bridge: its own login port and its own port for each room.

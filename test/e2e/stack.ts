@@ -9,7 +9,8 @@ import type { RoomInfo } from "../../protocol/messages.ts";
 import { type LocalStack, type LocalStackOptions, startLocalStack } from "../../scripts/local-stack.ts";
 
 export function startTestStack(options: LocalStackOptions = {}): Promise<LocalStack> {
-  return startLocalStack({ roomPorts: "ephemeral", ...options });
+  // No proxy pool unless a test asks for one: tests run side by side and must not share ports.
+  return startLocalStack({ roomPorts: "ephemeral", ...options, bridge: { proxyPorts: 0, ...options.bridge } });
 }
 
 /**

@@ -31,6 +31,20 @@ describe("bridge → edge records", () => {
               code: fc.constantFrom(1000, 1002, 4000),
               reason: fc.constantFrom("client closed", ""),
             }),
+            fc.record({
+              kind: fc.constant("host-result" as const),
+              conn: fc.nat(),
+              mode: fc.constantFrom("probe" as const, "auto" as const, "proxy" as const),
+              probe: fc.constantFrom(
+                "reachable" as const,
+                "refused" as const,
+                "timeout" as const,
+                "unreachable" as const,
+                "skipped" as const,
+              ),
+              port: fc.integer({ min: 0, max: 65535 }),
+              proxy: fc.constantFrom("", "192.0.2.1:61000"),
+            }),
           ),
           { maxLength: 20 },
         ),
@@ -40,6 +54,7 @@ describe("bridge → edge records", () => {
             if (r.kind === "packet") w.packetUp(r.conn, r.packet);
             else if (r.kind === "open") w.open(r.conn, r.client, r.local);
             else if (r.kind === "encrypted") w.encrypted(r.conn);
+            else if (r.kind === "host-result") w.hostResult(r.conn, r);
             else w.closeUp(r.conn, r.code, r.reason);
           }
           expect(decodeUpFrame(w.take(), 8192)).toEqual({ ok: true, value: records });
@@ -88,6 +103,33 @@ describe("edge → bridge records", () => {
       ["keepalive", 5, 10_000, 20_000],
       ["close", 8, 1000, "closed by room"],
     ]);
+  });
+
+  it("host check and release reach a bridge that handles them; a bridge without them skips them", () => {
+    const w = new MuxFrameWriter();
+    w.hostCheck(4, 2345, "auto");
+    w.hostCheck(5, 4226, "probe");
+    w.hostRelease(4);
+    const frame = w.take();
+    const seen: unknown[] = [];
+    const base = { packet() {}, keepalive() {}, close() {} };
+    const result = forEachDownRecord(frame, {
+      ...base,
+      hostCheck: (conn, port, mode) => seen.push(["check", conn, port, mode]),
+      hostRelease: (conn) => seen.push(["release", conn]),
+    });
+    expect(result).toEqual({ ok: true, value: 3 });
+    expect(seen).toEqual([
+      ["check", 4, 2345, "auto"],
+      ["check", 5, 4226, "probe"],
+      ["release", 4],
+    ]);
+    expect(forEachDownRecord(frame, base)).toEqual({ ok: true, value: 3 });
+    // A cut check record, or an unknown mode, is a broken frame.
+    expect(forEachDownRecord(frame.subarray(0, 5), base).ok).toBe(false);
+    const badMode = frame.slice(0, 8);
+    badMode[7] = 9;
+    expect(forEachDownRecord(badMode, base).ok).toBe(false);
   });
 
   it("refuses a record without recipients or with a packet past the frame", () => {

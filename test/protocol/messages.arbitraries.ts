@@ -269,7 +269,10 @@ export function messageArb(type: number, dialect: Dialect): fc.Arbitrary<Message
       return playerInfo.map((info) => ({ type: 17 as const, ...info }));
     case 18:
       return a1
-        ? rec(18, { variant: fc.constant("remote-hub-list"), data: blob(500) })
+        ? rec(18, {
+            variant: fc.constant("remote-hub-list"),
+            hubs: fc.array(record({ id: u16, host: u32, port: u16 }), { maxLength: 40 }),
+          })
         : rec(18, { variant: fc.constant("update-info"), size: i32, host: u32, port: u16 });
     case 19:
       return rec(19, { buddies: fc.array(record({ playerId: u32, active: u8 }), { maxLength: 16 }) });

@@ -332,6 +332,29 @@ describe("dialect-specific helpers", () => {
       RangeError,
     );
   });
+
+  it("the Aleph One remote hub list is 8 bytes per hub; a cut entry is a truncated list", () => {
+    const list = encodeMessage(
+      {
+        type: 18,
+        variant: "remote-hub-list",
+        hubs: [
+          { id: 1, host: 0x7f000001, port: 6321 },
+          { id: 2, host: 0xc0a80102, port: 5000 },
+        ],
+      },
+      "marathon",
+    );
+    expect(list).toEqual(hex("de ad 00 12 00 00 00 18  00 01 7f 00 00 01 18 b1  00 02 c0 a8 01 02 13 88"));
+    expect(decodeMessage(list, "marathon", "to-client")).toMatchObject({
+      ok: true,
+      value: { hubs: [{ id: 1, host: 0x7f000001, port: 6321 }, { id: 2 }] },
+    });
+    const cut = concat(hex("de ad 00 12 00 00 00 14"), list.subarray(8, 20));
+    expect(decodeMessage(cut, "marathon", "to-client")).toMatchObject({ ok: false, error: { kind: "truncated" } });
+    const none = encodeMessage({ type: 18, variant: "remote-hub-list", hubs: [] }, "marathon");
+    expect(none).toEqual(hex("de ad 00 12 00 00 00 08"));
+  });
 });
 
 describe("decode errors", () => {

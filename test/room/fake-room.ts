@@ -4,7 +4,7 @@
  * fills, as the Directory would.
  */
 import { RoomCore, type RoomOutbox, type RoomServices } from "../../durable-objects/room/core.ts";
-import type { Game } from "../../durable-objects/room/games.ts";
+import type { FilmEnd, Game } from "../../durable-objects/room/games.ts";
 import type { RoomModerationState } from "../../durable-objects/room/moderation.ts";
 import type { Connection } from "../../durable-objects/room/state.ts";
 import { type ConfigEnv, loadConfig, roomById } from "../../edge/config.ts";
@@ -25,7 +25,9 @@ import {
 export type Effect =
   | { kind: "send"; to: string; message: Message }
   | { kind: "control"; to: string; frame: unknown }
-  | { kind: "close"; to: string };
+  | { kind: "close"; to: string }
+  | { kind: "host-check"; to: string; port: number; mode: string }
+  | { kind: "host-release"; to: string };
 
 export function playerData(nick: string, state = 0): PlayerData {
   return {
@@ -47,6 +49,9 @@ export class FakeRoom {
   readonly saved = new Map<string, Connection>();
   readonly games = new Map<number, Game>();
   readonly left: number[] = [];
+  /** What the room kept of each host's film, and the films it ended. */
+  readonly filmChunks = new Map<number, { kind: string; bytes: Uint8Array }[]>();
+  readonly filmEnds: FilmEnd[] = [];
   readonly reports: [number, number][] = [];
   readonly audit: AuditEntry[] = [];
   readonly bans = new Map<number, string>();
@@ -64,6 +69,8 @@ export class FakeRoom {
   private nextConn = 1;
   private nextToken = 1;
   now = 1_000_000;
+  /** Whether the "bridge" answers host checks (a v2 bridge with the host-proxy feature). */
+  hostChecks = false;
 
   /** `vars`: Worker vars for this room's edge config (e.g. tighter chat budgets). */
   constructor(roomId: number, vars: ConfigEnv = {}) {
@@ -84,6 +91,19 @@ export class FakeRoom {
       saveModeration: (state) => {
         this.savedModeration = structuredClone(state);
       },
+      hostCheck: (to, port, mode) => {
+        if (!this.hostChecks) return false;
+        this.effects.push({ kind: "host-check", to, port, mode });
+        return true;
+      },
+      hostRelease: (to) => this.effects.push({ kind: "host-release", to }),
+      filmChunk: (hostId, kind, bytes) => {
+        const chunks = this.filmChunks.get(hostId) ?? [];
+        chunks.push({ kind, bytes: bytes.slice() });
+        this.filmChunks.set(hostId, chunks);
+      },
+      filmDiscard: (hostId) => this.filmChunks.delete(hostId),
+      filmEnd: (end) => this.filmEnds.push(end),
     };
     const services: RoomServices = {
       // As the directory's enterRoom: a banned account is refused with the ban's text.

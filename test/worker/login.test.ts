@@ -385,6 +385,33 @@ describe("Aleph One (§7.3)", () => {
     conn.ws.close(1000, "done");
   });
 
+  it("a remote hub request gets the configured hubs of the client's protocol version (A1_REMOTE_HUBS)", async () => {
+    const hubs = [
+      { id: 7, host: "198.51.100.7", port: 6321, protocolVersion: 1 },
+      { id: 9, host: "203.0.113.9", port: 6400, protocolVersion: "2" },
+      { id: 11, host: "192.0.2.11", port: 6500, protocolVersion: "1" },
+    ];
+    const conn = await connectWith({ A1_REMOTE_HUBS: JSON.stringify(hubs) });
+    conn.send(alephLogin("guest", "Hubby"));
+    await conn.expect(12);
+    conn.send(versionControl(1, 2, 3, 0));
+    await expectSuccessfulLogin(conn, 0, 8);
+    await conn.expect(0);
+    conn.send(packet(122, concat(ascii("1"), new Uint8Array(1))));
+    const list = await conn.expect(18);
+    // Two 8-byte entries (u16 id, IPv4, u16 port): hub 9 speaks another version.
+    expect(hex(list.payload)).toBe("0007c6336407" + "18b1" + "000bc000020b" + "1964");
+    conn.ws.close(1000, "done");
+  });
+
+  it("a bad A1_REMOTE_HUBS is a configuration error naming the var", async () => {
+    const req = new Request("http://edge/tunnel/login", { headers: TUNNEL_HEADERS });
+    const bad = JSON.stringify([{ id: 1, host: "not-an-ip", port: 1, protocolVersion: 1 }]);
+    const res = await worker.fetch(req, { ...env, A1_REMOTE_HUBS: bad }, createExecutionContext());
+    expect(res.status).toBe(500);
+    expect(await res.text()).toContain("A1_REMOTE_HUBS");
+  });
+
   it("guest: 12 right away, no password step", async () => {
     const conn = await connect();
     conn.send(alephLogin("guest", "Visitor"));

@@ -5,6 +5,7 @@
  * (kicks, bans, gags) write their audit row through the room's services and await it before
  * they act and answer.
  */
+import type { HostCheckMode } from "../../../tunnel/mux.ts";
 import type { RoomCore } from "../core.ts";
 import type { PlayerConnection, PlayerState } from "../state.ts";
 
@@ -22,6 +23,10 @@ export interface CommandContext {
   readonly now: number;
   /** Every command the caller may use, in table order (for `.help`). */
   readonly commands: readonly DotCommand[];
+  /** The caller's state changed (a setting): keep it. */
+  readonly saveCaller: () => void;
+  /** Asks the caller's bridge to check its game port; false when that bridge cannot. */
+  readonly hostCheck: (port: number, mode: HostCheckMode) => boolean;
 }
 
 export interface DotCommand {

@@ -12,6 +12,8 @@ export const games: DotCommand = {
     return games.map((game) => {
       const s = summarizeGame(game);
       let line = `'${s.name}|p', ${s.players}/${s.maxPlayers}, |iHost:|p '${ctx.room.nickOfUser(game.hostId)}|p'`;
+      // GoS marks games listed with the proxy's address.
+      if (game.proxy === "proxied") line += " |i(proxied)|p";
       const elapsed = elapsedSeconds(game, ctx.now);
       if (elapsed > 0) line += `, |iElapsed:|p ${formatElapsed(elapsed)}`;
       return line;

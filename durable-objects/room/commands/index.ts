@@ -18,11 +18,15 @@ import { kick } from "./kick.ts";
 import { block, blocklist, mute, mutelist, unblock, unmute } from "./lists.ts";
 import { lock, unlock } from "./lock.ts";
 import { announce, message } from "./message.ts";
+import { proxy } from "./proxy.ts";
+import { test } from "./test.ts";
 import { about, time, who } from "./who.ts";
 
 export const COMMANDS: readonly DotCommand[] = [
   help,
   games,
+  proxy,
+  test,
   time,
   who,
   info,
@@ -104,6 +108,8 @@ export async function runDotCommand(
           selected: selectedPlayer(room, conn, msg),
           now: room.services.now(),
           commands: COMMANDS.filter((c) => c.level <= caller.adminLevel),
+          saveCaller: () => room.save(conn),
+          hostCheck: (port, mode) => room.out.hostCheck(conn.id, port, mode),
         },
         parsed.params,
       );

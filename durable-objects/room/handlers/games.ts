@@ -11,6 +11,7 @@ import { serverMessage } from "../packets.ts";
 import { nickOf } from "../player.ts";
 import type { PlayerConnection } from "../state.ts";
 import type { Handler } from "./handler.ts";
+import { checkHostPort, HOST_CHECK_GRACE_MS } from "./host-proxy.ts";
 
 /** A host reports at most this many players in game_player_list; more is nonsense. */
 const MAX_GAME_PLAYERS = 64;
@@ -22,9 +23,18 @@ export const createGame: Handler<MessageOf<104>> = async (room, conn, msg) => {
     // GoS updates only the game data; the address and port stay those of the first create.
     existing.data = msg.gameData;
     existing.order = msg.order;
+    if (existing.proxy === "checking" && room.services.now() - existing.createdAt > HOST_CHECK_GRACE_MS) {
+      // The bridge never answered (it went, or lost the check): list the game as it is.
+      delete existing.proxy;
+      room.listGame(existing);
+      await room.reportCounts();
+      return;
+    }
     room.updateGame(existing, true);
     return;
   }
+  // Myth II 1.8 hosts may be unreachable behind NAT: the bridge checks first (§7.6).
+  const checking = checkHostPort(room, conn, msg.port);
   const game: Game = {
     hostId,
     host: parseIPv4(conn.clientAddress) ?? 0,
@@ -35,6 +45,7 @@ export const createGame: Handler<MessageOf<104>> = async (room, conn, msg) => {
     startedAt: null,
     timeLimit: 0,
     players: [],
+    ...(checking ? { proxy: "checking" as const } : {}),
   };
   room.addGame(game);
   await room.reportCounts();

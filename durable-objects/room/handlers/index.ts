@@ -9,6 +9,7 @@ import type { RoomCore } from "../core.ts";
 import { serverMessage } from "../packets.ts";
 import type { PlayerConnection } from "../state.ts";
 import { chat } from "./chat.ts";
+import { recordingCommand, recordingEnd, recordingHeader } from "./films.ts";
 import { createGame, gamePlayerList, gameScore, removeGame, startGame } from "./games.ts";
 import { type Handler, type HandlerTable, ignore } from "./handler.ts";
 import { requestFullUpdate, setPlayerData, setPlayerMode } from "./players.ts";
@@ -41,9 +42,9 @@ export const HANDLERS: HandlerTable = {
   [T.Keepalive]: ignore,
   [T.ResetGame]: ignore,
   [T.UpdatePlayerInformation]: updatePlayerInformation,
-  [T.RecordingStreamHeader]: ignore,
-  [T.RecordingStreamCommand]: ignore,
-  [T.RecordingStreamEnd]: ignore,
+  [T.RecordingStreamHeader]: recordingHeader,
+  [T.RecordingStreamCommand]: recordingCommand,
+  [T.RecordingStreamEnd]: recordingEnd,
 };
 
 export function handleMessage(

@@ -13,6 +13,7 @@ import { validationHook } from "../../errors.ts";
 import { audit } from "./audit.ts";
 import { requireAdmin } from "./auth.ts";
 import { bans } from "./bans.ts";
+import { films } from "./films.ts";
 import { gamePasswords } from "./game-passwords.ts";
 import { games } from "./games.ts";
 import { limits } from "./limits.ts";
@@ -34,6 +35,7 @@ admin.route("/", audit);
 admin.route("/", orders);
 admin.route("/", gamePasswords);
 admin.route("/", games);
+admin.route("/", films);
 
 admin.doc31("/openapi.json", {
   openapi: "3.1.0",

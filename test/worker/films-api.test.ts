@@ -1,0 +1,94 @@
+/** The film routes over the real app, D1 and R2 (Miniflare's): listing, info, downloads, expiry, deletion. */
+import { env, SELF } from "cloudflare:test";
+import { beforeAll, describe, expect, it } from "vitest";
+import { deleteFilmsOfGame } from "../../edge/films.ts";
+
+const ADMIN = { Authorization: "Bearer test-admin" };
+const FILE = new Uint8Array([1, 2, 3, 4, 5, 6, 7, 8]);
+const ids = {
+  complete: "00000000-0000-4000-8000-000000000001",
+  cut: "00000000-0000-4000-8000-000000000002",
+  expired: "00000000-0000-4000-8000-000000000003",
+  linked: "00000000-0000-4000-8000-000000000004",
+};
+
+async function film(
+  id: string,
+  fields: { status: string; key?: string; host?: number; expires?: number; game?: number },
+) {
+  if (fields.key) await env.FILMS.put(fields.key, FILE);
+  await env.DB.prepare(
+    `INSERT INTO films (id, room_id, room_game_id, host_user_id, started_at, ended_at, bytes, sha256, status, r2_key, file_name, expires_at, game_id)
+     VALUES (?, 1, ?, ?, 1000, 2000, ?, ?, ?, ?, ?, ?, ?)`,
+  )
+    .bind(
+      id,
+      fields.host ?? 7,
+      fields.host ?? 7,
+      fields.key ? FILE.byteLength : 0,
+      fields.key ? "ab".repeat(32) : null,
+      fields.status,
+      fields.key ?? null,
+      fields.key ? "1970_01_01__00_00_01_7.m2rec" : null,
+      fields.expires ?? null,
+      fields.game ?? null,
+    )
+    .run();
+}
+
+beforeAll(async () => {
+  await film(ids.complete, { status: "complete", key: "films/1/a.m2rec", host: 70 });
+  await film(ids.cut, { status: "cut", host: 70 });
+  await film(ids.expired, { status: "complete", key: "films/1/b.m2rec", host: 71, expires: Date.now() - 1 });
+  await film(ids.linked, { status: "partial", key: "films/1/c.m2rec", host: 72, game: 4242 });
+});
+
+describe("film routes", () => {
+  it("lists a host's films, newest first, without expired ones; a bad filter is 400", async () => {
+    const res = await SELF.fetch("http://edge/api/films?host=70");
+    expect(res.status).toBe(200);
+    const { films } = (await res.json()) as { films: { id: string; status: string; download: string | null }[] };
+    expect(films.map((f) => [f.id, f.status, f.download]).sort()).toEqual([
+      [ids.complete, "complete", `/api/films/${ids.complete}`],
+      [ids.cut, "cut", null],
+    ]);
+    expect(((await (await SELF.fetch("http://edge/api/films?host=71")).json()) as { films: [] }).films).toEqual([]);
+    const bad = await SELF.fetch("http://edge/api/films?room=x");
+    expect(bad.status).toBe(400);
+    expect(await bad.json()).toHaveProperty("error");
+  });
+
+  it("downloads a film as a file; a film without a file, an expired or unknown one is 404 JSON", async () => {
+    const res = await SELF.fetch(`http://edge/api/films/${ids.complete}`);
+    expect(res.status).toBe(200);
+    expect(res.headers.get("content-type")).toBe("application/octet-stream");
+    expect(res.headers.get("content-disposition")).toBe('attachment; filename="1970_01_01__00_00_01_7.m2rec"');
+    expect(res.headers.get("x-film-sha256")).toBe("ab".repeat(32));
+    expect(new Uint8Array(await res.arrayBuffer())).toEqual(FILE);
+    for (const id of [ids.cut, ids.expired, "00000000-0000-4000-8000-00000000ffff", "nope"]) {
+      const gone = await SELF.fetch(`http://edge/api/films/${id}`);
+      expect(gone.status).toBe(404);
+      expect(await gone.json()).toHaveProperty("error");
+    }
+  });
+
+  it("a game's film by the game it is linked to; deleting the game's films removes file and row", async () => {
+    const res = await SELF.fetch("http://edge/api/games/4242/film");
+    expect(res.status).toBe(200);
+    expect(res.headers.get("x-film-status")).toBe("partial");
+    await res.arrayBuffer();
+    expect(await deleteFilmsOfGame(env, 4242)).toBe(1);
+    expect(await env.FILMS.get("films/1/c.m2rec")).toBeNull();
+    expect((await SELF.fetch("http://edge/api/games/4242/film")).status).toBe(404);
+  });
+
+  it("DELETE /admin/films/:id needs the admin token and removes the film", async () => {
+    expect((await SELF.fetch(`http://edge/admin/films/${ids.complete}`, { method: "DELETE" })).status).toBe(401);
+    const res = await SELF.fetch(`http://edge/admin/films/${ids.complete}`, { method: "DELETE", headers: ADMIN });
+    expect(res.status).toBe(200);
+    expect(await env.FILMS.get("films/1/a.m2rec")).toBeNull();
+    expect((await SELF.fetch(`http://edge/api/films/${ids.complete}/info`)).status).toBe(404);
+    const again = await SELF.fetch(`http://edge/admin/films/${ids.complete}`, { method: "DELETE", headers: ADMIN });
+    expect(again.status).toBe(404);
+  });
+});
