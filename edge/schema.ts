@@ -4,7 +4,7 @@
  * may report healthy. A test (test/node/schema.test.ts) keeps this list equal to the folder, so
  * adding a migration file means adding its name here.
  */
-export const REQUIRED_MIGRATIONS: readonly string[] = ["0001_init.sql"];
+export const REQUIRED_MIGRATIONS: readonly string[] = ["0001_init.sql", "0002_abuse.sql"];
 
 /** D1's error for a query on a table that does not exist (the schema is behind). */
 export function isMissingTable(error: unknown): boolean {
