@@ -118,7 +118,7 @@ describe("an edge whose D1 migrations are not applied", () => {
     expect(health.status).toBe(503);
     const body = (await health.json()) as { ok: boolean; checks: { database: string } };
     expect(body.ok).toBe(false);
-    expect(body.checks.database).toBe("D1 migrations not applied: 0001_init.sql");
+    expect(body.checks.database).toBe("D1 migrations not applied: 0001_init.sql, 0002_abuse.sql");
 
     const res = await createUser(edge, { username: "eve", password: "pw" });
     expect(res.status).toBe(503);
