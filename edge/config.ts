@@ -100,6 +100,8 @@ export interface LoginConfig {
 
 export interface EdgeConfig {
   readonly loginPort: number;
+  /** What a room may send on one bridge socket (durable-objects/room/outbound-meter.ts). */
+  readonly tunnelOut: { readonly maxBytesPerSecond: number; readonly overSeconds: number };
   /** How long GET /status.json answers from its cache. */
   readonly statusCacheMs: number;
   /** Chat budgets of every room (durable-objects/room/chat-guard.ts). */
@@ -317,6 +319,20 @@ export const EDGE_VARS = {
     max: 100_000,
     help: "logins waiting for a hash slot before further ones are refused as busy",
   },
+  TUNNEL_OUT_MAX_BYTES_PER_SECOND: {
+    kind: "int",
+    default: 33554432,
+    min: 65536,
+    max: 0x7fffffff,
+    help: "bytes a room may send on one bridge socket per second (32 MiB) before the second counts as over",
+  },
+  TUNNEL_OUT_OVER_SECONDS: {
+    kind: "int",
+    default: 5,
+    min: 1,
+    max: 3600,
+    help: "consecutive seconds over that budget before the room closes the socket (its clients reconnect)",
+  },
   STATUS_CACHE_SECONDS: {
     kind: "int",
     default: 2,
@@ -530,6 +546,10 @@ export function loadConfig(env: ConfigEnv): EdgeConfig {
   const config: EdgeConfig = {
     loginPort,
     statusCacheMs: intVar(env, "STATUS_CACHE_SECONDS") * 1000,
+    tunnelOut: {
+      maxBytesPerSecond: intVar(env, "TUNNEL_OUT_MAX_BYTES_PER_SECOND"),
+      overSeconds: intVar(env, "TUNNEL_OUT_OVER_SECONDS"),
+    },
     chat: {
       lines: { perSecond: perMinute("CHAT_LINES_PER_MINUTE"), burst: intVar(env, "CHAT_BURST") },
       repeatCost: intVar(env, "CHAT_REPEAT_COST"),

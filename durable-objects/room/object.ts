@@ -9,6 +9,7 @@
  * rebuilt from the tables and the sockets still open; nothing else lives only in memory.
  */
 import { DurableObject } from "cloudflare:workers";
+import { limitHit } from "../../edge/abuse/counters.ts";
 import { type EdgeConfig, loadConfig, type RoomConfig, roomById } from "../../edge/config.ts";
 import type { LoginRefused, RoomCountsById, RoomStatus, SessionUser, SocialNotice } from "../../edge/contracts.ts";
 import { tokenToHex } from "../../edge/handoff-token.ts";
@@ -47,6 +48,7 @@ import { FilmStore } from "./film-store.ts";
 import { GAME_SEARCH_RESULTS, type GameSearchQuery } from "./game-search.ts";
 import { GameTable } from "./game-table.ts";
 import type { RoomModerationState } from "./moderation.ts";
+import { OutboundMeter } from "./outbound-meter.ts";
 import { applyOverrides, mergePatch, type RoomOverrides, type RoomOverridesPatch } from "./overrides.ts";
 import type { Connection, ConnId } from "./state.ts";
 
@@ -69,6 +71,8 @@ interface Transport extends SocketTag {
   readonly order: OpenOrder;
   /** v2: the open connections on this socket by number (the route of each is in `routes`). */
   readonly ids: Map<number, ConnId>;
+  /** What the room asks this socket to carry (outbound-meter.ts). */
+  readonly meter: OutboundMeter;
 }
 
 /** A connection's place: its socket and its number on it. */
@@ -431,7 +435,7 @@ export class Room extends DurableObject<Env> {
       ws,
       sender: tag.mux
         ? new MuxSender(
-            (frame) => sendOn(ws, frame),
+            (frame) => this.sendMetered(transport, frame),
             // A timer, not a microtask: broadcasts of the messages the room handles meanwhile
             // join the same frame, so under load one frame carries many (and the bridge writes
             // each client once for all of them). Idle, it costs well under a millisecond.
@@ -440,10 +444,28 @@ export class Room extends DurableObject<Env> {
         : null,
       order: new OpenOrder(),
       ids: new Map(),
+      meter: new OutboundMeter(() => loadConfig(this.env).tunnelOut),
     };
     this.transports.set(tag.socket, transport);
     this.bySocket.set(ws, transport);
     return transport;
+  }
+
+  /**
+   * Sends one frame on a bridge socket, unless that socket has carried more than its budget
+   * for too long: then it is closed (its clients reconnect through their bridge) and the room
+   * goes on (issue 10, finding 2).
+   */
+  private sendMetered(transport: Transport, frame: Uint8Array): void {
+    if (this.transports.get(transport.socket) !== transport) return;
+    if (transport.meter.sent(frame.byteLength, Date.now())) {
+      limitHit({ limit: "tunnel_backlog_closed", subject: transport.bridge ?? transport.socket });
+      console.warn(`room: bridge ${transport.bridge ?? "v1"} socket over its outbound budget: closed`);
+      closeSocket(transport.ws, TunnelClose.slowClient, "bridge not keeping up");
+      this.ctx.waitUntil(this.transportGone(transport.ws));
+      return;
+    }
+    sendOn(transport.ws, frame);
   }
 
   private transportOf(ws: WebSocket): Transport | undefined {
@@ -468,13 +490,13 @@ export class Room extends DurableObject<Env> {
         if (!route) return;
         const { transport, num } = route;
         if (transport.sender) transport.sender.packetDown([num], packet);
-        else sendOn(transport.ws, frameOfPacket(packet));
+        else this.sendMetered(transport, frameOfPacket(packet));
       },
       broadcast: (to, packet) => {
         for (const group of this.groupsOf(to)) {
           const { transport, nums } = group;
           if (transport.sender) transport.sender.packetDown(nums, packet);
-          else sendOn(transport.ws, frameOfPacket(packet));
+          else this.sendMetered(transport, frameOfPacket(packet));
         }
       },
       control: (to, frame) => {

@@ -22,7 +22,8 @@ export type LimitName =
   | "whisper_dropped"
   | "full_update_dropped"
   | "status_cache_hit"
-  | "token_wrong_address";
+  | "token_wrong_address"
+  | "tunnel_backlog_closed";
 
 export interface LimitEvent {
   readonly limit: LimitName;
