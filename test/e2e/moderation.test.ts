@@ -102,6 +102,18 @@ describe("kicks", () => {
     await mod.session.leave();
   });
 
+  it("Aleph One: a moderator kicks the player selected in the list; the others see them leave", async () => {
+    const mod = await member("amod", { adminLevel: 1, dialect: "marathon" });
+    const target = await member("akick", { dialect: "marathon" });
+    const watcher = await member("awatch", { dialect: "marathon" });
+    await mod.session.waitForPlayer(target.userId);
+    mod.session.chat(".kick lag switch", { selectedPlayerId: target.userId });
+    await target.session.client.closed;
+    expect(target.session.kickedReason).toBe("lag switch");
+    await watcher.session.waitForPlayerGone(target.userId);
+    await Promise.all([mod.session.leave(), watcher.session.leave()]);
+  });
+
   it("a player's .kick is refused and the target stays", async () => {
     const player = await member("pleb");
     const other = await member("other");
