@@ -207,6 +207,17 @@ describe("bans", () => {
     await admin.session.leave();
   });
 
+  it("disabling an account through the admin API ends its session and refuses its logins", async () => {
+    const target = await member("disabled");
+    const res = await stack.admin("PATCH", `/admin/users/${target.userId}`, { disabled: true });
+    expect(res.status).toBe(200);
+    await target.session.client.closed;
+    expect(target.session.kickedReason).toBe("This account is disabled.");
+    const err = await refusal(loginAs(stack, { user: target.account.user, password: target.account.password }));
+    expect(err.code).toBe(14);
+    expect(err.text).toBe("This account is disabled.");
+  });
+
   it("an expired ban no longer applies", async () => {
     const a = await account("brief");
     await stack.admin("POST", "/admin/bans", { kind: "account", userId: a.id, durationSeconds: 1 });
