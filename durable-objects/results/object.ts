@@ -173,7 +173,7 @@ export class Results extends DurableObject<Env> {
         ? await this.outcome(game, standings, listed, { cleared: true, actor: how.actor })
         : await this.finish(game.id, "unrated", "resolved unrated by an admin", { resolvedBy: how.actor, at: now });
       await db
-        .prepare("INSERT INTO audit_log (at, actor, action, target, detail) VALUES (?, ?, 'resolve_game', ?, ?)")
+        .prepare("INSERT INTO audit_log (at, actor, action, target, detail) VALUES (?, ?, 'game.resolve', ?, ?)")
         .bind(now, how.actor, String(gameId), JSON.stringify({ reportId: chosen.id, rate: how.rate, status }))
         .run();
       return { ok: true, status };
