@@ -4,6 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { afterAll, describe, expect, it } from "vitest";
+import { REQUIRED_MIGRATIONS } from "../../edge/schema.ts";
 import { exportLocalD1 } from "../../scripts/db-export.ts";
 import { type LocalEdge, splitSql, startLocalEdge } from "../../scripts/local-edge.ts";
 import { OFFLINE_ENV, REPO } from "../e2e/service-helpers.ts";
@@ -118,7 +119,7 @@ describe("an edge whose D1 migrations are not applied", () => {
     expect(health.status).toBe(503);
     const body = (await health.json()) as { ok: boolean; checks: { database: string } };
     expect(body.ok).toBe(false);
-    expect(body.checks.database).toBe("D1 migrations not applied: 0001_init.sql");
+    expect(body.checks.database).toBe(`D1 migrations not applied: ${REQUIRED_MIGRATIONS.join(", ")}`);
 
     const res = await createUser(edge, { username: "eve", password: "pw" });
     expect(res.status).toBe(503);
