@@ -576,6 +576,8 @@ export interface GameFilter {
   /** Games with a smaller id (paging backwards in time). */
   before?: number;
   status?: readonly GameStatus[];
+  /** Disputed, or unrated and flagged (shared address): what an admin must decide. */
+  needsDecision?: boolean;
   limit: number;
 }
 
@@ -602,6 +604,7 @@ export async function listGames(db: D1Database, f: GameFilter): Promise<GameRow[
     where.push(`status IN (${f.status.map(() => "?").join(",")})`);
     args.push(...f.status);
   }
+  if (f.needsDecision) where.push("(status = 'disputed' OR (status = 'unrated' AND flagged = 1))");
   const sql = `SELECT * FROM games ${where.length ? `WHERE ${where.join(" AND ")}` : ""} ORDER BY id DESC LIMIT ?`;
   return (
     await db

@@ -17,7 +17,8 @@ export interface GameSummaryView {
   gameTypeName: string;
   startedAt: number;
   endedAt: number | null;
-  durationSeconds: number | null;
+  /** actual_time_elapsed as reported, not converted (PROTOCOL.md §5.21 gives no unit). */
+  elapsed: number | null;
   status: q.GameStatus;
   unratedReason: string | null;
   disputed: boolean;
@@ -38,8 +39,7 @@ export function summaryView(g: q.GameRow): GameSummaryView {
     gameTypeName: scoringName(g.scoring),
     startedAt: g.started_at,
     endedAt: g.ended_at,
-    // actual_time_elapsed as reported (Myth counts seconds here; GoS shows it as is)
-    durationSeconds: g.duration,
+    elapsed: g.duration,
     status: g.status,
     unratedReason: g.unrated_reason,
     disputed: g.status === "disputed",
