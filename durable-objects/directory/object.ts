@@ -310,6 +310,11 @@ export class Directory extends DurableObject<Env> {
     this.metrics.refused(code);
   }
 
+  /** An unexpected failure somewhere on the edge (counted for /metrics and the dashboard). */
+  async noteError(where: string): Promise<void> {
+    this.metrics.failed(String(where));
+  }
+
   /** A room object rebuilt its state (first contact or a wake-up): counted for /metrics. */
   async noteRoomStarted(roomId: number): Promise<void> {
     this.metrics.roomStarted(roomId);

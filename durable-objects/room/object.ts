@@ -291,6 +291,9 @@ export class Room extends DurableObject<Env> {
   /** A bug in handling one client's packet ends that client only. */
   private handlerFailed(core: RoomCore, id: ConnId, error: unknown): Promise<void> {
     console.error("room: handler failed", error);
+    this.ctx.waitUntil(
+      tryCall("room: directory.noteError", () => directoryStub(this.env).noteError("room")).then(() => undefined),
+    );
     return core.failed(id);
   }
 

@@ -5,7 +5,9 @@
  * as text), kicks them (the client gets 21 and is disconnected), bans them (their next login is
  * refused), and finds both in the audit log. The screenshots in docs/screenshots/ come from here.
  */
-import { existsSync } from "node:fs";
+import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { type Browser, chromium, type Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -13,7 +15,14 @@ import type { LocalStack } from "../../scripts/local-stack.ts";
 import { joinAs, loginAs, startTestStack } from "./stack.ts";
 
 const CHROMIUM = "/usr/bin/chromium";
-const SHOTS = fileURLToPath(new URL("../../docs/screenshots/", import.meta.url));
+/**
+ * The screenshots in docs/ are refreshed with UPDATE_SCREENSHOTS=1; otherwise they go to a
+ * temporary folder, so a test run leaves the checkout clean (they change with every run).
+ */
+const SHOTS =
+  process.env.UPDATE_SCREENSHOTS === "1"
+    ? fileURLToPath(new URL("../../docs/screenshots/", import.meta.url))
+    : `${mkdtempSync(join(tmpdir(), "dashboard-shots-"))}/`;
 /** A player name that is markup: the page must show it, never run it. */
 const HOSTILE_NICK = "<script>boo</script>";
 
@@ -28,6 +37,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await browser?.close();
   await stack?.stop();
+  if (process.env.UPDATE_SCREENSHOTS !== "1") rmSync(SHOTS, { recursive: true, force: true });
 });
 
 async function staffAccount(name: string, password: string): Promise<number> {

@@ -117,7 +117,7 @@ staff.get("/admin/", withConfig, staffOnly, async (c) => {
     opts(c, "Overview"),
     html`<div data-live="/admin/dashboard/events" id="overview">${overviewFragment(overview)}</div>
       <p class="note">
-        Updates by itself. Not shown yet: errors and limits firing (the abuse issue's counters), games in
+        Updates by itself. Not shown yet: limits firing (the abuse issue's counters), games in
         progress across rooms and their history (the ranked issue's results). Prometheus reads <code>/metrics</code>.
       </p>`,
   );
