@@ -51,9 +51,9 @@ describe("PATCH /admin/rooms/:id takes effect at once", () => {
     expect((await third.client.next()).type).toBe(9);
     await leaveAll(3, first.client, third.client);
 
-    const audit = await env.DB.prepare("SELECT * FROM audit_log WHERE action = 'room.update' AND target = 'room:3'").all<
-      Record<string, unknown>
-    >();
+    const audit = await env.DB.prepare(
+      "SELECT * FROM audit_log WHERE action = 'room.update' AND target = 'room:3'",
+    ).all<Record<string, unknown>>();
     expect(audit.results.map((r) => r.actor)).toEqual(["admin-token", "admin-token"]);
   });
 
@@ -167,9 +167,9 @@ describe("web sign-in and the admin API by cookie", () => {
       { Cookie: cookie, "Content-Type": "application/json", "X-CSRF-Token": csrf },
     );
     expect(ok.status).toBe(200);
-    const row = await env.DB.prepare("SELECT actor FROM audit_log WHERE action = 'room.update' AND target = 'room:2'").first(
-      "actor",
-    );
+    const row = await env.DB.prepare(
+      "SELECT actor FROM audit_log WHERE action = 'room.update' AND target = 'room:2'",
+    ).first("actor");
     expect(row).toBe("staff:keeper");
     // Only a hash of the token is stored.
     const stored = await env.DB.prepare("SELECT token_hash FROM web_sessions").all<{ token_hash: string }>();

@@ -297,7 +297,10 @@ staff.get("/admin/dashboard/users/:id", withConfig, staffOnly, async (c) => {
         <label>reason <input name="reason" maxlength="100" required value="" /></label>
         <button class="danger" name="ban">Ban</button>
       </form>
-      ${bans.map((b) => liftForm(b, csrf, `/admin/dashboard/users/${account.id}`))}
+      ${bans.map(
+        (b) => html`<div class="card">Ban ${b.id} (${banUntil(b)}, by ${b.createdBy})
+          ${liftForm(b, csrf, `/admin/dashboard/users/${account.id}`)}</div>`,
+      )}
       <form class="card" method="post" action="/admin/dashboard/users/${account.id}/level">
         ${csrfField(csrf)}
         <label>Admin level <input name="level" type="number" min="0" max="255" value="${account.adminLevel}" /></label>
