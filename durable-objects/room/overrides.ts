@@ -27,7 +27,9 @@ export function applyOverrides(config: RoomConfig, overrides: RoomOverrides): Ro
 }
 
 export function mergePatch(current: RoomOverrides, patch: RoomOverridesPatch): RoomOverrides {
-  const next: Record<string, unknown> = { ...current };
+  // Only the override fields survive (a stored `locked` from before the lock moved is dropped).
+  const next: Record<string, unknown> = {};
+  for (const field of OVERRIDE_FIELDS) if (current[field] !== undefined) next[field] = current[field];
   for (const field of OVERRIDE_FIELDS) {
     const v = patch[field];
     if (v === undefined) continue;
