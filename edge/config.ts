@@ -50,7 +50,7 @@ export interface RoomConfig {
   readonly joinMessages: readonly string[];
   /** Recording stream support (Myth II 1.8 room flags bit0/bit1); absent ⇒ no films. */
   readonly films?: FilmsPolicy;
-  /** Only staff may enter: set live by an admin (durable-objects/room/overrides.ts), not in ROOM_CONFIG. */
+  /** Only staff may enter: the room's moderation lock (durable-objects/room/moderation.ts: .lock or PATCH), shown here by the room; not in ROOM_CONFIG. */
   readonly locked?: boolean;
 }
 

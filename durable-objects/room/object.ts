@@ -47,7 +47,7 @@ import { edgeModeration } from "./edge-moderation.ts";
 import { FilmStore } from "./film-store.ts";
 import { GAME_SEARCH_RESULTS, type GameSearchQuery } from "./game-search.ts";
 import { GameTable } from "./game-table.ts";
-import type { RoomModerationState } from "./moderation.ts";
+import { emptyModerationState, type RoomModerationState } from "./moderation.ts";
 import { OutboundMeter } from "./outbound-meter.ts";
 import { applyOverrides, mergePatch, type RoomOverrides, type RoomOverridesPatch } from "./overrides.ts";
 import type { Connection, ConnId } from "./state.ts";
@@ -340,19 +340,16 @@ export class Room extends DurableObject<Env> {
     this.room()?.castesChanged(changes);
   }
 
-  /** Staff's blue-bar line to everyone in the room (the dashboard's "message"); how many got it. */
-  async announce(text: string): Promise<number> {
-    return this.room()?.announce(text) ?? 0;
-  }
-
   /**
-   * PATCH /admin/rooms/:id: stores the live overrides (overrides.ts) and applies them at once.
-   * Null when the id is not a configured room. Returns the room's effective config.
+   * PATCH /admin/rooms/:id: stores the live overrides (overrides.ts) and applies them at once;
+   * `locked` sets the room's moderation lock (moderation.ts), the state `.lock` sets (null
+   * opens). Null when the id is not a configured room. Returns the room's effective config,
+   * its `locked` the lock now in force, and whether the room was locked before.
    */
   async configure(
     roomId: number,
-    patch: RoomOverridesPatch,
-  ): Promise<{ config: RoomConfig; overrides: RoomOverrides } | null> {
+    patch: RoomOverridesPatch & { locked?: boolean | null },
+  ): Promise<{ config: RoomConfig; overrides: RoomOverrides; wasLocked: boolean } | null> {
     const base = roomById(loadConfig(this.env), roomId);
     if (!base) return null;
     this.rememberConfig(base);
@@ -361,14 +358,33 @@ export class Room extends DurableObject<Env> {
       "INSERT INTO meta (k, v) VALUES ('overrides', ?) ON CONFLICT(k) DO UPDATE SET v = excluded.v",
       JSON.stringify(overrides),
     );
+    const wasLocked = this.lockedNow();
+    if (patch.locked !== undefined) this.setLocked(patch.locked === true);
     const config = applyOverrides(base, overrides);
     if (this.core) this.core.config = config;
-    return { config, overrides };
+    return { config: { ...config, locked: this.lockedNow() }, overrides, wasLocked };
   }
 
-  /** The effective config and what overrides it (GET /admin/rooms). */
+  /** The effective config (with the lock in force) and what overrides it (GET /admin/rooms). */
   async settings(): Promise<{ config: RoomConfig | null; overrides: RoomOverrides }> {
-    return { config: this.config(), overrides: this.overrides() };
+    const config = this.config();
+    return { config: config && { ...config, locked: this.lockedNow() }, overrides: this.overrides() };
+  }
+
+  /** The moderation lock: the live core's state, else the stored one. */
+  private lockedNow(): boolean {
+    return this.core ? this.core.moderation.locked : (this.storedModeration()?.locked ?? false);
+  }
+
+  private setLocked(locked: boolean): void {
+    if (this.core) {
+      this.core.moderation.locked = locked;
+      this.core.saveModeration();
+      return;
+    }
+    // No core in memory: the next one is built from this stored state.
+    const state = this.storedModeration() ?? emptyModerationState();
+    this.setMeta("moderation", JSON.stringify({ ...state, locked }));
   }
 
   /** For /status.json and the admin room view. */

@@ -3,7 +3,8 @@
  * against the real local stack (workerd edge + TCP bridge). A staff member signs in, sees a
  * player a legacy client put into a room through the bridge (the name is markup and must show
  * as text), kicks them (the client gets 21 and is disconnected), bans them (their next login is
- * refused), and finds both in the audit log. The screenshots in docs/screenshots/ come from here.
+ * refused), finds both in the audit log, and lifts the ban from the bans page (they log in
+ * again). The screenshots in docs/screenshots/ come from here.
  */
 import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -131,16 +132,30 @@ describe("staff dashboard (headless Chromium)", () => {
     await expect(loginAs(stack, { user: "mallory", password: "pw-mallory" })).rejects.toThrow();
     await page.click("header a:has-text('Bans')");
     expect(await page.textContent("main table")).toContain("Repeated spam");
+    // The ban is issue 11's: the admin API lists it, made by the staff member.
+    const listed = await (await stack.admin("GET", `/admin/bans?active=true&userId=${player.userId}`)).json();
+    expect(listed).toMatchObject({ bans: [{ kind: "account", reason: "Repeated spam", createdBy: "staff:warden" }] });
     await page.click("header a:has-text('Games')");
     expect(await page.textContent("main")).toContain("No game is open");
 
     // Both actions in the audit log, under the staff member's name.
     await page.goto(`${stack.httpUrl}/admin/dashboard/audit?actor=staff:warden`);
     const audit = (await page.textContent("[data-testid=audit]")) ?? "";
-    expect(audit).toContain("player.kick");
-    expect(audit).toContain("user.ban");
+    expect(audit).toContain("kick");
+    expect(audit).toContain("ban.create");
     expect(audit).toContain("Spamming the lobby");
     await page.screenshot({ path: `${SHOTS}audit.png`, fullPage: true });
+
+    // Lift the ban from the bans page: the player logs in again, and the lift is audited.
+    await page.goto(`${stack.httpUrl}/admin/dashboard/bans`);
+    await Promise.all([page.waitForURL(/done=Ban%20lifted/), page.click("[data-testid=bans] button[name=lift]")]);
+    expect(await page.textContent("main")).toContain("Nobody is banned");
+    const back = await loginAs(stack, { user: "mallory", password: "pw-mallory" });
+    expect(back.userId).toBe(player.userId);
+    await page.goto(`${stack.httpUrl}/admin/dashboard/audit?action=ban.`);
+    const bans = (await page.textContent("[data-testid=audit]")) ?? "";
+    expect(bans).toContain("ban.lift");
+    expect(bans).toContain("ban.create");
 
     // Room settings from the dashboard take effect at once: lock the room, a player is refused.
     await page.goto(`${stack.httpUrl}/admin/dashboard/rooms/0`);
