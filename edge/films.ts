@@ -34,51 +34,67 @@ export async function deleteFilmsOfGame(env: FilmBindings, gameId: number): Prom
  */
 const HEADER_BEFORE_START_MS = 60_000;
 
-const MATCH_GAME = `(SELECT g.id FROM games g WHERE g.room_id = films.room_id AND g.host_id = films.host_user_id
-  AND g.started_at BETWEEN films.started_at - ${HEADER_BEFORE_START_MS} AND films.ended_at
-  ORDER BY ABS(g.started_at - films.started_at), g.id DESC LIMIT 1)`;
-
 /** The film a game shows and serves: the newest one with a file, else the newest (what became of it). */
 const FILM_OF_GAME = `SELECT * FROM films WHERE game_id = ?1 AND (expires_at IS NULL OR expires_at > ?2)
   ORDER BY r2_key IS NULL, ended_at DESC LIMIT 1`;
 
-function filmStatusStatement(db: D1Database, gameId: number | null, filmId: string | null): D1PreparedStatement {
-  // Either the game, or the game a film was just linked to.
-  return db
+type FilmSpan = Pick<FilmRow, "id" | "room_id" | "host_user_id" | "started_at" | "ended_at">;
+
+async function matchingGame(db: D1Database, f: FilmSpan): Promise<number | null> {
+  const row = await db
     .prepare(
-      `UPDATE games SET film_status = (SELECT f.status FROM films f WHERE f.game_id = games.id
-         ORDER BY f.r2_key IS NULL, f.ended_at DESC LIMIT 1)
-       WHERE id = COALESCE(?1, (SELECT game_id FROM films WHERE id = ?2))`,
+      `SELECT id FROM games WHERE room_id = ? AND host_id = ? AND started_at BETWEEN ? AND ?
+       ORDER BY ABS(started_at - ?), id DESC LIMIT 1`,
     )
-    .bind(gameId, filmId);
+    .bind(f.room_id, f.host_user_id, f.started_at - HEADER_BEFORE_START_MS, f.ended_at, f.started_at)
+    .first<{ id: number }>();
+  return row?.id ?? null;
+}
+
+function linkStatements(db: D1Database, filmIds: readonly string[], gameId: number): D1PreparedStatement[] {
+  return [
+    ...filmIds.map((id) =>
+      db.prepare("UPDATE films SET game_id = ? WHERE id = ? AND game_id IS NULL").bind(gameId, id),
+    ),
+    db
+      .prepare(
+        `UPDATE games SET film_status = (SELECT f.status FROM films f WHERE f.game_id = ?1
+           ORDER BY f.r2_key IS NULL, f.ended_at DESC LIMIT 1) WHERE id = ?1`,
+      )
+      .bind(gameId),
+  ];
 }
 
 /** A film row was just written: link it to its game when that game's row is already there. */
 export async function linkFilm(db: D1Database, filmId: string): Promise<number | null> {
-  await db.batch([
-    db.prepare(`UPDATE films SET game_id = ${MATCH_GAME} WHERE id = ? AND game_id IS NULL`).bind(filmId),
-    filmStatusStatement(db, null, filmId),
-  ]);
-  const row = await db
-    .prepare("SELECT game_id FROM films WHERE id = ?")
+  const film = await db
+    .prepare("SELECT id, room_id, host_user_id, started_at, ended_at, game_id FROM films WHERE id = ?")
     .bind(filmId)
-    .first<{ game_id: number | null }>();
-  return row?.game_id ?? null;
+    .first<FilmSpan & { game_id: number | null }>();
+  if (!film) return null;
+  if (film.game_id !== null) return film.game_id;
+  const gameId = await matchingGame(db, film);
+  if (gameId !== null) await db.batch(linkStatements(db, [film.id], gameId));
+  return gameId;
 }
 
 /** A game row was just written: link the films of its room and host that were written before it. */
 export async function linkFilmsOfGame(db: D1Database, gameId: number): Promise<void> {
-  await db.batch([
-    db
-      .prepare(
-        `UPDATE films SET game_id = ${MATCH_GAME}
-         WHERE game_id IS NULL AND room_id = (SELECT room_id FROM games WHERE id = ?1)
-           AND host_user_id = (SELECT host_id FROM games WHERE id = ?1)
-           AND ended_at >= (SELECT started_at FROM games WHERE id = ?1)`,
-      )
-      .bind(gameId),
-    filmStatusStatement(db, gameId, null),
-  ]);
+  const game = await db
+    .prepare("SELECT room_id, host_id, started_at FROM games WHERE id = ?")
+    .bind(gameId)
+    .first<{ room_id: number; host_id: number; started_at: number }>();
+  if (!game) return;
+  const { results } = await db
+    .prepare(
+      `SELECT id, room_id, host_user_id, started_at, ended_at FROM films WHERE game_id IS NULL AND room_id = ?
+       AND host_user_id = ? AND ended_at >= ? AND started_at <= ?`,
+    )
+    .bind(game.room_id, game.host_id, game.started_at, game.started_at + HEADER_BEFORE_START_MS)
+    .all<FilmSpan>();
+  const mine: string[] = [];
+  for (const f of results) if ((await matchingGame(db, f)) === gameId) mine.push(f.id);
+  if (mine.length > 0) await db.batch(linkStatements(db, mine, gameId));
 }
 
 export interface FilmRow {

@@ -91,7 +91,7 @@ export function recordedGameBody(config: EdgeConfig, g: GameView, userNames: Rea
   const byTeam = new Map<number | null, GameView["players"]>();
   for (const p of g.players) byTeam.set(p.team, [...(byTeam.get(p.team) ?? []), p]);
   const groups: { title: string; players: GameView["players"] }[] = g.teams.map((t) => ({
-    title: `Team ${t.index + 1}: ${t.spectators ? "spectators" : `place ${t.place}${t.tie ? " (tie)" : ""}`}${t.eliminated ? ", eliminated" : ""}`,
+    title: `Team ${t.index + 1}: ${t.spectators ? "spectators" : `place ${t.place + 1}${t.tie ? " (tie)" : ""}`}${t.eliminated ? ", eliminated" : ""}`,
     players: byTeam.get(t.index) ?? [],
   }));
   const unplaced = g.players.filter((p) => p.team === null || !g.teams.some((t) => t.index === p.team));
