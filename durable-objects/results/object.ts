@@ -17,6 +17,7 @@
  */
 import { DurableObject } from "cloudflare:workers";
 import { loadConfig, type ResultsConfig } from "../../edge/config.ts";
+import { linkFilmsOfGame } from "../../edge/films.ts";
 import { roomStub, tryCall } from "../../edge/objects.ts";
 import type { GameStart, ReportAnswer, Resolution, ResultPlayer, ScoreReportIn } from "../../edge/results/contracts.ts";
 import * as q from "../../edge/results/queries.ts";
@@ -97,6 +98,8 @@ export class Results extends DurableObject<Env> {
         startedAt: start.startedAt,
       });
       await this.setPlayers(id, start.hostId, start.players);
+      // A film written before this row (the start reached us late) is linked now; never fatal.
+      await tryCall("results: linking films", () => linkFilmsOfGame(db, id));
       return id;
     });
   }
