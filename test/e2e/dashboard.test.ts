@@ -5,14 +5,13 @@
  * as text), kicks them (the client gets 21 and is disconnected), bans them (their next login is
  * refused), and finds both in the audit log. The screenshots in docs/screenshots/ come from here.
  */
-import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
-import { type Browser, chromium, type Page } from "playwright-core";
+import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { LocalStack } from "../../scripts/local-stack.ts";
+import { launchChromium, submitSignIn } from "./browser.ts";
 import { joinAs, loginAs, startTestStack } from "./stack.ts";
 
-const CHROMIUM = "/usr/bin/chromium";
 const SHOTS = fileURLToPath(new URL("../../docs/screenshots/", import.meta.url));
 /** A player name that is markup: the page must show it, never run it. */
 const HOSTILE_NICK = "<script>boo</script>";
@@ -21,9 +20,8 @@ let stack: LocalStack;
 let browser: Browser;
 
 beforeAll(async () => {
-  if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: apt-get install -y chromium (.ci/run does)`);
   stack = await startTestStack();
-  browser = await chromium.launch({ executablePath: CHROMIUM, args: ["--no-sandbox", "--disable-gpu"] });
+  browser = await launchChromium();
 });
 afterAll(async () => {
   await browser?.close();
@@ -40,9 +38,7 @@ async function staffAccount(name: string, password: string): Promise<number> {
 async function signIn(page: Page, name: string, password: string): Promise<void> {
   await page.goto(`${stack.httpUrl}/admin/`);
   expect(new URL(page.url()).pathname).toBe("/admin/signin");
-  await page.fill("input[name=username]", name);
-  await page.fill("input[name=password]", password);
-  await Promise.all([page.waitForURL(`${stack.httpUrl}/admin/`), page.click("button:has-text('Sign in')")]);
+  await submitSignIn(page, name, password, `${stack.httpUrl}/admin/`);
 }
 
 describe("staff dashboard (headless Chromium)", () => {
