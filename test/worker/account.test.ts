@@ -99,6 +99,90 @@ describe("account pages", () => {
   });
 });
 
+describe("buddies, order, nick and password on the web", () => {
+  it("adds a buddy by name and removes it (the rows of message 120)", async () => {
+    const me = await createUser("Pal1", "pw-pal1");
+    const friend = await createUser("Pal2", "pw-pal2");
+    const cookie = await signIn("pal1", "pw-pal1", "192.0.2.41");
+    const csrf = await csrfOf(cookie);
+    expect((await post("/account/buddies/add", cookie, { name: "PAL2", _csrf: csrf })).status).toBe(303);
+    const rows = () => env.DB.prepare("SELECT buddy_id FROM buddies WHERE user_id = ?").bind(me).all();
+    expect((await rows()).results).toEqual([{ buddy_id: friend }]);
+    const unknown = await post("/account/buddies/add", cookie, { name: "nobody-here", _csrf: csrf });
+    expect(unknown.status).toBe(400);
+    expect(await unknown.text()).toContain("No account has that name.");
+    expect((await post("/account/buddies/remove", cookie, { id: String(friend), _csrf: csrf })).status).toBe(303);
+    expect((await rows()).results).toEqual([]);
+  });
+
+  it("founds an order, another player joins with the member password, edits need the maintenance password", async () => {
+    const founder = await createUser("Crowfounder", "pw-crow1");
+    const joiner = await createUser("Crowjoiner", "pw-crow2");
+    const a = await signIn("crowfounder", "pw-crow1", "192.0.2.51");
+    const b = await signIn("crowjoiner", "pw-crow2", "192.0.2.52");
+    const [csrfA, csrfB] = [await csrfOf(a), await csrfOf(b)];
+    const created = await post("/account/order/create", a, {
+      name: "Crows",
+      memberPassword: "caw",
+      maintenancePassword: "keep",
+      motto: "Caw",
+      url: "",
+      _csrf: csrfA,
+    });
+    expect(created.status).toBe(303);
+    const wrong = await post("/account/order/join", b, { name: "crows", password: "nope", _csrf: csrfB });
+    expect(wrong.status).toBe(403);
+    expect((await post("/account/order/join", b, { name: "crows", password: "caw", _csrf: csrfB })).status).toBe(303);
+    const members = await env.DB.prepare(
+      "SELECT m.user_id FROM order_members m JOIN orders o ON o.id = m.order_id WHERE o.name = 'crows' ORDER BY m.user_id",
+    ).all();
+    expect(members.results).toEqual([{ user_id: founder }, { user_id: joiner }]);
+    const page = await (await SELF.fetch("http://edge/account/order", { headers: { Cookie: b } })).text();
+    expect(page).toContain("Crowfounder");
+
+    const edit = { motto: "Caw caw", url: "https://crows.example", memberPassword: "", maintenancePassword: "" };
+    expect((await post("/account/order/edit", b, { ...edit, maintenance: "caw", _csrf: csrfB })).status).toBe(403);
+    expect((await post("/account/order/edit", b, { ...edit, maintenance: "keep", _csrf: csrfB })).status).toBe(303);
+    const order = await env.DB.prepare("SELECT motto, url FROM orders WHERE name = 'crows'").first();
+    expect(order).toEqual({ motto: "Caw caw", url: "https://crows.example" });
+
+    expect((await post("/account/order/leave", b, { _csrf: csrfB })).status).toBe(303);
+    const actions = await env.DB.prepare("SELECT action FROM audit_log WHERE actor = ? ORDER BY id")
+      .bind(`user:${joiner}`)
+      .all<{ action: string }>();
+    expect(actions.results.map((r) => r.action)).toEqual([
+      "account.order.join",
+      "account.order.edit",
+      "account.order.leave",
+    ]);
+  });
+
+  it("changes the nick, and the password with the current one (the old stops working, sessions end)", async () => {
+    const id = await createUser("Renamer", "pw-old");
+    const cookie = await signIn("renamer", "pw-old", "192.0.2.61");
+    const csrf = await csrfOf(cookie);
+    expect((await post("/account/nick", cookie, { nick: "Nimble", _csrf: csrf })).status).toBe(303);
+    expect(await env.DB.prepare("SELECT nick FROM users WHERE id = ?").bind(id).first()).toEqual({ nick: "Nimble" });
+    const changed = await post("/account/password", cookie, {
+      old: "pw-old",
+      new: "pw-new",
+      repeat: "pw-new",
+      _csrf: csrf,
+    });
+    expect(changed.status).toBe(303);
+    expect(changed.headers.get("Location")).toMatch(/^\/account\/signin/);
+    // This session ended with the change; the new password signs in.
+    const after = await SELF.fetch("http://edge/account/", { headers: { Cookie: cookie }, redirect: "manual" });
+    expect(after.status).toBe(303);
+    await expect(signIn("renamer", "pw-old", "192.0.2.62")).rejects.toThrow();
+    await signIn("renamer", "pw-new", "192.0.2.62");
+    const audit = await env.DB.prepare("SELECT action FROM audit_log WHERE actor = ? ORDER BY id")
+      .bind(`user:${id}`)
+      .all<{ action: string }>();
+    expect(audit.results.map((r) => r.action)).toEqual(["user.update", "user.password"]);
+  });
+});
+
 describe("self-registration", () => {
   it("is off by default: the form is 404 and a post creates no account", async () => {
     expect((await SELF.fetch("http://edge/account/register")).status).toBe(404);
