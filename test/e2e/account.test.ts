@@ -2,8 +2,8 @@
  * The player web account in a real browser (headless Chromium, test/e2e/browser.ts) against the
  * real local stack: a player signs in, changes the profile and sees it in player_info (17) from
  * a game client through the bridge; creates a game password (shown once), logs in with it,
- * revokes it, and the next login with it is refused with code 3. The markup a player types is
- * shown as text.
+ * revokes it, and the next login with it is refused with code 3; three accounts form an order
+ * on the web page and see each other in 20 and 16. The markup a player types is shown as text.
  */
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -61,6 +61,52 @@ describe("player web account (headless Chromium)", () => {
     });
     await player.session.leave();
     await page.close();
+  });
+
+  it("three accounts form an order on the web page; a member joining a room is seen in 20 and 16", async () => {
+    const names = ["raven1", "raven2", "raven3"];
+    const ids: number[] = [];
+    for (const n of names) ids.push(await stack.createUser(n, `pw-${n}`));
+    const contexts = await Promise.all(names.map(() => browser.newContext()));
+    const pages = await Promise.all(contexts.map((ctx) => ctx.newPage()));
+    for (const [i, page] of pages.entries()) await signIn(page, names[i] as string, `pw-${names[i]}`);
+
+    const [founder, ...joiners] = pages as [Page, Page, Page];
+    await founder.goto(`${stack.httpUrl}/account/order`);
+    const create = "form[action='/account/order/create']";
+    await founder.fill(`${create} input[name=name]`, "Ravens");
+    await founder.fill(`${create} input[name=motto]`, "Nevermore");
+    await founder.fill(`${create} input[name=memberPassword]`, "croak");
+    await founder.fill(`${create} input[name=maintenancePassword]`, "keep");
+    await Promise.all([founder.waitForURL(/done=/), founder.click("button:has-text('Found the order')")]);
+    expect(await founder.textContent("[data-testid=order-name]")).toBe("Ravens");
+    for (const page of joiners) {
+      await page.goto(`${stack.httpUrl}/account/order`);
+      const join = "form[action='/account/order/join']";
+      await page.fill(`${join} input[name=name]`, "ravens");
+      await page.fill(`${join} input[name=password]`, "croak");
+      await Promise.all([page.waitForURL(/done=/), page.click("button:has-text('Join')")]);
+      expect(await page.textContent("[data-testid=order-name]")).toBe("Ravens");
+    }
+
+    const [x, y] = [
+      await joinAs(stack, { user: "raven1", password: "pw-raven1" }),
+      await joinAs(stack, { user: "raven2", password: "pw-raven2" }),
+    ];
+    const z = await joinAs(stack, { user: "raven3", password: "pw-raven3" });
+    for (const p of [x, y]) {
+      const list = (await p.session.client.next(
+        (m) =>
+          m.type === MessageType.UpdateOrderMemberList && m.members.some((e) => e.playerId === z.userId && e.online),
+        10_000,
+      )) as Extract<Message, { type: 20 }>;
+      expect(list.members.map((e) => e.playerId).sort()).toEqual([...ids].sort());
+    }
+    x.session.client.send({ type: MessageType.OrderQuery } as Message);
+    const online = await x.session.client.next(MessageType.OrderList, 10_000);
+    expect(online.results.map((r) => r.aux.playerId).sort()).toEqual([...ids].sort());
+    for (const p of [x, y, z]) await p.session.leave();
+    for (const ctx of contexts) await ctx.close();
   });
 
   it("creates a game password, logs in with it, revokes it: the next login is refused with code 3", async () => {
