@@ -123,6 +123,8 @@ export interface EdgeConfig {
   readonly results: ResultsConfig;
   /** How long a web sign-in (dashboard) lasts (worker/web/session.ts). */
   readonly webSessionHours: number;
+  /** The player web account's sign-up form (worker/routes/account/register.ts); off by default. */
+  readonly selfRegistration: { readonly allowed: boolean; readonly perDay: number };
   /** Aleph One remote hubs offered on request (122 → 18); empty by default. */
   readonly remoteHubs: readonly RemoteHub[];
   readonly films: FilmLimits;
@@ -454,6 +456,18 @@ export const EDGE_VARS = {
     max: 720,
     help: "how long a dashboard (web) sign-in lasts before signing in again",
   },
+  ALLOW_SELF_REGISTRATION: {
+    kind: "bool",
+    default: false,
+    help: "may anyone create an account on /account/register (at most SELF_REGISTRATIONS_PER_DAY per address)",
+  },
+  SELF_REGISTRATIONS_PER_DAY: {
+    kind: "int",
+    default: 3,
+    min: 1,
+    max: 10_000,
+    help: "accounts one address may create on /account/register per day (when ALLOW_SELF_REGISTRATION)",
+  },
   FILM_MAX_BYTES: {
     kind: "int",
     default: 16 * 1024 * 1024,
@@ -595,6 +609,10 @@ export function loadConfig(env: ConfigEnv): EdgeConfig {
       inactivityTau: intVar(env, "RATING_INACTIVITY_TAU") / 1000,
     },
     webSessionHours: intVar(env, "WEB_SESSION_HOURS"),
+    selfRegistration: {
+      allowed: boolVar(env, "ALLOW_SELF_REGISTRATION"),
+      perDay: intVar(env, "SELF_REGISTRATIONS_PER_DAY"),
+    },
     remoteHubs: remoteHubsVar(env.A1_REMOTE_HUBS),
     films: {
       maxBytes: intVar(env, "FILM_MAX_BYTES"),

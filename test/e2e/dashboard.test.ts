@@ -6,16 +6,16 @@
  * refused), finds both in the audit log, and lifts the ban from the bans page (they log in
  * again). The screenshots in docs/screenshots/ come from here.
  */
-import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { type Browser, chromium, type Page } from "playwright-core";
+import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { LocalStack } from "../../scripts/local-stack.ts";
+import { launchChromium, submitSignIn } from "./browser.ts";
 import { joinAs, loginAs, startTestStack } from "./stack.ts";
 
-const CHROMIUM = "/usr/bin/chromium";
 /**
  * The screenshots in docs/ are refreshed with UPDATE_SCREENSHOTS=1; otherwise they go to a
  * temporary folder, so a test run leaves the checkout clean (they change with every run).
@@ -31,9 +31,8 @@ let stack: LocalStack;
 let browser: Browser;
 
 beforeAll(async () => {
-  if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: apt-get install -y chromium (.ci/run does)`);
   stack = await startTestStack();
-  browser = await chromium.launch({ executablePath: CHROMIUM, args: ["--no-sandbox", "--disable-gpu"] });
+  browser = await launchChromium();
 });
 afterAll(async () => {
   await browser?.close();
@@ -51,9 +50,7 @@ async function staffAccount(name: string, password: string): Promise<number> {
 async function signIn(page: Page, name: string, password: string): Promise<void> {
   await page.goto(`${stack.httpUrl}/admin/`);
   expect(new URL(page.url()).pathname).toBe("/admin/signin");
-  await page.fill("input[name=username]", name);
-  await page.fill("input[name=password]", password);
-  await Promise.all([page.waitForURL(`${stack.httpUrl}/admin/`), page.click("button:has-text('Sign in')")]);
+  await submitSignIn(page, name, password, `${stack.httpUrl}/admin/`);
 }
 
 describe("staff dashboard (headless Chromium)", () => {
