@@ -102,7 +102,9 @@ export async function limitedVerify(
   // Its hashes run under the same gate as the account password's.
   const found =
     result ??
-    (gamePasswords ? await gateForHash.run(() => loginWithGamePassword(env.DB, userName, password), address) : null);
+    (gamePasswords
+      ? await loginWithGamePassword(env.DB, userName, password, (hash) => gateForHash.run(hash, address))
+      : null);
   if (found === "busy") return { refused: "busy", retryAfterMs: 1000 };
   if (found) {
     const ticket = gate.ticket;

@@ -6,7 +6,7 @@
  * only its PBKDF2 hash is kept. A revoked one stops working at the next login (code 3).
  */
 import { encodeMacRoman } from "../../protocol/macroman.ts";
-import { type Account, blobBytes, findAccountByName, MAX_PASSWORD_LENGTH } from "../accounts.ts";
+import { type Account, blobBytes, findAccountByName, type HashRunner, MAX_PASSWORD_LENGTH } from "../accounts.ts";
 import { hashPassword, PASSWORD_ALGORITHM, verifyPassword } from "../passwords.ts";
 
 /** Active game passwords per account: every one is tried at a failed login, so keep it small. */
@@ -92,7 +92,8 @@ export async function verifyGamePassword(
   userId: number,
   password: string,
   now = Date.now(),
-): Promise<boolean> {
+  runHash: HashRunner = (hash) => hash(),
+): Promise<boolean | "busy"> {
   const rows = await db
     .prepare(
       `SELECT id, password_hash, password_salt, password_iterations, password_algorithm FROM game_passwords
@@ -108,12 +109,16 @@ export async function verifyGamePassword(
     }>();
   const candidate = encodeMacRoman(password);
   for (const r of rows.results) {
-    const good = await verifyPassword(candidate, {
-      algorithm: r.password_algorithm,
-      iterations: r.password_iterations,
-      salt: blobBytes(r.password_salt),
-      hash: blobBytes(r.password_hash),
-    });
+    // Each hash under the caller's gate (the login path caps concurrent hashes).
+    const good = await runHash(() =>
+      verifyPassword(candidate, {
+        algorithm: r.password_algorithm,
+        iterations: r.password_iterations,
+        salt: blobBytes(r.password_salt),
+        hash: blobBytes(r.password_hash),
+      }),
+    );
+    if (good === "busy") return "busy";
     if (good) {
       await db.prepare("UPDATE game_passwords SET last_used_at = ? WHERE id = ?").bind(now, r.id).run();
       return true;
@@ -130,11 +135,13 @@ export async function loginWithGamePassword(
   db: D1Database,
   username: string,
   password: string,
-): Promise<Account | null> {
+  runHash?: HashRunner,
+): Promise<Account | null | "busy"> {
   if (password.length === 0) return null;
   const account = await findAccountByName(db, username);
   if (!account) return null;
-  return (await verifyGamePassword(db, account.id, password)) ? account : null;
+  const good = await verifyGamePassword(db, account.id, password, Date.now(), runHash);
+  return good === "busy" ? "busy" : good ? account : null;
 }
 
 interface CredentialRow {
