@@ -8,7 +8,9 @@
  * in one turn leaves as one frame per bridge. After hibernation or eviction the core is
  * rebuilt from the tables and the sockets still open; nothing else lives only in memory.
  */
+
 import { DurableObject } from "cloudflare:workers";
+import { installLimitSignals } from "../../edge/abuse/signals.ts";
 import { type EdgeConfig, loadConfig, type RoomConfig, roomById } from "../../edge/config.ts";
 import type { LoginRefused, RoomCountsById, RoomStatus, SessionUser, SocialNotice } from "../../edge/contracts.ts";
 import { tokenToHex } from "../../edge/handoff-token.ts";
@@ -105,6 +107,8 @@ export class Room extends DurableObject<Env> {
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
+    // Chat limits that act on a player are audited, and every limit reaches /metrics (edge/abuse/signals.ts).
+    installLimitSignals(env);
     ctx.storage.sql.exec("CREATE TABLE IF NOT EXISTS meta (k TEXT PRIMARY KEY, v TEXT NOT NULL)");
     this.games = new GameTable(ctx.storage.sql);
     this.connections = new ConnectionTable(ctx.storage.sql);
