@@ -33,7 +33,8 @@ export interface AccountLimits {
   readonly resetMs: number;
 }
 
-export type LoginKind = "guest" | "account";
+/** "register": the web account's sign-up form (one bucket, no failures), worker/routes/account/register.ts. */
+export type LoginKind = "guest" | "account" | "register";
 
 export type AddressGate =
   | { readonly ok: true; readonly ticket: number | null }

@@ -112,9 +112,21 @@ export async function createAccount(
   const insert = db
     .prepare(
       `INSERT INTO users (username, display_name, password_hash, password_salt, password_iterations,
-         password_algorithm, nick, team, admin_level, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING *`,
+         password_algorithm, nick, nick_key, team, admin_level, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING *`,
     )
-    .bind(username, displayName, pw.hash, pw.salt, pw.iterations, pw.algorithm, nick, team, input.adminLevel ?? 0, now);
+    .bind(
+      username,
+      displayName,
+      pw.hash,
+      pw.salt,
+      pw.iterations,
+      pw.algorithm,
+      nick,
+      normalizeUserName(nick),
+      team,
+      input.adminLevel ?? 0,
+      now,
+    );
   const statements = [insert];
   if (options.audit) {
     statements.push(
@@ -203,6 +215,21 @@ export async function verifyLogin(
   );
   if (good === "busy") return "busy";
   return good ? toAccount(row) : null;
+}
+
+/**
+ * True when any of these names (normalised, §1.3) is a registered player's login name or nick:
+ * a guest may not appear under it.
+ */
+export async function nameTaken(db: D1Database, names: readonly string[]): Promise<boolean> {
+  const keys = [...new Set(names.map(normalizeUserName).filter((k) => k.length > 0))];
+  if (keys.length === 0) return false;
+  const marks = keys.map(() => "?").join(", ");
+  const row = await db
+    .prepare(`SELECT 1 FROM users WHERE username IN (${marks}) OR nick_key IN (${marks}) LIMIT 1`)
+    .bind(...keys, ...keys)
+    .first();
+  return row !== null;
 }
 
 export async function getAccount(db: D1Database, id: number): Promise<Account | null> {

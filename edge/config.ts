@@ -50,7 +50,7 @@ export interface RoomConfig {
   readonly joinMessages: readonly string[];
   /** Recording stream support (Myth II 1.8 room flags bit0/bit1); absent ⇒ no films. */
   readonly films?: FilmsPolicy;
-  /** Only staff may enter: set live by an admin (durable-objects/room/overrides.ts), not in ROOM_CONFIG. */
+  /** Only staff may enter: the room's moderation lock (durable-objects/room/moderation.ts: .lock or PATCH), shown here by the room; not in ROOM_CONFIG. */
   readonly locked?: boolean;
 }
 
@@ -100,6 +100,8 @@ export interface LoginConfig {
 
 export interface EdgeConfig {
   readonly loginPort: number;
+  /** What a room may send on one bridge socket (durable-objects/room/outbound-meter.ts). */
+  readonly tunnelOut: { readonly maxBytesPerSecond: number; readonly overSeconds: number };
   /** How long GET /status.json answers from its cache. */
   readonly statusCacheMs: number;
   /** Chat budgets of every room (durable-objects/room/chat-guard.ts). */
@@ -121,6 +123,8 @@ export interface EdgeConfig {
   readonly results: ResultsConfig;
   /** How long a web sign-in (dashboard) lasts (worker/web/session.ts). */
   readonly webSessionHours: number;
+  /** The player web account's sign-up form (worker/routes/account/register.ts); off by default. */
+  readonly selfRegistration: { readonly allowed: boolean; readonly perDay: number };
   /** Aleph One remote hubs offered on request (122 → 18); empty by default. */
   readonly remoteHubs: readonly RemoteHub[];
   readonly films: FilmLimits;
@@ -317,6 +321,20 @@ export const EDGE_VARS = {
     max: 100_000,
     help: "logins waiting for a hash slot before further ones are refused as busy",
   },
+  TUNNEL_OUT_MAX_BYTES_PER_SECOND: {
+    kind: "int",
+    default: 33554432,
+    min: 65536,
+    max: 0x7fffffff,
+    help: "bytes a room may send on one bridge socket per second (32 MiB) before the second counts as over",
+  },
+  TUNNEL_OUT_OVER_SECONDS: {
+    kind: "int",
+    default: 5,
+    min: 1,
+    max: 3600,
+    help: "consecutive seconds over that budget before the room closes the socket (its clients reconnect)",
+  },
   STATUS_CACHE_SECONDS: {
     kind: "int",
     default: 2,
@@ -438,6 +456,18 @@ export const EDGE_VARS = {
     max: 720,
     help: "how long a dashboard (web) sign-in lasts before signing in again",
   },
+  ALLOW_SELF_REGISTRATION: {
+    kind: "bool",
+    default: false,
+    help: "may anyone create an account on /account/register (at most SELF_REGISTRATIONS_PER_DAY per address)",
+  },
+  SELF_REGISTRATIONS_PER_DAY: {
+    kind: "int",
+    default: 3,
+    min: 1,
+    max: 10_000,
+    help: "accounts one address may create on /account/register per day (when ALLOW_SELF_REGISTRATION)",
+  },
   FILM_MAX_BYTES: {
     kind: "int",
     default: 16 * 1024 * 1024,
@@ -530,6 +560,10 @@ export function loadConfig(env: ConfigEnv): EdgeConfig {
   const config: EdgeConfig = {
     loginPort,
     statusCacheMs: intVar(env, "STATUS_CACHE_SECONDS") * 1000,
+    tunnelOut: {
+      maxBytesPerSecond: intVar(env, "TUNNEL_OUT_MAX_BYTES_PER_SECOND"),
+      overSeconds: intVar(env, "TUNNEL_OUT_OVER_SECONDS"),
+    },
     chat: {
       lines: { perSecond: perMinute("CHAT_LINES_PER_MINUTE"), burst: intVar(env, "CHAT_BURST") },
       repeatCost: intVar(env, "CHAT_REPEAT_COST"),
@@ -575,6 +609,10 @@ export function loadConfig(env: ConfigEnv): EdgeConfig {
       inactivityTau: intVar(env, "RATING_INACTIVITY_TAU") / 1000,
     },
     webSessionHours: intVar(env, "WEB_SESSION_HOURS"),
+    selfRegistration: {
+      allowed: boolVar(env, "ALLOW_SELF_REGISTRATION"),
+      perDay: intVar(env, "SELF_REGISTRATIONS_PER_DAY"),
+    },
     remoteHubs: remoteHubsVar(env.A1_REMOTE_HUBS),
     films: {
       maxBytes: intVar(env, "FILM_MAX_BYTES"),

@@ -6,6 +6,7 @@
  */
 export const REQUIRED_MIGRATIONS: readonly string[] = [
   "0001_init.sql",
+  "0002_abuse.sql",
   "0003_moderation.sql",
   "0004_results.sql",
   "0005_web_sessions.sql",

@@ -1,83 +1,93 @@
 /**
- * What staff do to players, in one place for the dashboard and the admin API: kick (the room's
- * `kick` RPC, the client gets 21 and is disconnected), ban (the account's ban fields today —
- * the one function to point at the moderation issue's bans module once it lands), message a
- * room. Each writes its audit row before it answers; a ban is stored before the kick.
+ * What staff do to players and rooms, one path for every caller — the dashboard, the admin API
+ * and (for bans) the in-game dot commands: kick through the directory (wherever the player is;
+ * the session's token dies), bans in issue 11's bans table (stored and audited in one batch,
+ * then enforced on live sessions by the directory), a room message, and live room settings
+ * (the lock is the room's moderation state, the same one `.lock` sets). Every action writes its
+ * audit row (edge/moderation/audit.ts) before it is acknowledged.
  */
 import { getAccount } from "./accounts.ts";
-import { auditStatement, recordAudit } from "./audit.ts";
-import { logEvent } from "./log.ts";
+import { appendAudit } from "./moderation/audit.ts";
+import { type Ban, banText, createBan, liftBan, type NewBan } from "./moderation/bans.ts";
+import type { AuditEntry } from "./moderation/rules.ts";
 import { directoryStub, roomStub } from "./objects.ts";
 
-/** Rooms the directory has this user in (normally one). */
-async function roomsOf(env: Env, userId: number): Promise<number[]> {
-  const online = await directoryStub(env).online();
-  return Object.entries(online)
-    .filter(([, ids]) => ids.includes(userId))
-    .map(([room]) => Number(room));
-}
-
-/** Kicks a user from `roomId`, or from wherever the directory has them; returns connections ended. */
-export async function kickPlayer(
-  env: Env,
-  actor: string,
-  userId: number,
-  reason: string,
-  roomId?: number,
-): Promise<number> {
-  const rooms = roomId === undefined ? await roomsOf(env, userId) : [roomId];
-  await recordAudit(env.DB, { actor, action: "player.kick", target: String(userId), detail: { reason, rooms } });
-  let kicked = 0;
-  for (const id of rooms) kicked += await roomStub(env, id).kick(userId, reason);
-  logEvent("info", "staff", "player.kick", { actor, userId, reason, rooms, connections: kicked });
-  return kicked;
-}
-
-export interface BanRequest {
-  userId: number;
-  /** Epoch ms; null lifts the ban. */
-  until: number | null;
-  reason: string;
-}
+/** Who acts, for the audit row (worker/routes/admin/actor.ts adminActor, or a dot command's user). */
+export type Actor = Omit<AuditEntry, "action" | "target" | "reason">;
 
 /**
- * Bans (or unbans) an account: users.banned_until / banned_reason and the audit row in one D1
- * batch, then the player is kicked from any room with the reason. False: no such account.
+ * Kicks a player wherever they are: 21 with `reason`, the connection closes and the session's
+ * token dies. False when the player is not online (nothing is audited then).
  */
-export async function banAccount(env: Env, actor: string, ban: BanRequest): Promise<boolean> {
-  const account = await getAccount(env.DB, ban.userId);
-  if (!account) return false;
-  const lifting = ban.until === null;
-  await env.DB.batch([
-    env.DB.prepare("UPDATE users SET banned_until = ?, banned_reason = ? WHERE id = ?").bind(
-      ban.until,
-      lifting ? null : ban.reason,
-      ban.userId,
-    ),
-    // Web sessions of a banned account end with the ban.
-    ...(lifting ? [] : [env.DB.prepare("DELETE FROM web_sessions WHERE user_id = ?").bind(ban.userId)]),
-    auditStatement(env.DB, {
-      actor,
-      action: lifting ? "user.unban" : "user.ban",
-      target: String(ban.userId),
-      detail: lifting
-        ? { username: account.username }
-        : { username: account.username, until: ban.until, reason: ban.reason },
-    }),
-  ]);
-  if (!lifting) {
-    for (const id of await roomsOf(env, ban.userId)) await roomStub(env, id).kick(ban.userId, `Banned: ${ban.reason}`);
-  }
-  logEvent("info", "staff", lifting ? "user.unban" : "user.ban", {
-    actor,
-    userId: ban.userId,
-    ...(lifting ? {} : { until: new Date(ban.until as number).toISOString(), reason: ban.reason }),
+export async function kickPlayer(env: Env, actor: Actor, userId: number, reason: string): Promise<boolean> {
+  const directory = directoryStub(env);
+  const online = (await directory.onlinePlayers()).find((p) => p.userId === userId);
+  if (!online) return false;
+  await appendAudit(env.DB, {
+    ...actor,
+    action: "kick",
+    target: online.guest ? `guest:${online.userName}` : `user:${userId}`,
+    reason,
+    roomId: online.roomId,
   });
+  await directory.kickUser(userId, reason);
   return true;
 }
 
-/** A blue-bar line to everyone in a room; returns how many received it. */
-export async function messageRoom(env: Env, actor: string, roomId: number, text: string): Promise<number> {
-  await recordAudit(env.DB, { actor, action: "room.message", target: String(roomId), detail: { text } });
-  return roomStub(env, roomId).announce(text);
+export type PlaceBanResult = { ok: true; ban: Ban; kicked: number } | { ok: false; message: string };
+
+/** Stores a ban with its audit row, then ends every live session it covers; `kicked` counts them. */
+export async function placeBan(env: Env, input: NewBan, actor: Actor, now = Date.now()): Promise<PlaceBanResult> {
+  const created = await createBan(env.DB, input, actor, now);
+  if (!created.ok) return created;
+  const kicked = await directoryStub(env).enforceBan(created.ban, banText(created.ban));
+  return { ...created, kicked };
+}
+
+/** An account ban for `hours` (the dashboard's form); null when there is no such account. */
+export async function banAccount(
+  env: Env,
+  actor: Actor,
+  ban: { userId: number; expiresAt: number | null; reason: string },
+): Promise<PlaceBanResult | null> {
+  if (!(await getAccount(env.DB, ban.userId))) return null;
+  return placeBan(env, { kind: "account", userId: ban.userId, reason: ban.reason, expiresAt: ban.expiresAt }, actor);
+}
+
+/** Lifts a ban in force (audited) and lets the directory admit whom it covered; null if not in force. */
+export async function liftBanEverywhere(env: Env, id: number, actor: Actor): Promise<Ban | null> {
+  const lifted = await liftBan(env.DB, id, actor);
+  if (lifted) await directoryStub(env).banLifted(id);
+  return lifted;
+}
+
+/** A blue-bar line to everyone in one room (POST /admin/rooms/:id/message and the dashboard). */
+export async function messageRoom(env: Env, actor: Actor, roomId: number, text: string): Promise<void> {
+  await appendAudit(env.DB, { ...actor, action: "message", target: `room:${roomId}`, roomId, detail: { text } });
+  await roomStub(env, roomId).message(text);
+}
+
+/** PATCH /admin/rooms/:id and the dashboard's settings form: live overrides plus the room lock. */
+export interface RoomSettingsPatch {
+  capacity?: number | null;
+  guests?: boolean | null;
+  joinMessages?: string[] | null;
+  /** The room's moderation lock (the one `.lock`/`.unlock` set); null opens the room. */
+  locked?: boolean | null;
+}
+
+/**
+ * Applies live room settings, then audits them: "room.update" for the overrides, and
+ * "room.lock"/"room.unlock" (the dot commands' actions) when the lock changed. Null: no such room.
+ */
+export async function configureRoom(env: Env, actor: Actor, roomId: number, patch: RoomSettingsPatch) {
+  const result = await roomStub(env, roomId).configure(roomId, patch);
+  if (!result) return null;
+  const { locked, ...fields } = patch;
+  const target = `room:${roomId}`;
+  if (Object.keys(fields).length > 0)
+    await appendAudit(env.DB, { ...actor, action: "room.update", target, roomId, detail: fields });
+  if (locked !== undefined && result.wasLocked !== result.config.locked)
+    await appendAudit(env.DB, { ...actor, action: result.config.locked ? "room.lock" : "room.unlock", target, roomId });
+  return result;
 }

@@ -30,7 +30,7 @@ CREATE TABLE games (
   ended_at INTEGER,
   -- game_ended_code of the report that counts (0 normal, 1 host lost, 2 player quit)
   ended_code INTEGER,
-  -- seconds (actual_time_elapsed of the report that counts)
+  -- actual_time_elapsed of the report that counts, as the client sent it (the protocol notes name no unit)
   duration INTEGER,
   -- playing | reported | rated | unrated | disputed | abandoned
   status TEXT NOT NULL DEFAULT 'playing',

@@ -1,10 +1,11 @@
 /**
- * The Worker's HTTP app: health, public status, the bridge tunnel, the admin API and the staff dashboard, with one
+ * The Worker's HTTP app: health, public status, the bridge tunnel, the admin API, the staff dashboard and the player web account, with one
  * error policy (worker/errors.ts: every failure is JSON `{"error"}` with its status).
  */
 import { Hono } from "hono";
 import type { AppEnv } from "./context.ts";
 import { notFound, onError } from "./errors.ts";
+import { account } from "./routes/account/index.ts";
 import { admin, adminDocs } from "./routes/admin/index.ts";
 import { results } from "./routes/api/results.ts";
 import { dashboard } from "./routes/dashboard/index.ts";
@@ -25,6 +26,7 @@ app.route("/", status);
 app.route("/", metrics);
 app.route("/", publicPages);
 app.route("/", tunnel);
+app.route("/", account);
 // The API reference page and the dashboard first: what they do not answer falls through to the API.
 app.get("/admin/docs", adminDocs);
 app.get("/admin", (c) => c.redirect("/admin/", 301));

@@ -8,6 +8,7 @@ import type { Context, ErrorHandler, NotFoundHandler } from "hono";
 import { HTTPException } from "hono/http-exception";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 import { ConfigError } from "../edge/config.ts";
+import { directoryStub, tryCall } from "../edge/objects.ts";
 import { isMissingTable } from "../edge/schema.ts";
 import type { AppEnv } from "./context.ts";
 
@@ -37,8 +38,19 @@ export const onError: ErrorHandler<AppEnv> = (err, c) => {
     return c.json({ error: "database schema is behind: apply the D1 migrations (docs/admin.md)" }, 503);
   }
   console.error("unhandled error:", err);
+  countError(c);
   return c.json({ error: "internal error" }, 500);
 };
+
+/** Counts an HTTP 500 at the directory (/metrics, the dashboard), never failing the answer. */
+function countError(c: Context<AppEnv>): void {
+  const counted = tryCall("worker: directory.noteError", () => directoryStub(c.env).noteError("worker"));
+  try {
+    c.executionCtx.waitUntil(counted);
+  } catch {
+    // No execution context (app.request in a unit test): the promise runs on its own.
+  }
+}
 
 export const notFound: NotFoundHandler<AppEnv> = (c) =>
   c.json({ error: `no route for ${c.req.method} ${c.req.path}` }, 404);

@@ -16,6 +16,8 @@ export interface DirectoryCounters {
   loginsRefused: Record<string, number>;
   roomJoins: Record<"ok" | "unknown_token", number>;
   roomListFanOuts: number;
+  /** Unexpected failures (a bug, a storage error), by where: "worker" (an HTTP 500), "room" (a handler). */
+  errors: Record<string, number>;
   /** Room objects that (re)built their state from storage, by room id: first contact, and every wake-up after hibernation or eviction. */
   roomStarts: Record<string, number>;
   /** Abuse limits fired anywhere (edge/abuse/counters.ts names), as every isolate forwards them (edge/abuse/signals.ts). */
@@ -28,6 +30,8 @@ export interface MinuteBucket {
   minute: number;
   granted: number;
   refused: number;
+  /** Unexpected failures in that minute. */
+  errors: number;
 }
 
 const HOUR_MINUTES = 60;
@@ -42,6 +46,7 @@ export class DirectoryMetrics {
     roomListFanOuts: 0,
     roomStarts: {},
     limitsFired: {},
+    errors: {},
   };
 
   granted(guest: boolean, now = Date.now()): void {
@@ -69,6 +74,12 @@ export class DirectoryMetrics {
     for (const [limit, n] of Object.entries(deltas)) this.c.limitsFired[limit] = (this.c.limitsFired[limit] ?? 0) + n;
   }
 
+  failed(where: string, now = Date.now()): void {
+    const key = where.replace(/[^a-z_]/g, "").slice(0, 20) || "other";
+    this.c.errors[key] = (this.c.errors[key] ?? 0) + 1;
+    this.bucket(now).errors++;
+  }
+
   fannedOut(): void {
     this.c.roomListFanOuts++;
   }
@@ -80,7 +91,7 @@ export class DirectoryMetrics {
     const out: MinuteBucket[] = [];
     for (let i = HOUR_MINUTES - 1; i >= 0; i--) {
       const minute = current - i * 60_000;
-      out.push({ ...(known.get(minute) ?? { minute, granted: 0, refused: 0 }) });
+      out.push({ ...(known.get(minute) ?? { minute, granted: 0, refused: 0, errors: 0 }) });
     }
     return out;
   }
@@ -89,7 +100,7 @@ export class DirectoryMetrics {
     const minute = Math.floor(now / 60_000) * 60_000;
     const last = this.minutes[this.minutes.length - 1];
     if (last?.minute === minute) return last;
-    const b = { minute, granted: 0, refused: 0 };
+    const b = { minute, granted: 0, refused: 0, errors: 0 };
     this.minutes.push(b);
     while (this.minutes.length > HOUR_MINUTES) this.minutes.shift();
     return b;

@@ -54,6 +54,8 @@ export class Directory extends DurableObject<Env> {
 
   /** When presence was last reconciled with the rooms by this instance (0: not yet). */
   private reconciledAt = 0;
+  /** user id → room, as the rows said when this instance started (cleared by the first reconciliation). */
+  private believedAtStart = new Map<number, number>();
   /** user id → when it entered a room here; reconciliation leaves recent joins alone. */
   private readonly entered = new Map<number, number>();
 
@@ -61,7 +63,11 @@ export class Directory extends DurableObject<Env> {
     super(ctx, env);
     this.sessions = new SessionTable(ctx.storage.sql);
     this.counts = new RoomCountTable(ctx.storage.sql);
-    // A new instance may follow a crash: reconcile right away (the alarm does it, outside any caller's request).
+    // A new instance may follow a crash: note who the rows say is in a room, and reconcile right
+    // away (the alarm does it, outside any caller's request).
+    for (const roomId of this.sessions.roomsInUse()) {
+      for (const userId of this.sessions.inRoom(roomId)) this.believedAtStart.set(userId, roomId);
+    }
     ctx.blockConcurrencyWhile(() => this.armAlarm(Date.now()));
   }
 
@@ -277,7 +283,8 @@ export class Directory extends DurableObject<Env> {
     const config = loadConfig(this.env);
     const heartbeatMs = config.reconcileSeconds * 1000;
     if (Date.now() - this.reconciledAt >= heartbeatMs) {
-      const atStart = this.reconciledAt === 0;
+      const atStart = this.reconciledAt === 0 ? this.believedAtStart : null;
+      this.believedAtStart = new Map();
       this.reconciledAt = Date.now();
       const recent = this.reconciledAt - JOIN_IN_FLIGHT_MS;
       for (const [userId, at] of this.entered) if (at < recent) this.entered.delete(userId);
@@ -313,6 +320,11 @@ export class Directory extends DurableObject<Env> {
       if (typeof n === "number" && Number.isSafeInteger(n) && n > 0) known[name] = n;
     }
     this.metrics.limitsFired(known);
+  }
+
+  /** An unexpected failure somewhere on the edge (counted for /metrics and the dashboard). */
+  async noteError(where: string): Promise<void> {
+    this.metrics.failed(String(where));
   }
 
   /** A room object rebuilt its state (first contact or a wake-up): counted for /metrics. */

@@ -15,16 +15,22 @@ export async function reconcilePresence(
   sessions: SessionTable,
   counts: RoomCountTable,
   graceMs: number,
-  forget: boolean,
+  /**
+   * At the object's start: who its rows said was in which room when it started. A room may
+   * wake (and report its ghosts as leaving, with the grace) before we ask it; this keeps them.
+   */
+  atStart: ReadonlyMap<number, number> | null,
   /** Users who entered a room moments ago: their room may not hold them yet (the join is in flight). */
   joining: (userId: number) => boolean,
 ): Promise<boolean> {
-  const rooms = new Set([...sessions.roomsInUse(), ...counts.occupied()]);
+  const forget = atStart !== null;
+  const rooms = new Set([...sessions.roomsInUse(), ...counts.occupied(), ...(atStart?.values() ?? [])]);
   let changed = false;
   await Promise.all(
     [...rooms].map(async (roomId) => {
       // Read first: a room waking without its sockets tells us of the leaves itself (with the grace).
-      const believed = sessions.inRoom(roomId);
+      const believed = new Set(sessions.inRoom(roomId));
+      for (const [userId, room] of atStart ?? []) if (room === roomId) believed.add(userId);
       const presence = await tryCall(`room ${roomId}: presence`, () => roomStub(env, roomId).presence());
       // A room that cannot answer keeps what we have: better stale for a beat than emptied by mistake.
       if (!presence) return;

@@ -17,6 +17,7 @@
  */
 import { DurableObject } from "cloudflare:workers";
 import { loadConfig, type ResultsConfig } from "../../edge/config.ts";
+import { linkFilmsOfGame } from "../../edge/films.ts";
 import { roomStub, tryCall } from "../../edge/objects.ts";
 import type { GameStart, ReportAnswer, Resolution, ResultPlayer, ScoreReportIn } from "../../edge/results/contracts.ts";
 import * as q from "../../edge/results/queries.ts";
@@ -97,6 +98,8 @@ export class Results extends DurableObject<Env> {
         startedAt: start.startedAt,
       });
       await this.setPlayers(id, start.hostId, start.players);
+      // A film written before this row (the start reached us late) is linked now; never fatal.
+      await tryCall("results: linking films", () => linkFilmsOfGame(db, id));
       return id;
     });
   }
@@ -173,7 +176,7 @@ export class Results extends DurableObject<Env> {
         ? await this.outcome(game, standings, listed, { cleared: true, actor: how.actor })
         : await this.finish(game.id, "unrated", "resolved unrated by an admin", { resolvedBy: how.actor, at: now });
       await db
-        .prepare("INSERT INTO audit_log (at, actor, action, target, detail) VALUES (?, ?, 'resolve_game', ?, ?)")
+        .prepare("INSERT INTO audit_log (at, actor, action, target, detail) VALUES (?, ?, 'game.resolve', ?, ?)")
         .bind(now, how.actor, String(gameId), JSON.stringify({ reportId: chosen.id, rate: how.rate, status }))
         .run();
       return { ok: true, status };
@@ -206,11 +209,15 @@ export class Results extends DurableObject<Env> {
   private async settle(gameId: number, now: number): Promise<void> {
     this.sql.exec("DELETE FROM pending WHERE game_id = ?", gameId);
     const db = this.env.DB;
-    const game = await q.gameById(db, gameId);
+    // Side by side: the round trips overlap (D1 answers them in order).
+    const [game, reports, listed] = await Promise.all([
+      q.gameById(db, gameId),
+      q.reportsOf(db, gameId),
+      q.playersOf(db, gameId),
+    ]);
     if (!game || (game.status !== "playing" && game.status !== "reported")) return;
     // Reports after this are late (a reload from D1 no longer finds the game open).
     this.open.delete(`${game.room_id}:${game.host_id}`);
-    const reports = await q.reportsOf(db, gameId);
     if (reports.length === 0) {
       await this.finish(gameId, "abandoned", "the host left and nobody reported");
       return;
@@ -218,7 +225,6 @@ export class Results extends DurableObject<Env> {
     const base = reports.find((r) => r.reporter_id === game.host_id) ?? reports[0];
     if (!base) return;
     const standings = JSON.parse(base.standings) as Standings;
-    const listed = await q.playersOf(db, gameId);
     if (base.reporter_id !== game.host_id || game.result_report_id !== base.id) {
       await db.batch(q.resultStatements(db, game, base.id, standings, namesOf(listed), base.at));
     }
@@ -276,10 +282,12 @@ export class Results extends DurableObject<Env> {
     const teams = teamsByPlace(s);
     const ids = teams.flatMap((t) => t.players.map((p) => p.userId));
     const roster = [...ids].sort((a, b) => a - b).join(",");
-    const earlier = await q.recentRosterGames(db, roster, game.started_at - DAY_MS, game.id);
-    const weight = farmingWeight(earlier);
     const categories = [OVERALL, s.scoring];
-    const rows = await q.ratingsOf(db, ids, categories);
+    const [earlier, rows] = await Promise.all([
+      q.recentRosterGames(db, roster, game.started_at - DAY_MS, game.id),
+      q.ratingsOf(db, ids, categories),
+    ]);
+    const weight = farmingWeight(earlier);
     const tau = this.config().inactivityTau;
     const statements: D1PreparedStatement[] = [
       db.prepare("UPDATE games SET roster = ? WHERE id = ?").bind(roster, game.id),
@@ -310,8 +318,8 @@ export class Results extends DurableObject<Env> {
     }
     statements.push(q.statusStatement(db, game.id, "rated", null, resolved));
     await db.batch(statements);
-    const changed = await this.castes(OVERALL, now, ids);
-    await this.castes(s.scoring, now, ids);
+    // The two categories touch different rows: their passes may overlap.
+    const [changed] = await Promise.all([this.castes(OVERALL, now, ids), this.castes(s.scoring, now, ids)]);
     if (changed.length > 0) {
       // Not awaited: the next game's rating must not wait for a busy room.
       this.ctx.waitUntil(

@@ -262,13 +262,6 @@ export class RoomCore {
     }
   }
 
-  /** A blue-bar line (10) from staff to everyone listening in the room; returns how many got it. */
-  announce(text: string): number {
-    const to = this.listeners();
-    if (to.length > 0) this.out.broadcast(to, blueMessage(text));
-    return to.length;
-  }
-
   /** Re-sends room_list (0) to every logged-in client, built for each kind of client. */
   roomListChanged(): Promise<void> {
     return this.sendRoomLists([...this.connections.values()]);

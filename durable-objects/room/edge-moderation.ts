@@ -5,9 +5,10 @@
  */
 import { getAccountByName } from "../../edge/accounts.ts";
 import { appendAudit } from "../../edge/moderation/audit.ts";
-import { banText, createBan, liftBan, listBans } from "../../edge/moderation/bans.ts";
+import { banText, listBans } from "../../edge/moderation/bans.ts";
 import { listNames, loadLists, setListed } from "../../edge/moderation/lists.ts";
 import { directoryStub } from "../../edge/objects.ts";
+import { liftBanEverywhere, placeBan } from "../../edge/staff-actions.ts";
 import type { RoomModeration } from "./moderation.ts";
 
 export function edgeModeration(env: Env): RoomModeration {
@@ -17,20 +18,14 @@ export function edgeModeration(env: Env): RoomModeration {
     listNames: (kind, userId) => listNames(env.DB, kind, userId),
     audit: (entry) => appendAudit(env.DB, entry),
     ban: async (input, audit) => {
-      const created = await createBan(env.DB, input, audit);
-      if (!created.ok) return created;
-      const text = banText(created.ban);
-      await directoryStub(env).enforceBan(created.ban, text);
-      return { ok: true, text };
+      const placed = await placeBan(env, input, audit);
+      return placed.ok ? { ok: true, text: banText(placed.ban) } : placed;
     },
     unban: async (userName, audit) => {
       const account = await getAccountByName(env.DB, userName);
       if (!account) return null;
       const active = await listBans(env.DB, { active: true, userId: account.id, limit: 100 });
-      for (const ban of active) {
-        await liftBan(env.DB, ban.id, audit);
-        await directoryStub(env).banLifted(ban.id);
-      }
+      for (const ban of active) await liftBanEverywhere(env, ban.id, audit);
       return active.length;
     },
     endSession: async (userId, reason) => {

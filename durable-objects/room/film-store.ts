@@ -4,8 +4,11 @@
  * part by part with its SHA-256) and its row in D1 (migrations/0006_films.sql). A film's row
  * is written after its file, so a row never names a file that is not there. The end of a film
  * is recorded in SQLite first (film_pending) and its pieces are dropped only after the row is
- * in D1: a room evicted in between finishes the film when it wakes (`resume`).
+ * in D1: a room evicted in between finishes the film when it wakes (`resume`). Once its row is
+ * written the film is linked to its game's result row (edge/films.ts `linkFilm`).
  */
+
+import { linkFilm } from "../../edge/films.ts";
 import {
   FILM_CONTENT_TYPE,
   filmFileName,
@@ -122,6 +125,13 @@ export class FilmStore {
         days > 0 ? end.endedAt + days * 86_400_000 : null,
       )
       .run();
+    // The game's result row (Results) is usually there already: link them now. Best effort —
+    // Results links the films it finds when it writes a game, and a film never holds up a result.
+    try {
+      await linkFilm(this.env.DB, id);
+    } catch (e) {
+      console.error("room: linking a film to its game failed", e);
+    }
     this.sql.exec("DELETE FROM film_chunks WHERE host_id = ? AND seq > ? AND seq <= ?", end.hostId, from, upTo);
     this.sql.exec("DELETE FROM film_pending WHERE id = ?", id);
     await this.expire(end.endedAt);

@@ -17,7 +17,7 @@ export interface Gag {
 }
 
 export interface RoomModerationState {
-  /** No new joins except staff (`.lock`). */
+  /** No new joins except staff: `.lock`/`.unlock`, or PATCH /admin/rooms/:id `locked` (the dashboard). */
   locked: boolean;
   /** By user id: gags outlive a reconnect to this room. */
   gags: Record<number, Gag>;
@@ -72,7 +72,8 @@ export function gagText(gag: Gag): string {
 
 /**
  * Room login's moderation step after the directory's ban check (in redeem): a locked room
- * refuses players (code 4, GoS's "not allowed in this room"; staff may still enter), else the
+ * refuses players (code 4, GoS's "not allowed in this room", with the text; staff may still
+ * enter) — the one refusal whichever path locked it (`.lock`, the admin API, the dashboard) — else the
  * player's lists (guests have none stored).
  */
 export async function admit(

@@ -10,6 +10,7 @@
  */
 
 import { DurableObject } from "cloudflare:workers";
+import { limitHit } from "../../edge/abuse/counters.ts";
 import { installLimitSignals } from "../../edge/abuse/signals.ts";
 import { type EdgeConfig, loadConfig, type RoomConfig, roomById } from "../../edge/config.ts";
 import type { LoginRefused, RoomCountsById, RoomStatus, SessionUser, SocialNotice } from "../../edge/contracts.ts";
@@ -48,7 +49,8 @@ import { edgeModeration } from "./edge-moderation.ts";
 import { FilmStore } from "./film-store.ts";
 import { GAME_SEARCH_RESULTS, type GameSearchQuery } from "./game-search.ts";
 import { GameTable } from "./game-table.ts";
-import type { RoomModerationState } from "./moderation.ts";
+import { emptyModerationState, type RoomModerationState } from "./moderation.ts";
+import { OutboundMeter } from "./outbound-meter.ts";
 import { applyOverrides, mergePatch, type RoomOverrides, type RoomOverridesPatch } from "./overrides.ts";
 import type { Connection, ConnId } from "./state.ts";
 
@@ -71,6 +73,8 @@ interface Transport extends SocketTag {
   readonly order: OpenOrder;
   /** v2: the open connections on this socket by number (the route of each is in `routes`). */
   readonly ids: Map<number, ConnId>;
+  /** What the room asks this socket to carry (outbound-meter.ts). */
+  readonly meter: OutboundMeter;
 }
 
 /** A connection's place: its socket and its number on it. */
@@ -291,6 +295,9 @@ export class Room extends DurableObject<Env> {
   /** A bug in handling one client's packet ends that client only. */
   private handlerFailed(core: RoomCore, id: ConnId, error: unknown): Promise<void> {
     console.error("room: handler failed", error);
+    this.ctx.waitUntil(
+      tryCall("room: directory.noteError", () => directoryStub(this.env).noteError("room")).then(() => undefined),
+    );
     return core.failed(id);
   }
 
@@ -337,19 +344,16 @@ export class Room extends DurableObject<Env> {
     this.room()?.castesChanged(changes);
   }
 
-  /** Staff's blue-bar line to everyone in the room (the dashboard's "message"); how many got it. */
-  async announce(text: string): Promise<number> {
-    return this.room()?.announce(text) ?? 0;
-  }
-
   /**
-   * PATCH /admin/rooms/:id: stores the live overrides (overrides.ts) and applies them at once.
-   * Null when the id is not a configured room. Returns the room's effective config.
+   * PATCH /admin/rooms/:id: stores the live overrides (overrides.ts) and applies them at once;
+   * `locked` sets the room's moderation lock (moderation.ts), the state `.lock` sets (null
+   * opens). Null when the id is not a configured room. Returns the room's effective config,
+   * its `locked` the lock now in force, and whether the room was locked before.
    */
   async configure(
     roomId: number,
-    patch: RoomOverridesPatch,
-  ): Promise<{ config: RoomConfig; overrides: RoomOverrides } | null> {
+    patch: RoomOverridesPatch & { locked?: boolean | null },
+  ): Promise<{ config: RoomConfig; overrides: RoomOverrides; wasLocked: boolean } | null> {
     const base = roomById(loadConfig(this.env), roomId);
     if (!base) return null;
     this.rememberConfig(base);
@@ -358,14 +362,33 @@ export class Room extends DurableObject<Env> {
       "INSERT INTO meta (k, v) VALUES ('overrides', ?) ON CONFLICT(k) DO UPDATE SET v = excluded.v",
       JSON.stringify(overrides),
     );
+    const wasLocked = this.lockedNow();
+    if (patch.locked !== undefined) this.setLocked(patch.locked === true);
     const config = applyOverrides(base, overrides);
     if (this.core) this.core.config = config;
-    return { config, overrides };
+    return { config: { ...config, locked: this.lockedNow() }, overrides, wasLocked };
   }
 
-  /** The effective config and what overrides it (GET /admin/rooms). */
+  /** The effective config (with the lock in force) and what overrides it (GET /admin/rooms). */
   async settings(): Promise<{ config: RoomConfig | null; overrides: RoomOverrides }> {
-    return { config: this.config(), overrides: this.overrides() };
+    const config = this.config();
+    return { config: config && { ...config, locked: this.lockedNow() }, overrides: this.overrides() };
+  }
+
+  /** The moderation lock: the live core's state, else the stored one. */
+  private lockedNow(): boolean {
+    return this.core ? this.core.moderation.locked : (this.storedModeration()?.locked ?? false);
+  }
+
+  private setLocked(locked: boolean): void {
+    if (this.core) {
+      this.core.moderation.locked = locked;
+      this.core.saveModeration();
+      return;
+    }
+    // No core in memory: the next one is built from this stored state.
+    const state = this.storedModeration() ?? emptyModerationState();
+    this.setMeta("moderation", JSON.stringify({ ...state, locked }));
   }
 
   /** For /status.json and the admin room view. */
@@ -435,7 +458,7 @@ export class Room extends DurableObject<Env> {
       ws,
       sender: tag.mux
         ? new MuxSender(
-            (frame) => sendOn(ws, frame),
+            (frame) => this.sendMetered(transport, frame),
             // A timer, not a microtask: broadcasts of the messages the room handles meanwhile
             // join the same frame, so under load one frame carries many (and the bridge writes
             // each client once for all of them). Idle, it costs well under a millisecond.
@@ -444,10 +467,34 @@ export class Room extends DurableObject<Env> {
         : null,
       order: new OpenOrder(),
       ids: new Map(),
+      meter: new OutboundMeter(() => loadConfig(this.env).tunnelOut),
     };
     this.transports.set(tag.socket, transport);
     this.bySocket.set(ws, transport);
     return transport;
+  }
+
+  /**
+   * Sends one frame on a bridge socket, unless that socket has carried more than its budget
+   * for too long: then it is closed (its clients reconnect through their bridge) and the room
+   * goes on (issue 10, finding 2).
+   */
+  private sendMetered(transport: Transport, frame: Uint8Array): void {
+    if (this.transports.get(transport.socket) !== transport) return;
+    if (transport.meter.sent(frame.byteLength, Date.now())) {
+      // Audited (its players are cut off) and logged by edge/abuse/signals.ts.
+      const roomId = this.config()?.id;
+      limitHit({
+        limit: "tunnel_backlog_closed",
+        subject: transport.bridge ?? transport.socket,
+        target: `bridge:${transport.bridge ?? "v1"}`,
+        ...(roomId !== undefined ? { roomId } : {}),
+      });
+      closeSocket(transport.ws, TunnelClose.slowClient, "bridge not keeping up");
+      this.ctx.waitUntil(this.transportGone(transport.ws));
+      return;
+    }
+    sendOn(transport.ws, frame);
   }
 
   private transportOf(ws: WebSocket): Transport | undefined {
@@ -472,13 +519,13 @@ export class Room extends DurableObject<Env> {
         if (!route) return;
         const { transport, num } = route;
         if (transport.sender) transport.sender.packetDown([num], packet);
-        else sendOn(transport.ws, frameOfPacket(packet));
+        else this.sendMetered(transport, frameOfPacket(packet));
       },
       broadcast: (to, packet) => {
         for (const group of this.groupsOf(to)) {
           const { transport, nums } = group;
           if (transport.sender) transport.sender.packetDown(nums, packet);
-          else sendOn(transport.ws, frameOfPacket(packet));
+          else this.sendMetered(transport, frameOfPacket(packet));
         }
       },
       control: (to, frame) => {

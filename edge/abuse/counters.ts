@@ -23,6 +23,7 @@ export const LIMIT_NAMES = [
   "full_update_dropped",
   "status_cache_hit",
   "token_wrong_address",
+  "tunnel_backlog_closed",
 ] as const;
 
 export type LimitName = (typeof LIMIT_NAMES)[number];

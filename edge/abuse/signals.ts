@@ -5,7 +5,7 @@
  *
  *  - writes an audit_log row (actor `system`) for the limits that *act on a player* —
  *    `AUDITED` below: a chat mute, a chat kick, an account locked after failed logins, an address
- *    locked out after failed logins. A dropped line, a refused-for-rate login, a busy hash gate
+ *    locked out after failed logins, a bridge socket closed for its backlog (its players go). A dropped line, a refused-for-rate login, a busy hash gate
  *    or a whisper cut are counters, not actions: never a row each;
  *  - forwards the counts to the Directory (`noteLimits`), which `/metrics` reads as
  *    `myth_limits_fired_total{limit}`: one place sums every isolate, so nothing is counted twice
@@ -43,6 +43,11 @@ export const AUDITED: Partial<Record<LimitName, Audited>> = {
     action: "limit.login_lockout",
     reason: "account locked after failed logins",
     repeatMs: 60_000,
+  },
+  tunnel_backlog_closed: {
+    action: "limit.tunnel_backlog",
+    reason: "bridge socket over its outbound budget: its players were disconnected",
+    repeatMs: 0,
   },
   login_address_failures: {
     action: "limit.address_lockout",

@@ -5,7 +5,7 @@ import { addressOf } from "../abuse/address.ts";
 import { limitHit } from "../abuse/counters.ts";
 import { hashGate } from "../abuse/hash-gate.ts";
 import { installLimitSignals } from "../abuse/signals.ts";
-import { type Account, recordLogin, verifyLogin } from "../accounts.ts";
+import { type Account, nameTaken, recordLogin, verifyLogin } from "../accounts.ts";
 import type { EdgeConfig } from "../config.ts";
 import { accountLimiterStub, directoryStub, loginLimiterStub } from "../objects.ts";
 import { buildRoomList } from "../room-list.ts";
@@ -58,6 +58,7 @@ export function loginDeps(env: Env, config: EdgeConfig, clientAddress: string, l
       limitHit({ limit: "login_rate_guest", subject: address });
       return { refused: "rate", retryAfterMs: gate.retryAfterMs };
     },
+    nameTaken: (names) => nameTaken(env.DB, names),
     recordLogin: (accountId, playerData) => recordLogin(env.DB, accountId, playerData),
     // The directory answers with the room counts too: one round trip per login.
     directoryLogin: (user) => directoryStub(env).login(user),

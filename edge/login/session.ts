@@ -86,6 +86,7 @@ export function refusalText(refusal: LoginRefusal): string {
   }
 }
 export const DEFAULT_LINGER_TIMEOUT_MS = 30_000;
+export const GUEST_NAME_TAKEN_TEXT = "That name belongs to a registered player; pick another to play as a guest.";
 
 export interface LoginDeps {
   policy: LoginPolicy;
@@ -98,6 +99,8 @@ export interface LoginDeps {
   verifyLogin(userName: string, password: string): Promise<Account | null | LoginRefusal>;
   /** A guest login from this address: null when allowed, else the limit that refused it. */
   admitGuest(): Promise<LoginRefusal | null>;
+  /** Is any of these names (normalised) a registered player's login name or nick? */
+  nameTaken(names: readonly string[]): Promise<boolean>;
   /** Notes a successful registered login, storing the client's player data when given. */
   recordLogin(accountId: number, playerData: Uint8Array | null): Promise<void>;
   /**
@@ -370,6 +373,19 @@ export class LoginSession {
 
     const guestName = login.username.trim() || (this.clientPlayer as PlayerData).nick;
     const { player, store } = this.playerData(login);
+    if (this.account === null) {
+      // A guest may not appear under a registered player's name (login name or nick, §1.3).
+      const taken = await this.deps.nameTaken([login.username, player.nick]);
+      if (this.closedWhileBusy()) return [];
+      if (taken) {
+        const gosCode = family === "gos" && version.build >= FIRST_BUILD_WITH_GUEST_CODES;
+        return this.refuse(
+          gosCode ? ServerMessageCode.LoginFailedGuestNameTaken : ServerMessageCode.LoginFailedBadUserOrPassword,
+          "guest name belongs to a registered player",
+          GUEST_NAME_TAKEN_TEXT,
+        );
+      }
+    }
     const account = this.account;
     const aleph = family === "aleph-one";
     const user: LoginUser = {

@@ -44,35 +44,55 @@ export async function appendAudit(db: D1Database, entry: AuditEntry, at = Date.n
 }
 
 export interface AuditQuery {
+  /** Exact matches (the admin API's filters). */
   actor?: string;
   target?: string;
   action?: string;
+  /** Actions starting with this, e.g. "ban." for ban.create and ban.lift (the dashboard's filter). */
+  actionPrefix?: string;
   /** Rows with id below this (the next page's cursor). */
   before?: number;
   limit: number;
 }
 
-/** Newest first; page on with `before` = the last row's id. */
-export async function queryAudit(db: D1Database, q: AuditQuery): Promise<AuditRow[]> {
+export interface AuditPage {
+  entries: AuditRow[];
+  /** The `before` of the following page; null on the last page. */
+  next: number | null;
+}
+
+/** Newest first; page on with `before` = `next` (the last row's id when more rows follow). */
+export async function queryAudit(db: D1Database, q: AuditQuery): Promise<AuditPage> {
   const where: string[] = [];
   const args: unknown[] = [];
   const filters: [string, unknown][] = [
     ["actor = ?", q.actor],
     ["target = ?", q.target],
     ["action = ?", q.action],
+    // substr, not LIKE: a "_" or "%" in the prefix is no wildcard.
+    ["substr(action, 1, ?) = ?", q.actionPrefix],
     ["id < ?", q.before],
   ];
   for (const [clause, value] of filters) {
     if (value === undefined) continue;
     where.push(clause);
+    // The prefix clause takes its length, then the prefix.
+    if (clause.startsWith("substr")) args.push(String(value).length);
     args.push(value);
   }
   const sql = `SELECT * FROM audit_log ${where.length ? `WHERE ${where.join(" AND ")}` : ""} ORDER BY id DESC LIMIT ?`;
+  // One row more than asked tells whether another page follows.
   const rows = await db
     .prepare(sql)
-    .bind(...args, q.limit)
+    .bind(...args, q.limit + 1)
     .all<Record<string, unknown>>();
-  return rows.results.map((r) => ({
+  const more = rows.results.length > q.limit;
+  const entries = rows.results.slice(0, q.limit).map(toRow);
+  return { entries, next: more ? (entries[entries.length - 1]?.id ?? null) : null };
+}
+
+function toRow(r: Record<string, unknown>): AuditRow {
+  return {
     id: r.id as number,
     at: r.at as number,
     actor: r.actor as string,
@@ -82,7 +102,7 @@ export async function queryAudit(db: D1Database, q: AuditQuery): Promise<AuditRo
     roomId: (r.room_id as number | null) ?? null,
     actorAddress: (r.actor_address as string | null) ?? null,
     detail: safeJson(r.detail),
-  }));
+  };
 }
 
 function safeJson(v: unknown): Record<string, unknown> {

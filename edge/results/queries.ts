@@ -476,6 +476,44 @@ export async function casteOf(db: D1Database, userId: number): Promise<number> {
   return row?.caste ?? 0;
 }
 
+/** The overall castes of these accounts (absent: no rating yet, a dagger). */
+export async function castesOf(db: D1Database, userIds: readonly number[]): Promise<Map<number, number>> {
+  const out = new Map<number, number>();
+  // D1 binds at most 100 parameters per statement.
+  for (let i = 0; i < userIds.length; i += 90) {
+    const ids = userIds.slice(i, i + 90);
+    const { results } = await db
+      .prepare(
+        `SELECT user_id, caste FROM ratings WHERE category = -1 AND user_id IN (${ids.map(() => "?").join(",")})`,
+      )
+      .bind(...ids)
+      .all<{ user_id: number; caste: number }>();
+    for (const r of results) out.set(r.user_id, r.caste);
+  }
+  return out;
+}
+
+/** Login names of these accounts (public pages link players by them); guests have none. */
+export async function userNamesOf(db: D1Database, userIds: readonly number[]): Promise<Map<number, string>> {
+  const out = new Map<number, string>();
+  for (let i = 0; i < userIds.length; i += 90) {
+    const ids = userIds.slice(i, i + 90);
+    const { results } = await db
+      .prepare(`SELECT id, username FROM users WHERE id IN (${ids.map(() => "?").join(",")})`)
+      .bind(...ids)
+      .all<{ id: number; username: string }>();
+    for (const r of results) out.set(r.id, r.username);
+  }
+  return out;
+}
+
+/** The categories that have ratings (overall first), for the rankings' game-type list. */
+export async function ratedCategories(db: D1Database): Promise<number[]> {
+  return (
+    await db.prepare("SELECT DISTINCT category FROM ratings ORDER BY category").all<{ category: number }>()
+  ).results.map((r) => r.category);
+}
+
 export async function statsOf(db: D1Database, userId: number): Promise<StatsRow[]> {
   return (await db.prepare("SELECT * FROM player_stats WHERE user_id = ?").bind(userId).all<StatsRow>()).results;
 }
@@ -547,12 +585,13 @@ export interface ProfileRow {
   country: string;
   quote: string;
   created_at: number;
+  last_login_at: number | null;
 }
 
 export function profileById(db: D1Database, userId: number): Promise<ProfileRow | null> {
   return db
     .prepare(
-      "SELECT id, username, display_name, nick, team, city, state, country, quote, created_at FROM users WHERE id = ?",
+      "SELECT id, username, display_name, nick, team, city, state, country, quote, created_at, last_login_at FROM users WHERE id = ?",
     )
     .bind(userId)
     .first<ProfileRow>();
@@ -561,7 +600,7 @@ export function profileById(db: D1Database, userId: number): Promise<ProfileRow 
 export function profileByName(db: D1Database, name: string): Promise<ProfileRow | null> {
   return db
     .prepare(
-      "SELECT id, username, display_name, nick, team, city, state, country, quote, created_at FROM users WHERE username = ?",
+      "SELECT id, username, display_name, nick, team, city, state, country, quote, created_at, last_login_at FROM users WHERE username = ?",
     )
     .bind(name)
     .first<ProfileRow>();
@@ -576,6 +615,8 @@ export interface GameFilter {
   /** Games with a smaller id (paging backwards in time). */
   before?: number;
   status?: readonly GameStatus[];
+  /** Disputed, or unrated and flagged (shared address): what an admin must decide. */
+  needsDecision?: boolean;
   limit: number;
 }
 
@@ -602,6 +643,7 @@ export async function listGames(db: D1Database, f: GameFilter): Promise<GameRow[
     where.push(`status IN (${f.status.map(() => "?").join(",")})`);
     args.push(...f.status);
   }
+  if (f.needsDecision) where.push("(status = 'disputed' OR (status = 'unrated' AND flagged = 1))");
   const sql = `SELECT * FROM games ${where.length ? `WHERE ${where.join(" AND ")}` : ""} ORDER BY id DESC LIMIT ?`;
   return (
     await db

@@ -2,7 +2,9 @@
  * Games, players and leaderboards as the public API and the admin routes show them (JSON),
  * built from queries.ts. Pages (issue 14) read the same views.
  */
+
 import { scoringName } from "../../protocol/structs/game-description.ts";
+import { gameFilmView } from "../films.ts";
 import * as q from "./queries.ts";
 import { displayed, OVERALL } from "./ratings.ts";
 
@@ -17,7 +19,8 @@ export interface GameSummaryView {
   gameTypeName: string;
   startedAt: number;
   endedAt: number | null;
-  durationSeconds: number | null;
+  /** actual_time_elapsed as reported, not converted (PROTOCOL.md §5.21 gives no unit). */
+  elapsed: number | null;
   status: q.GameStatus;
   unratedReason: string | null;
   disputed: boolean;
@@ -38,8 +41,7 @@ export function summaryView(g: q.GameRow): GameSummaryView {
     gameTypeName: scoringName(g.scoring),
     startedAt: g.started_at,
     endedAt: g.ended_at,
-    // actual_time_elapsed as reported (Myth counts seconds here; GoS shows it as is)
-    durationSeconds: g.duration,
+    elapsed: g.duration,
     status: g.status,
     unratedReason: g.unrated_reason,
     disputed: g.status === "disputed",
@@ -52,7 +54,7 @@ export function summaryView(g: q.GameRow): GameSummaryView {
 export async function gameView(db: D1Database, id: number) {
   const game = await q.gameById(db, id);
   if (!game) return null;
-  const [teams, players] = await Promise.all([q.teamsOf(db, id), q.playersOf(db, id)]);
+  const [teams, players, film] = await Promise.all([q.teamsOf(db, id), q.playersOf(db, id), gameFilmView(db, id)]);
   return {
     ...summaryView(game),
     difficulty: game.difficulty,
@@ -66,6 +68,8 @@ export async function gameView(db: D1Database, id: number) {
     },
     client: game.client,
     endedCode: game.ended_code,
+    /** The game's film (films.game_id): status and download link; null when it has none. */
+    film,
     teams: teams.map((t) => ({
       index: t.team_index,
       place: t.place,
@@ -100,7 +104,14 @@ export function categoryName(category: number): string {
 
 export async function playerView(db: D1Database, name: string) {
   const profile = await q.profileByName(db, name);
-  if (!profile) return null;
+  return profile ? playerViewOf(db, profile) : null;
+}
+
+export type PlayerView = Awaited<ReturnType<typeof playerViewOf>>;
+export type GameView = NonNullable<Awaited<ReturnType<typeof gameView>>>;
+export type RankingsView = Awaited<ReturnType<typeof rankingsView>>;
+
+export async function playerViewOf(db: D1Database, profile: q.ProfileRow) {
   const [ratings, stats, recent] = await Promise.all([
     q.ratingsOfUser(db, profile.id),
     q.statsOf(db, profile.id),

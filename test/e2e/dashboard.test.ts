@@ -3,17 +3,27 @@
  * against the real local stack (workerd edge + TCP bridge). A staff member signs in, sees a
  * player a legacy client put into a room through the bridge (the name is markup and must show
  * as text), kicks them (the client gets 21 and is disconnected), bans them (their next login is
- * refused), and finds both in the audit log. The screenshots in docs/screenshots/ come from here.
+ * refused), finds both in the audit log, and lifts the ban from the bans page (they log in
+ * again). The screenshots in docs/screenshots/ come from here.
  */
-import { existsSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { type Browser, chromium, type Page } from "playwright-core";
+import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { LocalStack } from "../../scripts/local-stack.ts";
+import { launchChromium, submitSignIn } from "./browser.ts";
 import { joinAs, loginAs, startTestStack } from "./stack.ts";
 
-const CHROMIUM = "/usr/bin/chromium";
-const SHOTS = fileURLToPath(new URL("../../docs/screenshots/", import.meta.url));
+/**
+ * The screenshots in docs/ are refreshed with UPDATE_SCREENSHOTS=1; otherwise they go to a
+ * temporary folder, so a test run leaves the checkout clean (they change with every run).
+ */
+const SHOTS =
+  process.env.UPDATE_SCREENSHOTS === "1"
+    ? fileURLToPath(new URL("../../docs/screenshots/", import.meta.url))
+    : `${mkdtempSync(join(tmpdir(), "dashboard-shots-"))}/`;
 /** A player name that is markup: the page must show it, never run it. */
 const HOSTILE_NICK = "<script>boo</script>";
 
@@ -21,13 +31,13 @@ let stack: LocalStack;
 let browser: Browser;
 
 beforeAll(async () => {
-  if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: apt-get install -y chromium (.ci/run does)`);
   stack = await startTestStack();
-  browser = await chromium.launch({ executablePath: CHROMIUM, args: ["--no-sandbox", "--disable-gpu"] });
+  browser = await launchChromium();
 });
 afterAll(async () => {
   await browser?.close();
   await stack?.stop();
+  if (process.env.UPDATE_SCREENSHOTS !== "1") rmSync(SHOTS, { recursive: true, force: true });
 });
 
 async function staffAccount(name: string, password: string): Promise<number> {
@@ -40,9 +50,7 @@ async function staffAccount(name: string, password: string): Promise<number> {
 async function signIn(page: Page, name: string, password: string): Promise<void> {
   await page.goto(`${stack.httpUrl}/admin/`);
   expect(new URL(page.url()).pathname).toBe("/admin/signin");
-  await page.fill("input[name=username]", name);
-  await page.fill("input[name=password]", password);
-  await Promise.all([page.waitForURL(`${stack.httpUrl}/admin/`), page.click("button:has-text('Sign in')")]);
+  await submitSignIn(page, name, password, `${stack.httpUrl}/admin/`);
 }
 
 describe("staff dashboard (headless Chromium)", () => {
@@ -121,16 +129,30 @@ describe("staff dashboard (headless Chromium)", () => {
     await expect(loginAs(stack, { user: "mallory", password: "pw-mallory" })).rejects.toThrow();
     await page.click("header a:has-text('Bans')");
     expect(await page.textContent("main table")).toContain("Repeated spam");
+    // The ban is issue 11's: the admin API lists it, made by the staff member.
+    const listed = await (await stack.admin("GET", `/admin/bans?active=true&userId=${player.userId}`)).json();
+    expect(listed).toMatchObject({ bans: [{ kind: "account", reason: "Repeated spam", createdBy: "staff:warden" }] });
     await page.click("header a:has-text('Games')");
     expect(await page.textContent("main")).toContain("No game is open");
 
     // Both actions in the audit log, under the staff member's name.
     await page.goto(`${stack.httpUrl}/admin/dashboard/audit?actor=staff:warden`);
     const audit = (await page.textContent("[data-testid=audit]")) ?? "";
-    expect(audit).toContain("player.kick");
-    expect(audit).toContain("user.ban");
+    expect(audit).toContain("kick");
+    expect(audit).toContain("ban.create");
     expect(audit).toContain("Spamming the lobby");
     await page.screenshot({ path: `${SHOTS}audit.png`, fullPage: true });
+
+    // Lift the ban from the bans page: the player logs in again, and the lift is audited.
+    await page.goto(`${stack.httpUrl}/admin/dashboard/bans`);
+    await Promise.all([page.waitForURL(/done=Ban%20lifted/), page.click("[data-testid=bans] button[name=lift]")]);
+    expect(await page.textContent("main")).toContain("Nobody is banned");
+    const back = await loginAs(stack, { user: "mallory", password: "pw-mallory" });
+    expect(back.userId).toBe(player.userId);
+    await page.goto(`${stack.httpUrl}/admin/dashboard/audit?action=ban.`);
+    const bans = (await page.textContent("[data-testid=audit]")) ?? "";
+    expect(bans).toContain("ban.lift");
+    expect(bans).toContain("ban.create");
 
     // Room settings from the dashboard take effect at once: lock the room, a player is refused.
     await page.goto(`${stack.httpUrl}/admin/dashboard/rooms/0`);

@@ -58,6 +58,7 @@ interface FilmInfo {
   startedAt: string;
   fileName: string | null;
   download: string | null;
+  gameId: number | null;
 }
 
 async function filmsOf(userId: number): Promise<FilmInfo[]> {
@@ -124,7 +125,8 @@ describe("films", () => {
     }
     h.session.client.send({ type: MessageType.RecordingStreamEnd, endTime: 4242 });
     const film = await awaitFilm(h.userId);
-    expect(film).toMatchObject({ status: "complete" });
+    // Never started (no start_game), so no result row: the film stays unlinked.
+    expect(film).toMatchObject({ status: "complete", gameId: null });
 
     const { res, body } = await download(film);
     expect(res.status).toBe(200);

@@ -102,6 +102,18 @@ describe("kicks", () => {
     await mod.session.leave();
   });
 
+  it("Aleph One: a moderator kicks the player selected in the list; the others see them leave", async () => {
+    const mod = await member("amod", { adminLevel: 1, dialect: "marathon" });
+    const target = await member("akick", { dialect: "marathon" });
+    const watcher = await member("awatch", { dialect: "marathon" });
+    await mod.session.waitForPlayer(target.userId);
+    mod.session.chat(".kick lag switch", { selectedPlayerId: target.userId });
+    await target.session.client.closed;
+    expect(target.session.kickedReason).toBe("lag switch");
+    await watcher.session.waitForPlayerGone(target.userId);
+    await Promise.all([mod.session.leave(), watcher.session.leave()]);
+  });
+
   it("a player's .kick is refused and the target stays", async () => {
     const player = await member("pleb");
     const other = await member("other");
@@ -193,6 +205,17 @@ describe("bans", () => {
     expect((await stack.admin("DELETE", `/admin/bans/${ban?.id}`)).status).toBe(200);
     expect((await loginAs(stack, { user: "", nick: "Other", localAddress: "127.0.0.91" })).userId).toBeGreaterThan(0);
     await admin.session.leave();
+  });
+
+  it("disabling an account through the admin API ends its session and refuses its logins", async () => {
+    const target = await member("disabled");
+    const res = await stack.admin("PATCH", `/admin/users/${target.userId}`, { disabled: true });
+    expect(res.status).toBe(200);
+    await target.session.client.closed;
+    expect(target.session.kickedReason).toBe("This account is disabled.");
+    const err = await refusal(loginAs(stack, { user: target.account.user, password: target.account.password }));
+    expect(err.code).toBe(14);
+    expect(err.text).toBe("This account is disabled.");
   });
 
   it("an expired ban no longer applies", async () => {

@@ -13,6 +13,7 @@ import { joinAs, type Player, startTestStack } from "./stack.ts";
 const ROOMS = JSON.stringify([
   { id: 0, name: "Ranked", game: "myth2", type: "ranked", guests: true },
   { id: 1, name: "Unranked", game: "myth2", type: "unranked" },
+  { id: 2, name: "Ranked (films)", game: "myth2", type: "ranked", films: "required" },
 ]);
 const WINDOW_SECONDS = 2;
 
@@ -59,6 +60,8 @@ async function api<T = Record<string, unknown>>(path: string): Promise<T> {
 interface GameJson {
   id: number;
   status: string;
+  filmStatus: string | null;
+  film: { status: string; download: string | null; bytes: number; sha256: string | null } | null;
   unratedReason: string | null;
   gameType: number;
   name: string;
@@ -427,5 +430,99 @@ describe("castes, player info and profiles", () => {
     report(b, score(a.userId, b, teams));
     const game = await settled(a);
     expect(game).toMatchObject({ status: "unrated", unratedReason: "unranked room" });
+  });
+});
+
+describe("films of recorded games", () => {
+  /** The recording header of a Myth II 1.8 host: i16 version, i16 type, i32 data offset, i32 ending time, opaque. */
+  function recordingHeader(): Uint8Array {
+    const h = new Uint8Array(200);
+    const v = new DataView(h.buffer);
+    v.setInt16(0, 2180);
+    v.setInt32(8, -1);
+    return h;
+  }
+  function command(time: number): Uint8Array {
+    const c = new Uint8Array(16);
+    const v = new DataView(c.buffer);
+    v.setInt16(0, 16);
+    v.setInt8(2, 5);
+    v.setInt32(4, time);
+    return c;
+  }
+  async function page(path: string): Promise<string> {
+    const res = await fetch(`${stack.httpUrl}${path}`);
+    expect(res.status).toBe(200);
+    return res.text();
+  }
+  /** The film row is written after the game's end, on its own: wait until the game shows it. */
+  async function withFilm(id: number): Promise<GameJson> {
+    const until = Date.now() + 10_000;
+    for (;;) {
+      const game = await api<GameJson>(`/api/games/${id}`);
+      if (game.film) return game;
+      if (Date.now() > until) throw new Error(`game ${id} has no film`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+
+  it("a recorded game with its film shows both on its page and in the API; games without one say so", async () => {
+    // Filmed: the host streams its recording (204-206) during the game, then both report.
+    const a = await rankedPlayer("film", "myth2", 2);
+    const b = await rankedPlayer("film", "myth2", 2);
+    await play(a, [b]);
+    a.session.client.send({ type: MessageType.RecordingStreamHeader, data: recordingHeader() });
+    for (let i = 1; i <= 20; i++)
+      a.session.client.send({ type: MessageType.RecordingStreamCommand, command: command(i * 30) });
+    a.session.client.send({ type: MessageType.RecordingStreamEnd, endTime: 900 });
+    const teams = [[{ player: a }], [{ player: b }]];
+    report(a, score(a.userId, a, teams));
+    report(b, score(a.userId, b, teams));
+    const rated = await settled(a);
+    expect(rated.status).toBe("rated");
+    const filmed = await withFilm(rated.id);
+    expect(filmed.filmStatus).toBe("complete");
+    expect(filmed.film).toMatchObject({ status: "complete", download: `/api/games/${rated.id}/film` });
+    const file = await fetch(`${stack.httpUrl}${filmed.film?.download}`);
+    expect(file.status).toBe(200);
+    expect(file.headers.get("x-film-status")).toBe("complete");
+    expect(file.headers.get("x-film-sha256")).toBe(filmed.film?.sha256);
+    expect((await file.arrayBuffer()).byteLength).toBe(filmed.film?.bytes);
+    const filmedPage = await page(`/games/${rated.id}`);
+    expect(filmedPage).toContain(`href="/api/games/${rated.id}/film"`);
+    expect(filmedPage).toContain("complete");
+    expect(filmedPage).toContain(a.name);
+    expect(filmedPage).toContain("rated");
+
+    // Required but never sent: the game is recorded, its film is missing, and both say so.
+    const c = await rankedPlayer("nofilm", "myth2", 2);
+    const d = await rankedPlayer("nofilm", "myth2", 2);
+    await play(c, [d]);
+    const teams2 = [[{ player: c }], [{ player: d }]];
+    report(c, score(c.userId, c, teams2));
+    report(d, score(c.userId, d, teams2));
+    c.session.removeGame();
+    const missing = await withFilm((await settled(c)).id);
+    expect(missing.status).toBe("rated");
+    expect(missing.film).toMatchObject({ status: "missing", download: null });
+    expect((await fetch(`${stack.httpUrl}/api/games/${missing.id}/film`)).status).toBe(404);
+    expect(await page(`/games/${missing.id}`)).toContain("missing (the host sent none); no film file for this game");
+
+    // A room without films: no film row at all.
+    const e = await rankedPlayer("plain");
+    const f = await rankedPlayer("plain");
+    await play(e, [f]);
+    const teams3 = [[{ player: e }], [{ player: f }]];
+    report(e, score(e.userId, e, teams3));
+    report(f, score(e.userId, f, teams3));
+    const plain = await settled(e);
+    expect(plain.film).toBeNull();
+    expect(await page(`/games/${plain.id}`)).toContain("this game has no film");
+
+    // The lists and the profile show the recorded games; the rankings the players with castes.
+    const list = await page("/games");
+    expect(list).toContain(`href="/games/${rated.id}"`);
+    expect(await page(`/players/${a.name}`)).toContain(`href="/games/${rated.id}"`);
+    expect(await page("/rankings")).toContain(`href="/players/${a.name}"`);
   });
 });

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { formatLine, logThrottled, setLogFormat, setLogSink } from "../../bridge/log.ts";
+import { DirectoryMetrics } from "../../durable-objects/directory/metrics.ts";
 import { renderMetrics } from "../../edge/prometheus.ts";
 
 describe("bridge log lines", () => {
@@ -62,5 +63,29 @@ describe("edge Prometheus text", () => {
         "",
       ].join("\n"),
     );
+  });
+});
+
+describe("the directory's counters", () => {
+  it("keep the last hour per minute (logins granted, refused, errors) and totals by kind", () => {
+    const m = new DirectoryMetrics();
+    const t0 = Date.UTC(2026, 11, 2, 3, 0, 10);
+    m.granted(true, t0);
+    m.granted(false, t0 + 1_000);
+    m.refused(3, t0 + 2_000);
+    m.failed("room", t0 + 61_000);
+    m.refused(999, t0 + 61_500);
+    const hour = m.lastHour(t0 + 62_000);
+    expect(hour).toHaveLength(60);
+    expect(hour.slice(-2)).toEqual([
+      { minute: Date.UTC(2026, 11, 2, 3, 0), granted: 2, refused: 1, errors: 0 },
+      { minute: Date.UTC(2026, 11, 2, 3, 1), granted: 0, refused: 1, errors: 1 },
+    ]);
+    const snap = m.snapshot();
+    expect(snap.loginsGranted).toEqual({ guest: 1, registered: 1 });
+    expect(snap.loginsRefused).toEqual({ LoginFailedBadUserOrPassword: 1, code_999: 1 });
+    expect(snap.errors).toEqual({ room: 1 });
+    // An hour later the old minutes have aged out.
+    expect(m.lastHour(t0 + 3_700_000).every((b) => b.granted === 0 && b.refused === 0)).toBe(true);
   });
 });

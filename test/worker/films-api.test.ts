@@ -1,7 +1,8 @@
 /** The film routes over the real app, D1 and R2 (Miniflare's): listing, info, downloads, expiry, deletion. */
 import { env, SELF } from "cloudflare:test";
 import { beforeAll, describe, expect, it } from "vitest";
-import { deleteFilmsOfGame } from "../../edge/films.ts";
+import { deleteFilmsOfGame, linkFilm, linkFilmsOfGame } from "../../edge/films.ts";
+import { insertGame } from "../../edge/results/queries.ts";
 
 const ADMIN = { Authorization: "Bearer test-admin" };
 const FILE = new Uint8Array([1, 2, 3, 4, 5, 6, 7, 8]);
@@ -90,5 +91,51 @@ describe("film routes", () => {
     expect((await SELF.fetch(`http://edge/api/films/${ids.complete}/info`)).status).toBe(404);
     const again = await SELF.fetch(`http://edge/admin/films/${ids.complete}`, { method: "DELETE", headers: ADMIN });
     expect(again.status).toBe(404);
+  });
+
+  it("films are linked to their game's row whichever comes second; the game's JSON shows the film or null", async () => {
+    const game = (hostId: number, startedAt: number) =>
+      insertGame(env.DB, {
+        roomId: 1,
+        roomType: "unranked",
+        hostId,
+        name: "",
+        map: "",
+        scoring: 0,
+        difficulty: 0,
+        timeLimit: 0,
+        optionFlags: 0,
+        teams: false,
+        alliances: false,
+        veterans: false,
+        unitTrading: false,
+        cooperative: false,
+        client: "myth2",
+        startedAt,
+      });
+    // started_at 1000, ended_at 2000 (film() above); the game started 400 ms after the first header chunk.
+    const after = await game(80, 1400);
+    await film("00000000-0000-4000-8000-000000000080", { status: "complete", key: "films/1/d.m2rec", host: 80 });
+    expect(await linkFilm(env.DB, "00000000-0000-4000-8000-000000000080")).toBe(after);
+    await film("00000000-0000-4000-8000-000000000081", { status: "missing", host: 81 });
+    const before = await game(81, 1000);
+    await linkFilmsOfGame(env.DB, before);
+    // A film of another host, or of a game started after the film ended, is not linked.
+    const other = await game(82, 5000);
+    await film("00000000-0000-4000-8000-000000000082", { status: "complete", key: "films/1/e.m2rec", host: 82 });
+    expect(await linkFilm(env.DB, "00000000-0000-4000-8000-000000000082")).toBeNull();
+
+    const json = async (id: number) =>
+      (await (await SELF.fetch(`http://edge/api/games/${id}`)).json()) as Record<string, unknown>;
+    expect(await json(after)).toMatchObject({
+      filmStatus: "complete",
+      film: { status: "complete", download: `/api/games/${after}/film`, bytes: FILE.byteLength },
+    });
+    expect(new Uint8Array(await (await SELF.fetch(`http://edge/api/games/${after}/film`)).arrayBuffer())).toEqual(FILE);
+    expect(await json(before)).toMatchObject({ filmStatus: "missing", film: { status: "missing", download: null } });
+    expect(await json(other)).toMatchObject({ filmStatus: null, film: null });
+    const none = await SELF.fetch(`http://edge/api/games/${other}/film`);
+    expect(none.status).toBe(404);
+    expect(await none.json()).toEqual({ error: "this game has no film" });
   });
 });

@@ -92,6 +92,7 @@ function harness(options: { slowVerify?: Promise<void> } = {}) {
       return name === "bob" && pw === "pw" ? bob : null;
     },
     admitGuest: async () => null,
+    nameTaken: async () => false,
     recordLogin: async () => {},
     directoryLogin: async () => ({ token: "ab".repeat(32), userId: 7 }),
     roomList: async () => [],

@@ -162,12 +162,17 @@ describe("audit log", () => {
     for (const text of ["one", "two", "three"]) expect((await call("POST", "/announce", { text })).status).toBe(200);
     const first = await (await call("GET", "/audit?action=announce&limit=2")).json<{
       entries: { id: number; detail: { text: string } }[];
+      next: number | null;
     }>();
     expect(first.entries.map((e) => e.detail.text)).toEqual(["three", "two"]);
-    const next = await (await call("GET", `/audit?action=announce&limit=2&before=${first.entries[1]?.id}`)).json<{
+    // `next` is the cursor of the following page, null on the last.
+    expect(first.next).toBe(first.entries[1]?.id);
+    const next = await (await call("GET", `/audit?action=announce&limit=2&before=${first.next}`)).json<{
       entries: { detail: { text: string } }[];
+      next: number | null;
     }>();
     expect(next.entries.map((e) => e.detail.text)).toEqual(["one"]);
+    expect(next.next).toBeNull();
     expect((await call("GET", "/audit?limit=0")).status).toBe(400);
   });
 

@@ -62,8 +62,9 @@ async function muxBridge(roomId: number, bridgeId: string) {
 
 it("a broadcast is one record per v2 bridge naming its recipients, and a plain frame to a v1 socket", async () => {
   const bridge = await muxBridge(1, "bridge-one-aaaa");
-  const alice = await directoryLogin({ nick: "Alice" });
-  const bob = await directoryLogin({ nick: "Bob" });
+  // Each logs in from the address its room connection comes from (tokens are bound to it).
+  const alice = await directoryLogin({ nick: "Alice", clientAddress: "203.0.113.7:700" });
+  const bob = await directoryLogin({ nick: "Bob", clientAddress: "203.0.113.8:800" });
   bridge.send((w) => {
     w.open(7, "203.0.113.7:700", "127.0.0.1:6324");
     w.open(8, "203.0.113.8:800", "127.0.0.1:6324");

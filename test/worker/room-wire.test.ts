@@ -80,7 +80,8 @@ async function enter(
   dialect: "myth2" | "myth2-legacy" | "myth3" | "marathon",
   address: string,
 ) {
-  const { token } = await directoryLogin({ userId, nick, dialect });
+  // A room redeems a token only from the address that logged in.
+  const { token } = await directoryLogin({ userId, nick, dialect, clientAddress: address });
   const client = await openTunnel(roomId, address);
   client.send(101, roomLoginPayload(token, nick.toLowerCase()));
   return client;
@@ -168,6 +169,7 @@ it("Myth III (Bungie order): lists after 103, logout, bad packet: every packet a
   b.send(103, playerData("Cub"));
   await take(lines, "B 103", b, 2);
   await take(lines, "A sees B listed", a, 1);
+  // A registered player keeps its login nick (issue 10): the change goes out as "Wolf".
   a.send(103, playerData("Wolf2", "Pack"));
   await take(lines, "B sees A change", b, 1);
   await take(lines, "A sees A change", a, 1);

@@ -89,10 +89,11 @@ describe("room login order", () => {
     expect((await b.client.next()).type).toBe(8);
     expect(playerEntries(await a.client.next())).toMatchObject([{ verb: 0, playerId: b.userId, nick: "Two" }]);
 
-    // Later player data is stored whole and broadcast as a change.
-    a.client.send(103, playerData("Renamed"));
-    expect(playerEntries(await b.client.next())).toMatchObject([{ verb: 2, playerId: a.userId, nick: "Renamed" }]);
-    expect(playerEntries(await a.client.next())).toMatchObject([{ verb: 2, playerId: a.userId, nick: "Renamed" }]);
+    // Later player data is stored and broadcast as a change, but a registered player keeps the
+    // nick of its login (issue 10: no renaming into someone else's name mid-session).
+    a.client.send(103, playerData("Renamed", "Other"));
+    expect(playerEntries(await b.client.next())).toMatchObject([{ verb: 2, playerId: a.userId, nick: "Tfl" }]);
+    expect(playerEntries(await a.client.next())).toMatchObject([{ verb: 2, playerId: a.userId, nick: "Tfl" }]);
 
     // Bungie logout: code 9, then the room closes the connection.
     b.client.send(102);

@@ -6,25 +6,10 @@
  * tell more than players need).
  */
 import { Hono } from "hono";
+import { type FilmRow, filmOfGame } from "../../edge/films.ts";
 import { FILM_CONTENT_TYPE } from "../../protocol/film.ts";
 import type { AppEnv } from "../context.ts";
 import { httpError } from "../errors.ts";
-
-interface FilmRow {
-  id: string;
-  room_id: number;
-  room_game_id: number;
-  host_user_id: number;
-  started_at: number;
-  ended_at: number;
-  bytes: number;
-  sha256: string | null;
-  status: "complete" | "partial" | "missing" | "cut";
-  r2_key: string | null;
-  file_name: string | null;
-  expires_at: number | null;
-  game_id: number | null;
-}
 
 export const films = new Hono<AppEnv>();
 
@@ -58,17 +43,12 @@ function optionalInt(value: string | undefined, name: string): number | null {
 }
 
 /**
- * The film of a game (its result, once films are linked to results by films.game_id): the
- * newest one with a file, else 404 saying what became of it.
+ * The film of a game (linked by films.game_id, edge/films.ts): the newest one with a file, else
+ * 404 saying what became of it.
  */
 films.get("/api/games/:id/film", async (c) => {
   const gameId = optionalInt(c.req.param("id"), "game id");
-  const row = await c.env.DB.prepare(
-    `SELECT * FROM films WHERE game_id = ? AND (expires_at IS NULL OR expires_at > ?)
-     ORDER BY r2_key IS NULL, ended_at DESC LIMIT 1`,
-  )
-    .bind(gameId, Date.now())
-    .first<FilmRow>();
+  const row = gameId === null ? null : await filmOfGame(c.env.DB, gameId);
   if (!row) httpError(404, "this game has no film");
   return serveFilm(c.env.FILMS, row);
 });

@@ -71,6 +71,12 @@ export const metrics = new Hono<AppEnv>().get(
         samples: [{ value: counters.roomListFanOuts }],
       },
       {
+        name: "myth_errors_total",
+        help: "Unexpected failures on the edge, by where: worker (an HTTP 500), room (a message handler)",
+        type: "counter",
+        samples: Object.entries(counters.errors).map(([where, value]) => ({ labels: { where }, value })),
+      },
+      {
         name: "myth_room_starts_total",
         help: "Room objects that rebuilt their state from storage: first contact, then every wake-up after hibernation or eviction",
         type: "counter",

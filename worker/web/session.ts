@@ -10,6 +10,7 @@ import type { Context } from "hono";
 import { deleteCookie, getCookie, setCookie } from "hono/cookie";
 import { type Account, getAccount } from "../../edge/accounts.ts";
 import { limitedVerify } from "../../edge/login/deps.ts";
+import { findActiveBan } from "../../edge/moderation/bans.ts";
 import type { AppEnv } from "../context.ts";
 
 export const SESSION_COOKIE = "myth_session";
@@ -45,7 +46,7 @@ export function clientAddress(c: Context<AppEnv>): string {
 
 /**
  * Checks the password (and the address's failure budget), then opens a session for an account
- * of at least `minLevel`. A banned account cannot sign in. Nothing tells a wrong name from a
+ * of at least `minLevel`. A banned or disabled account cannot sign in. Nothing tells a wrong name from a
  * wrong password.
  */
 export async function signIn(
@@ -60,8 +61,7 @@ export async function signIn(
   if (account && "refused" in account) return { ok: false, reason: "throttled" };
   if (!account) return { ok: false, reason: "bad-login" };
   const now = Date.now();
-  if (account.disabled) return { ok: false, reason: "banned" };
-  if (account.bannedUntil !== null && account.bannedUntil > now) return { ok: false, reason: "banned" };
+  if (await shutOut(c, account, now)) return { ok: false, reason: "banned" };
   if (account.adminLevel < minLevel) return { ok: false, reason: "level" };
   const token = randomToken();
   const csrf = randomToken(24);
@@ -77,7 +77,7 @@ export async function signIn(
   return { ok: true, token, session: { account, csrf, expiresAt } };
 }
 
-/** The request's session, or null (no cookie, unknown, expired, or the account is now banned). */
+/** The request's session, or null (no cookie, unknown, expired, or the account is now banned or disabled). */
 export async function currentSession(c: Context<AppEnv>): Promise<WebSession | null> {
   const token = getCookie(c, SESSION_COOKIE);
   if (!token || token.length > 128) return null;
@@ -87,8 +87,24 @@ export async function currentSession(c: Context<AppEnv>): Promise<WebSession | n
   const now = Date.now();
   if (!row || row.expires_at <= now) return null;
   const account = await getAccount(c.env.DB, row.user_id);
-  if (!account || (account.bannedUntil !== null && account.bannedUntil > now)) return null;
+  if (!account || (await shutOut(c, account, now))) return null;
   return { account, csrf: row.csrf, expiresAt: row.expires_at };
+}
+
+/**
+ * A disabled account, or one a ban in force covers (edge/moderation/bans.ts: the account, or
+ * the address the request comes from), may not use the web; so a ban also ends its sessions.
+ * `banned_until` is read only for rows from before the bans table (nothing writes it now).
+ */
+async function shutOut(c: Context<AppEnv>, account: Account, now: number): Promise<boolean> {
+  if (account.disabled) return true;
+  if (account.bannedUntil !== null && account.bannedUntil > now) return true;
+  const ban = await findActiveBan(
+    c.env.DB,
+    { userId: account.id, guest: false, userName: account.username, clientAddress: clientAddress(c) },
+    now,
+  );
+  return ban !== null;
 }
 
 export async function signOut(c: Context<AppEnv>): Promise<void> {

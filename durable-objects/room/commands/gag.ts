@@ -30,7 +30,10 @@ export const gag: DotCommand = {
       reason,
       detail: { ...actorOf(ctx).detail, minutes },
     });
-    ctx.room.moderation.gags[target.player.userId] = entry;
+    const gags = ctx.room.moderation.gags;
+    // Over gags go when the next one is stored, so the stored state stays small.
+    for (const [id, g] of Object.entries(gags)) if (g.until <= ctx.now) delete gags[Number(id)];
+    gags[target.player.userId] = entry;
     ctx.room.saveModeration();
     ctx.room.say(target, gagText(entry));
     return [`${targetName(target)} is gagged for ${minutes} minute${minutes === 1 ? "" : "s"}.`];

@@ -15,6 +15,9 @@ function setLock(locked: boolean): DotCommand["run"] {
   };
 }
 
-/** `.lock`: no new joins (staff excepted) until `.unlock`; who is in stays. */
+/**
+ * `.lock`: no new joins (staff excepted) until `.unlock`; who is in stays. The same state as
+ * PATCH /admin/rooms/:id `locked` and the dashboard's checkbox (edge/staff-actions.ts configureRoom).
+ */
 export const lock: DotCommand = { name: "lock", level: 2, summary: "no new joins in this room", run: setLock(true) };
 export const unlock: DotCommand = { name: "unlock", level: 2, summary: "lets players join again", run: setLock(false) };

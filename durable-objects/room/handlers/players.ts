@@ -8,8 +8,12 @@ import { ownPlayerDataPacket, playerListPacket } from "../player.ts";
 import type { PlayerConnection } from "../state.ts";
 import type { Handler } from "./handler.ts";
 
-export function applyPlayerData(room: RoomCore, conn: PlayerConnection, data: PlayerData): void {
+export function applyPlayerData(room: RoomCore, conn: PlayerConnection, sent: PlayerData): void {
   const player = conn.player;
+  // A registered player keeps the nick the login vouched for, in every family: a 103 cannot
+  // rename one (issue 10, impersonation). Guests may rename (Bungie and A1S clients do), and
+  // stay marked as guests in every list.
+  const data = player.guest ? sent : { ...sent, nick: player.playerData.nick };
   if (!player.listed) {
     // Bungie: the first set_player_data brings the newcomer into the lists (§7.4).
     player.playerData = { ...data, orderIndex: player.playerData.orderIndex };

@@ -57,9 +57,6 @@ async function roomLogin(room: RoomCore, conn: Connection, token: Uint8Array): P
     await room.drop(other, serverMessage(ServerMessageCode.AccountAlreadyLoggedIn, other.player.dialect), false);
   }
   if (room.playerCount() >= config.capacity) return refuse(ServerMessageCode.RoomFull);
-  // Locked by an admin (overrides.ts): the client has no "locked" message; "room full" is the
-  // one it shows for a room it may not enter now. Staff still get in.
-  if (config.locked && user.adminLevel < 1) return refuse(ServerMessageCode.RoomFull);
 
   // Ranked and tournament rooms show the account's caste from its first player list entry.
   const caste = showsCastes(config) && !user.guest ? await room.services.results.casteOf(user.userId) : undefined;

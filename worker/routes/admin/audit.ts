@@ -9,7 +9,7 @@ const AuditRow = z
   .object({
     id: z.number().int(),
     at: z.number().int().describe("epoch ms"),
-    actor: z.string().describe('"user:<id>", "admin-token" or "system"'),
+    actor: z.string().describe('"user:<id>" (dot commands), "staff:<username>" (dashboard), "admin-token" or "system"'),
     action: z.string(),
     target: z.string().nullable(),
     reason: z.string().nullable(),
@@ -38,20 +38,29 @@ audit.openapi(
     responses: {
       200: {
         description: "Rows",
-        content: { "application/json": { schema: z.object({ entries: z.array(AuditRow) }).openapi("AuditPage") } },
+        content: {
+          "application/json": {
+            schema: z
+              .object({
+                entries: z.array(AuditRow),
+                next: z.number().int().nullable().describe("the before of the next page; null on the last"),
+              })
+              .openapi("AuditPage"),
+          },
+        },
       },
       ...errors(400, 401),
     },
   }),
   async (c) => {
     const q = c.req.valid("query");
-    const entries = await queryAudit(c.env.DB, {
+    const page = await queryAudit(c.env.DB, {
       limit: q.limit,
       ...(q.actor !== undefined ? { actor: q.actor } : {}),
       ...(q.target !== undefined ? { target: q.target } : {}),
       ...(q.action !== undefined ? { action: q.action } : {}),
       ...(q.before !== undefined ? { before: q.before } : {}),
     });
-    return c.json({ entries }, 200);
+    return c.json(page, 200);
   },
 );

@@ -5,8 +5,8 @@
  */
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
 import { getAccount } from "../../../edge/accounts.ts";
-import { banText, createBan, getBan, liftBan, listBans, type NewBan } from "../../../edge/moderation/bans.ts";
-import { directoryStub } from "../../../edge/objects.ts";
+import { getBan, listBans, type NewBan } from "../../../edge/moderation/bans.ts";
+import { liftBanEverywhere, placeBan } from "../../../edge/staff-actions.ts";
 import type { AppEnv } from "../../context.ts";
 import { httpError, validationHook } from "../../errors.ts";
 import { adminActor } from "./actor.ts";
@@ -124,10 +124,9 @@ bans.openapi(
       if (body.guestName === undefined) httpError(400, "a guest ban needs guestName");
       input = { kind: "guest", guestName: body.guestName, reason: body.reason, expiresAt };
     }
-    const created = await createBan(c.env.DB, input, adminActor(c), now);
+    const created = await placeBan(c.env, input, adminActor(c), now);
     if (!created.ok) httpError(400, created.message);
-    const kicked = await directoryStub(c.env).enforceBan(created.ban, banText(created.ban));
-    return c.json({ ban: view(created.ban, now), kicked }, 201);
+    return c.json({ ban: view(created.ban, now), kicked: created.kicked }, 201);
   },
 );
 
@@ -144,12 +143,11 @@ bans.openapi(
   }),
   async (c) => {
     const id = c.req.valid("param").id;
-    const lifted = await liftBan(c.env.DB, id, adminActor(c));
+    const lifted = await liftBanEverywhere(c.env, id, adminActor(c));
     if (!lifted) {
       if (!(await getBan(c.env.DB, id))) httpError(404, "no such ban");
       httpError(409, "the ban is no longer in force (lifted or expired)");
     }
-    await directoryStub(c.env).banLifted(id);
     return c.json(view(lifted), 200);
   },
 );

@@ -22,7 +22,7 @@ const GameSummary = z
     gameTypeName: z.string(),
     startedAt: z.number(),
     endedAt: z.number().nullable(),
-    durationSeconds: z.number().nullable(),
+    elapsed: z.number().nullable().describe("actual_time_elapsed as the client reported it"),
     status: z.enum(["playing", "reported", "rated", "unrated", "disputed", "abandoned"]),
     unratedReason: z.string().nullable(),
     disputed: z.boolean(),
@@ -71,9 +71,7 @@ games.openapi(
   }),
   async (c) => {
     const db = c.env.DB;
-    const rows = (await q.listGames(db, { status: ["disputed", "unrated"], limit: 200 })).filter(
-      (g) => g.status === "disputed" || g.flagged !== 0,
-    );
+    const rows = await q.listGames(db, { needsDecision: true, limit: 200 });
     const out = [];
     for (const g of rows) {
       const reports = await q.reportsOf(db, g.id);

@@ -1,11 +1,13 @@
 /**
  * Live moderation over HTTP: who is online, kicks, room messages and announcements — the same
- * operations as the in-game commands, each audited (actor "admin-token") before it is done.
+ * operations as the in-game commands and the dashboard (edge/staff-actions.ts), each audited
+ * ("admin-token", or "staff:<name>" from the dashboard) before it is done.
  */
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
 import { roomById } from "../../../edge/config.ts";
 import { appendAudit } from "../../../edge/moderation/audit.ts";
-import { directoryStub, roomStub } from "../../../edge/objects.ts";
+import { directoryStub } from "../../../edge/objects.ts";
+import { kickPlayer, messageRoom } from "../../../edge/staff-actions.ts";
 import { familyOf } from "../../../protocol/families.ts";
 import type { AppEnv } from "../../context.ts";
 import { httpError, validationHook } from "../../errors.ts";
@@ -100,16 +102,7 @@ moderation.openapi(
     const { userId } = c.req.valid("param");
     // The body is optional: without one the reason is the default.
     const reason = (c.req.valid("json") as { reason?: string } | undefined)?.reason ?? "Kicked by an administrator.";
-    const online = (await directoryStub(c.env).onlinePlayers()).find((p) => p.userId === userId);
-    if (!online) httpError(404, "that player is not online");
-    await appendAudit(c.env.DB, {
-      ...adminActor(c),
-      action: "kick",
-      target: online.guest ? `guest:${online.userName}` : `user:${userId}`,
-      reason,
-      roomId: online.roomId,
-    });
-    await directoryStub(c.env).kickUser(userId, reason);
+    if (!(await kickPlayer(c.env, adminActor(c), userId, reason))) httpError(404, "that player is not online");
     return c.json({ kicked: true as const }, 200);
   },
 );
@@ -126,14 +119,7 @@ moderation.openapi(
     const id = c.req.valid("param").id;
     const { text } = c.req.valid("json");
     if (!roomById(c.var.config, id)) httpError(404, "no such room");
-    await appendAudit(c.env.DB, {
-      ...adminActor(c),
-      action: "message",
-      target: `room:${id}`,
-      roomId: id,
-      detail: { text },
-    });
-    await roomStub(c.env, id).message(text);
+    await messageRoom(c.env, adminActor(c), id, text);
     return c.body(null, 204);
   },
 );

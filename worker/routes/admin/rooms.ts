@@ -3,12 +3,12 @@
  * and live changes to them (PATCH: stored by the room, in effect at once, no restart).
  */
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
-import { recordAudit } from "../../../edge/audit.ts";
 import { roomById } from "../../../edge/config.ts";
 import { roomStub } from "../../../edge/objects.ts";
+import { configureRoom } from "../../../edge/staff-actions.ts";
 import type { AppEnv } from "../../context.ts";
 import { httpError, validationHook } from "../../errors.ts";
-import { actorOf } from "./actor.ts";
+import { adminActor } from "./actor.ts";
 import { errors, IdParam } from "./schemas.ts";
 
 const RoomConfig = z
@@ -23,7 +23,10 @@ const RoomConfig = z
     guests: z.boolean(),
     joinMessages: z.array(z.string()).readonly(),
     films: z.enum(["supported", "required"]).optional(),
-    locked: z.boolean().optional().describe("only staff may enter (set by PATCH)"),
+    locked: z
+      .boolean()
+      .optional()
+      .describe("only staff may enter: the room's moderation lock (PATCH locked, or .lock/.unlock in the room)"),
   })
   .openapi("RoomConfig");
 
@@ -32,7 +35,6 @@ const Overrides = z
     capacity: z.number().int().min(1).optional(),
     guests: z.boolean().optional(),
     joinMessages: z.array(z.string().max(255)).max(32).optional(),
-    locked: z.boolean().optional(),
   })
   .openapi("RoomOverrides");
 
@@ -45,7 +47,9 @@ const OverridesPatch = z
   })
   .strict()
   .openapi("RoomOverridesPatch", {
-    description: "Fields to change live; null puts a field back to its configured value (ROOM_CONFIG).",
+    description:
+      "Fields to change live; null puts a field back to its configured value (ROOM_CONFIG). `locked` is the " +
+      "room's moderation lock, the same state as the in-room .lock/.unlock (null or false opens the room).",
     example: { capacity: 16, locked: true, joinMessages: ["Maintenance at 20:00 UTC"] },
   });
 
@@ -135,7 +139,9 @@ rooms.openapi(
     path: "/rooms/{id}",
     summary: "Change a room live (capacity, guests, join messages, locked)",
     description:
-      "Stored by the room and in effect at once: the next room login sees the new capacity, guest policy and lock; " +
+      "Stored by the room and in effect at once: the next room login sees the new capacity, guest policy and lock " +
+      "(a locked room refuses non-staff with code 4, as after .lock); audited as room.update, and room.lock / " +
+      "room.unlock when the lock changes; " +
       "join messages go to the next player who enters. Players already inside stay. The login server's room list " +
       "keeps showing the configured guest flag until its config changes (only the room enforces the override).",
     request: {
@@ -157,9 +163,8 @@ rooms.openapi(
     if (patch.capacity != null && patch.capacity > c.var.config.maxRoomCapacity) {
       httpError(400, `invalid request: capacity: at most MAX_ROOM_CAPACITY (${c.var.config.maxRoomCapacity})`);
     }
-    const result = await roomStub(c.env, id).configure(id, patch);
+    const result = await configureRoom(c.env, adminActor(c), id, patch);
     if (!result) httpError(404, "no such room");
-    await recordAudit(c.env.DB, { actor: actorOf(c), action: "room.update", target: String(id), detail: patch });
     return c.json({ room: result.config, overrides: result.overrides }, 200);
   },
 );
@@ -177,9 +182,11 @@ rooms.openapi(
   }),
   async (c) => {
     const id = c.req.valid("param").id;
-    const room = roomById(c.var.config, id);
-    if (!room) httpError(404, "no such room");
-    const status = await roomStub(c.env, id).status();
-    return c.json({ room, ...status }, 200);
+    const base = roomById(c.var.config, id);
+    if (!base) httpError(404, "no such room");
+    const stub = roomStub(c.env, id);
+    const [settings, status] = await Promise.all([stub.settings(), stub.status()]);
+    // The config in effect: overrides and the lock, however it was set.
+    return c.json({ room: settings.config ?? base, ...status }, 200);
   },
 );

@@ -2,6 +2,7 @@
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
 import { type Account, createAccount, getAccount } from "../../../edge/accounts.ts";
 import { patchUser, resetPassword, searchUsers } from "../../../edge/moderation/users.ts";
+import { directoryStub } from "../../../edge/objects.ts";
 import type { AppEnv } from "../../context.ts";
 import { httpError, validationHook } from "../../errors.ts";
 import { adminActor } from "./actor.ts";
@@ -147,7 +148,7 @@ users.openapi(
   createRoute({
     method: "patch",
     path: "/users/{id}",
-    summary: "Change nick, team, admin level or disabled (applies from the next login)",
+    summary: "Change nick, team, admin level or disabled (from the next login; disabling also ends a live session)",
     request: { params: IdParam, body: { required: true, content: { "application/json": { schema: UserPatch } } } },
     responses: {
       200: { description: "The account after the change", content: { "application/json": { schema: User } } },
@@ -155,8 +156,11 @@ users.openapi(
     },
   }),
   async (c) => {
-    const result = await patchUser(c.env.DB, c.req.valid("param").id, c.req.valid("json"), adminActor(c));
+    const patch = c.req.valid("json");
+    const result = await patchUser(c.env.DB, c.req.valid("param").id, patch, adminActor(c));
     if (!result.ok) httpError(result.status, result.message);
+    // A disabled account's live session ends now (a new level waits for the next login).
+    if (patch.disabled === true) await directoryStub(c.env).kickUser(result.account.id, "This account is disabled.");
     return c.json(userView(result.account), 200);
   },
 );

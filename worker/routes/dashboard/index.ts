@@ -1,25 +1,27 @@
 /**
  * The staff dashboard under /admin/ (paths written out in full; mounted before the admin API,
- * so what it does not answer falls through to the API): sign-in, overview, a room, users, the audit log. Every page needs a staff
- * sign-in (worker/web/session.ts, admin level ≥ 1); every form carries the CSRF token; every
- * action goes through edge/staff-actions.ts and lands in the audit log under the staff
- * member's name.
+ * so what it does not answer falls through to the API): sign-in, overview, a room, users, bans,
+ * the audit log. Every page needs a staff sign-in (worker/web/session.ts, admin level ≥ 1);
+ * every form carries the CSRF token; every action goes through edge/staff-actions.ts — the same
+ * kicks, bans (issue 11's bans table), room messages and room lock as the admin API and the dot
+ * commands — and lands in the audit log (edge/moderation/audit.ts) as "staff:<username>".
  */
 import { type Context, Hono, type MiddlewareHandler } from "hono";
 import { html } from "hono/html";
 import { streamSSE } from "hono/streaming";
 import { getAccount } from "../../../edge/accounts.ts";
-import { listAudit, recordAudit } from "../../../edge/audit.ts";
 import { roomById } from "../../../edge/config.ts";
+import { queryAudit } from "../../../edge/moderation/audit.ts";
+import { type Ban, listBans } from "../../../edge/moderation/bans.ts";
 import { MAX_ADMIN_LEVEL } from "../../../edge/moderation/levels.ts";
 import { patchUser, resetPassword, searchUsers } from "../../../edge/moderation/users.ts";
 import { roomStub } from "../../../edge/objects.ts";
-import { banAccount, kickPlayer, messageRoom } from "../../../edge/staff-actions.ts";
+import { banAccount, configureRoom, kickPlayer, liftBanEverywhere, messageRoom } from "../../../edge/staff-actions.ts";
 import { withConfig } from "../../config-middleware.ts";
 import type { AppEnv } from "../../context.ts";
 import { csrfMatches, preSessionMatches, preSessionToken } from "../../web/csrf.ts";
 import { currentSession, signIn, signOut, type WebSession } from "../../web/session.ts";
-import { actorOf, adminActor } from "../admin/actor.ts";
+import { adminActor } from "../admin/actor.ts";
 import { STAFF_LEVEL } from "../admin/auth.ts";
 import { liveRooms } from "../public/live.ts";
 import { APP_SCRIPT } from "./app-script.ts";
@@ -117,7 +119,7 @@ staff.get("/admin/", withConfig, staffOnly, async (c) => {
     opts(c, "Overview"),
     html`<div data-live="/admin/dashboard/events" id="overview">${overviewFragment(overview)}</div>
       <p class="note">
-        Updates by itself. Not shown yet: errors and limits firing (the abuse issue's counters), games in
+        Updates by itself. Not shown yet: limits firing (the abuse issue's counters), games in
         progress across rooms and their history (the ranked issue's results). Prometheus reads <code>/metrics</code>.
       </p>`,
   );
@@ -185,7 +187,10 @@ staff.get("/admin/dashboard/rooms/:id", withConfig, staffOnly, async (c) => {
           <label><input type="checkbox" name="locked" value="1" ${live.locked ? "checked" : ""} /> locked (staff only)</label></p>
         <p><label>Join messages, one per line<br /><textarea name="joinMessages" rows="3" cols="40" maxlength="2000">${live.joinMessages.join("\n")}</textarea></label></p>
         <button>Save</button>
-        <p class="note">Players already inside stay. The same as <code>PATCH /admin/rooms/${room.id}</code>.</p>
+        <p class="note">
+          Players already inside stay. The same as <code>PATCH /admin/rooms/${room.id}</code>; the lock is the one
+          <code>.lock</code>/<code>.unlock</code> set in the room.
+        </p>
       </form>`,
   );
 });
@@ -197,9 +202,10 @@ staff.post("/admin/dashboard/rooms/:id/kick", withConfig, staffOnly, async (c) =
   const userId = Number(form.get("userId"));
   if (!Number.isInteger(userId) || userId < 1) return c.json({ error: "userId must be a positive integer" }, 400);
   const reason = String(form.get("reason") ?? "").slice(0, 100) || "Kicked by staff";
-  const n = await kickPlayer(c.env, actorOf(c), userId, reason, id);
+  // Wherever the player is now (the directory's kick ends the session; its token dies).
+  const kicked = await kickPlayer(c.env, adminActor(c), userId, reason);
   return c.redirect(
-    `/admin/dashboard/rooms/${id}?done=${encodeURIComponent(n > 0 ? `Kicked user ${userId}` : `User ${userId} was not in the room`)}`,
+    `/admin/dashboard/rooms/${id}?done=${encodeURIComponent(kicked ? `Kicked user ${userId}` : `User ${userId} is not online`)}`,
     303,
   );
 });
@@ -220,8 +226,7 @@ staff.post("/admin/dashboard/rooms/:id/settings", withConfig, staffOnly, async (
     return c.json({ error: "at most 32 join messages of 255 characters" }, 400);
   }
   const patch = { capacity, guests: form.get("guests") === "1", locked: form.get("locked") === "1", joinMessages };
-  await roomStub(c.env, id).configure(id, patch);
-  await recordAudit(c.env.DB, { actor: actorOf(c), action: "room.update", target: String(id), detail: patch });
+  await configureRoom(c.env, adminActor(c), id, patch);
   return c.redirect(`/admin/dashboard/rooms/${id}?done=Settings%20saved`, 303);
 });
 
@@ -232,8 +237,8 @@ staff.post("/admin/dashboard/rooms/:id/message", withConfig, staffOnly, async (c
     .trim()
     .slice(0, 200);
   if (!text) return c.json({ error: "text is empty" }, 400);
-  const n = await messageRoom(c.env, actorOf(c), id, text);
-  return c.redirect(`/admin/dashboard/rooms/${id}?done=${encodeURIComponent(`Sent to ${n} players`)}`, 303);
+  await messageRoom(c.env, adminActor(c), id, text);
+  return c.redirect(`/admin/dashboard/rooms/${id}?done=${encodeURIComponent("Sent to the room")}`, 303);
 });
 
 // ------------------------------------------------------------------ users
@@ -266,7 +271,9 @@ staff.get("/admin/dashboard/users/:id", withConfig, staffOnly, async (c) => {
   const account = Number.isInteger(id) ? await getAccount(c.env.DB, id) : null;
   if (!account) return page(c, { ...opts(c, "No such user"), flash: null }, html``, 404);
   const csrf = staffOf(c).csrf;
-  const banned = account.bannedUntil !== null && account.bannedUntil > Date.now();
+  const bans = await listBans(c.env.DB, { active: true, userId: account.id, limit: 20 });
+  // A ban from before the bans table (users.banned_until) still shows until it runs out.
+  const legacy = account.bannedUntil !== null && account.bannedUntil > Date.now();
   return page(
     c,
     opts(c, `User ${account.username}`),
@@ -276,7 +283,11 @@ staff.get("/admin/dashboard/users/:id", withConfig, staffOnly, async (c) => {
           <tr><th>Name as registered</th><td>${account.displayName}</td></tr>
           <tr><th>Nick / team</th><td>${account.nick} / ${account.team}</td></tr>
           <tr><th>Admin level</th><td>${account.adminLevel}</td></tr>
-          <tr><th>Banned</th><td data-testid="ban-state">${banned ? `until ${when(account.bannedUntil)}: ${account.bannedReason ?? ""}` : "no"}</td></tr>
+          <tr><th>Banned</th><td data-testid="ban-state">
+            ${bans.length === 0 && !legacy ? "no" : ""}
+            ${bans.map((b) => html`<div>${banUntil(b)}: ${b.reason}</div>`)}
+            ${legacy ? html`<div>until ${when(account.bannedUntil)}: ${account.bannedReason ?? ""} (old ban field)</div>` : ""}
+          </td></tr>
         </table>
         <p class="note">Stats per game type come with the ranked issue's results; none are recorded yet.</p>
       </div>
@@ -286,13 +297,10 @@ staff.get("/admin/dashboard/users/:id", withConfig, staffOnly, async (c) => {
         <label>reason <input name="reason" maxlength="100" required value="" /></label>
         <button class="danger" name="ban">Ban</button>
       </form>
-      ${
-        banned
-          ? html`<form class="card" method="post" action="/admin/dashboard/users/${account.id}/ban">
-            ${csrfField(csrf)}<input type="hidden" name="lift" value="1" /><button>Lift the ban</button>
-          </form>`
-          : ""
-      }
+      ${bans.map(
+        (b) => html`<div class="card">Ban ${b.id} (${banUntil(b)}, by ${b.createdBy})
+          ${liftForm(b, csrf, `/admin/dashboard/users/${account.id}`)}</div>`,
+      )}
       <form class="card" method="post" action="/admin/dashboard/users/${account.id}/level">
         ${csrfField(csrf)}
         <label>Admin level <input name="level" type="number" min="0" max="255" value="${account.adminLevel}" /></label>
@@ -304,7 +312,7 @@ staff.get("/admin/dashboard/users/:id", withConfig, staffOnly, async (c) => {
         <button>Reset password</button>
         <span class="note">Tell the player yourself; it is never shown or logged.</span>
       </form>
-      <p><a href="/admin/dashboard/audit?target=${account.id}">This user in the audit log</a></p>`,
+      <p><a href="/admin/dashboard/audit?target=user:${account.id}">This user in the audit log</a></p>`,
   );
 });
 
@@ -312,22 +320,33 @@ staff.post("/admin/dashboard/users/:id/ban", withConfig, staffOnly, async (c) =>
   const id = Number(c.req.param("id"));
   if (!Number.isInteger(id) || id < 1) return c.json({ error: "no such user" }, 404);
   const form = await c.req.formData();
-  const lift = form.get("lift") === "1";
   const hours = Number(form.get("hours") ?? 24);
   const reason = String(form.get("reason") ?? "")
     .trim()
     .slice(0, 100);
-  if (!lift && (!Number.isInteger(hours) || hours < 1 || hours > 87_600)) {
+  if (!Number.isInteger(hours) || hours < 1 || hours > 87_600) {
     return c.json({ error: "hours must be an integer from 1 to 87600" }, 400);
   }
-  if (!lift && !reason) return c.json({ error: "a ban needs a reason" }, 400);
-  const ok = await banAccount(c.env, actorOf(c), {
+  if (!reason) return c.json({ error: "a ban needs a reason" }, 400);
+  // An account ban (issue 11's bans table): stored and audited, then live sessions are kicked.
+  const placed = await banAccount(c.env, adminActor(c), {
     userId: id,
-    until: lift ? null : Date.now() + hours * 3_600_000,
+    expiresAt: Date.now() + hours * 3_600_000,
     reason,
   });
-  if (!ok) return c.json({ error: "no such user" }, 404);
-  return c.redirect(`/admin/dashboard/users/${id}?done=${lift ? "Ban lifted" : "Banned"}`, 303);
+  if (!placed) return c.json({ error: "no such user" }, 404);
+  if (!placed.ok) return c.json({ error: placed.message }, 400);
+  return c.redirect(`/admin/dashboard/users/${id}?done=Banned`, 303);
+});
+
+/** Lifts one ban; back to `back` (a dashboard path) with the outcome. */
+staff.post("/admin/dashboard/bans/:id/lift", withConfig, staffOnly, async (c) => {
+  const id = Number(c.req.param("id"));
+  if (!Number.isInteger(id) || id < 1) return c.json({ error: "no such ban" }, 404);
+  const back = String((await c.req.formData()).get("back") ?? "");
+  const to = back.startsWith("/admin/dashboard/") && !back.includes("?") ? back : "/admin/dashboard/bans";
+  const lifted = await liftBanEverywhere(c.env, id, adminActor(c));
+  return c.redirect(`${to}?done=${encodeURIComponent(lifted ? "Ban lifted" : "That ban is no longer in force")}`, 303);
 });
 
 staff.post("/admin/dashboard/users/:id/level", withConfig, staffOnly, async (c) => {
@@ -355,13 +374,8 @@ staff.post("/admin/dashboard/users/:id/password", withConfig, staffOnly, async (
 // ------------------------------------------------------------------ bans and games
 
 staff.get("/admin/dashboard/bans", withConfig, staffOnly, async (c) => {
-  const rows = (
-    await c.env.DB.prepare(
-      "SELECT id, username, nick, banned_until, banned_reason FROM users WHERE banned_until > ? ORDER BY banned_until LIMIT 200",
-    )
-      .bind(Date.now())
-      .all<{ id: number; username: string; nick: string; banned_until: number; banned_reason: string | null }>()
-  ).results;
+  const rows = await listBans(c.env.DB, { active: true, limit: 200 });
+  const csrf = staffOf(c).csrf;
   return page(
     c,
     opts(c, "Bans in force"),
@@ -369,25 +383,42 @@ staff.get("/admin/dashboard/bans", withConfig, staffOnly, async (c) => {
         ${
           rows.length === 0
             ? html`<p class="note">Nobody is banned.</p>`
-            : html`<table>
-              <thead><tr><th>Account</th><th>Nick</th><th>Until (UTC)</th><th>Reason</th></tr></thead>
+            : html`<table data-testid="bans">
+              <thead><tr><th>Who</th><th>Until (UTC)</th><th>Reason</th><th>By</th><th></th></tr></thead>
               <tbody>
                 ${rows.map(
-                  (r) => html`<tr>
-                    <td><a href="/admin/dashboard/users/${r.id}">${r.username}</a></td><td>${r.nick}</td>
-                    <td>${when(r.banned_until)}</td><td>${r.banned_reason ?? ""}</td>
+                  (b) => html`<tr>
+                    <td>${banSubject(b)}</td><td>${banUntil(b)}</td><td>${b.reason}</td><td>${b.createdBy}</td>
+                    <td>${liftForm(b, csrf, "/admin/dashboard/bans")}</td>
                   </tr>`,
                 )}
               </tbody>
             </table>`
         }
+        ${rows.length === 200 ? html`<p class="note">The newest 200 shown; <code>GET /admin/bans</code> pages on.</p>` : ""}
       </div>
       <p class="note">
-        Bans are the account's ban fields today; lifted and expired bans are in the
-        <a href="/admin/dashboard/audit?action=user.">audit log</a>. Address bans come with the moderation issue.
+        Account, address and guest-name bans (<code>/admin/bans</code>, <code>.ban</code> in a room, this dashboard).
+        Lifted and expired bans stay in the history: <a href="/admin/dashboard/audit?action=ban.">ban actions in the audit log</a>.
       </p>`,
   );
 });
+
+function banSubject(b: Ban) {
+  if (b.kind === "account") return html`account <a href="/admin/dashboard/users/${b.userId}">${b.userId}</a>`;
+  if (b.kind === "address") return html`address <code>${b.address}</code>`;
+  return html`guest name ${b.guestName}`;
+}
+
+function banUntil(b: Ban): string {
+  return b.expiresAt === null ? "permanent" : `until ${when(b.expiresAt)}`;
+}
+
+function liftForm(b: Ban, csrf: string, back: string) {
+  return html`<form class="inline" method="post" action="/admin/dashboard/bans/${b.id}/lift" data-confirm="Lift ban ${b.id}?">
+    ${csrfField(csrf)}<input type="hidden" name="back" value="${back}" /><button name="lift">Lift</button>
+  </form>`;
+}
 
 staff.get("/admin/dashboard/games", withConfig, staffOnly, async (c) => {
   const rooms = await liveRooms(c.env, c.var.config);
@@ -426,13 +457,14 @@ staff.get("/admin/dashboard/games", withConfig, staffOnly, async (c) => {
 // ------------------------------------------------------------------ audit log
 
 staff.get("/admin/dashboard/audit", withConfig, staffOnly, async (c) => {
-  const action = (c.req.query("action") ?? "").slice(0, 64);
-  const actor = (c.req.query("actor") ?? "").slice(0, 64);
-  const target = (c.req.query("target") ?? "").slice(0, 64);
+  const action = (c.req.query("action") ?? "").trim().slice(0, 64);
+  const actor = (c.req.query("actor") ?? "").trim().slice(0, 100);
+  const target = (c.req.query("target") ?? "").trim().slice(0, 100);
   const beforeRaw = Number(c.req.query("before"));
   const before = Number.isInteger(beforeRaw) && beforeRaw > 0 ? beforeRaw : undefined;
-  const result = await listAudit(c.env.DB, {
-    ...(action ? { action } : {}),
+  // The admin API's exact filters; an action ending in "." is a prefix ("ban." = ban.create, ban.lift).
+  const result = await queryAudit(c.env.DB, {
+    ...(action ? (action.endsWith(".") ? { actionPrefix: action } : { action }) : {}),
     ...(actor ? { actor } : {}),
     ...(target ? { target } : {}),
     ...(before ? { before } : {}),
@@ -443,18 +475,19 @@ staff.get("/admin/dashboard/audit", withConfig, staffOnly, async (c) => {
     c,
     opts(c, "Audit log"),
     html`<form class="card" method="get">
-        <input name="action" value="${action}" placeholder="action (user.ban, player.kick…)" />
-        <input name="actor" value="${actor}" placeholder="actor (staff:…)" />
-        <input name="target" value="${target}" placeholder="target id" />
+        <input name="action" value="${action}" placeholder="action (kick, ban.create, ban.…)" />
+        <input name="actor" value="${actor}" placeholder="actor (staff:name, user:12, admin-token)" />
+        <input name="target" value="${target}" placeholder="target (user:12, room:0, ban:3)" />
         <button>Filter</button>
       </form>
       <div class="card">
         <table data-testid="audit">
-          <thead><tr><th>When (UTC)</th><th>Who</th><th>What</th><th>Target</th><th>Detail</th></tr></thead>
+          <thead><tr><th>When (UTC)</th><th>Who</th><th>What</th><th>Target</th><th>Reason</th><th>Detail</th></tr></thead>
           <tbody>
-            ${result.rows.map(
+            ${result.entries.map(
               (r) => html`<tr>
-                <td>${when(r.at)}</td><td>${r.actor}</td><td>${r.action}</td><td>${r.target ?? ""}</td><td><code>${r.detail}</code></td>
+                <td>${when(r.at)}</td><td>${r.actor}</td><td>${r.action}</td><td>${r.target ?? ""}</td>
+                <td>${r.reason ?? ""}</td><td><code>${JSON.stringify(r.detail)}</code></td>
               </tr>`,
             )}
           </tbody>

@@ -41,6 +41,8 @@ export interface PageOptions {
   error?: string | null;
   /** The public site's menu instead of the staff one (worker/routes/public/). */
   public?: boolean;
+  /** Another site's menu (the player web account, worker/routes/account/); wins over the others. */
+  menu?: Html;
 }
 
 export function page(
@@ -52,16 +54,18 @@ export function page(
   c.header("Content-Security-Policy", CSP);
   c.header("Cache-Control", "no-store");
   c.header("X-Content-Type-Options", "nosniff");
-  const menu = options.who
-    ? html`<a href="/admin/">Overview</a><a href="/admin/dashboard/games">Games</a
+  const menu = options.menu
+    ? options.menu
+    : options.who
+      ? html`<a href="/admin/">Overview</a><a href="/admin/dashboard/games">Games</a
         ><a href="/admin/dashboard/users">Users</a><a href="/admin/dashboard/bans">Bans</a
         ><a href="/admin/dashboard/audit">Audit log</a><a href="/admin/docs">API</a>
         <form class="inline" method="post" action="/admin/signout">
           <input type="hidden" name="_csrf" value="${options.csrf ?? ""}" /><button>Sign out ${options.who}</button>
         </form>`
-    : options.public
-      ? html`<a href="/">Online now</a><a href="/games">Games</a><a href="/rankings">Rankings</a>`
-      : "";
+      : options.public
+        ? html`<a href="/">Online now</a><a href="/games">Games</a><a href="/rankings">Rankings</a>`
+        : "";
   return c.html(
     html`<!doctype html>
       <html lang="en">

@@ -36,6 +36,7 @@ export interface LoginMinute {
   minute: number;
   granted: number;
   refused: number;
+  errors: number;
 }
 
 export interface Overview {
@@ -76,6 +77,7 @@ export function overviewFragment({ lines, hour }: Overview) {
   const last = hour[hour.length - 1] ?? { granted: 0, refused: 0 };
   const hourGranted = hour.reduce((n, m) => n + m.granted, 0);
   const hourRefused = hour.reduce((n, m) => n + m.refused, 0);
+  const hourErrors = hour.reduce((n, m) => n + m.errors, 0);
   const players = lines.reduce((n, l) => n + l.players, 0);
   const games = lines.reduce((n, l) => n + l.games, 0);
   const perGame = new Map<string, number>();
@@ -86,6 +88,7 @@ export function overviewFragment({ lines, hour }: Overview) {
       ${[...perGame].map(([game, n]) => html`<div><b>${n}</b>${game}</div>`)}
       <div><b data-testid="logins-minute">${last.granted} / ${last.refused}</b>logins this minute, ok / refused</div>
       <div><b>${hourGranted} / ${hourRefused}</b>last hour</div>
+      <div><b data-testid="errors-hour">${hourErrors}</b>errors last hour</div>
     </div>
     <div class="card">${loginChart(hour)}</div>
     <div class="card">

@@ -5,8 +5,9 @@
  * "Marathon"), roomname, playername (nick), login, primarycolors (six hex digits, no "#": the
  * client both scans it as a hex int and strips a "#"), rankicon (caste image 0-16), icon, afk and
  * ingame ("1"/"0"). Extra elements its parser ignores: secondarycolors, team, guest. The root
- * element's name is not read by that client; ours is <ServerStatus>. Castes are not computed yet
- * (ranked results), so rankicon is 0 for everyone.
+ * element's name is not read by that client; ours is <ServerStatus>. rankicon is the account's
+ * overall caste from ranked play (ratings, category -1) in every room, as Mariusnet showed one
+ * rank per account; guests and players without a rating have 0 (dagger).
  */
 import { CLIENT_TYPE, type LiveRoom } from "./live.ts";
 
@@ -22,7 +23,7 @@ function xmlText(s: string): string {
 
 const hex6 = (rgb: number) => (rgb & 0xffffff).toString(16).toUpperCase().padStart(6, "0");
 
-export function serverStatusXml(rooms: readonly LiveRoom[]): string {
+export function serverStatusXml(rooms: readonly LiveRoom[], castes: ReadonlyMap<number, number>): string {
   const out = ['<?xml version="1.0" encoding="UTF-8"?>', "<ServerStatus>"];
   for (const { room, status } of rooms) {
     for (const p of status.players) {
@@ -35,7 +36,7 @@ export function serverStatusXml(rooms: readonly LiveRoom[]): string {
         el("login", p.userName),
         el("primarycolors", hex6(p.primaryColor)),
         el("secondarycolors", hex6(p.secondaryColor)),
-        el("rankicon", 0),
+        el("rankicon", p.guest ? 0 : (castes.get(p.userId) ?? 0)),
         el("icon", p.coatOfArms),
         el("afk", p.away ? 1 : 0),
         el("ingame", p.inGame ? 1 : 0),
