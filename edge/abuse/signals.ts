@@ -108,6 +108,8 @@ export function installLimitSignals(env: Env): void {
 }
 
 function signal(s: State, event: LimitEvent, now: number): void {
+  // A cache hit is not a limit acting on anyone: its counter is all it needs.
+  if (event.limit === "status_cache_hit") return;
   const audited = AUDITED[event.limit];
   logThrottled(audited ? "warn" : "info", "limits", "limit.fired", fields(event), `limit:${event.limit}`, now);
   if (audited && due(s, event, audited, now)) {
