@@ -9,6 +9,7 @@ import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { Counter, collectDefaultMetrics, Gauge, Registry } from "prom-client";
 import { MessageType } from "../protocol/message-types.ts";
+import type { AdmissionRefusal } from "./admission.ts";
 import { PACKET_TYPE_SLOTS } from "./connection.ts";
 import type { Bridge } from "./server.ts";
 
@@ -36,6 +37,13 @@ function mirrored(
     },
   });
 }
+
+/** The `reason` label of a refusal at accept; the bridge's log lines say the same. */
+export const REFUSED_REASON: Readonly<Record<AdmissionRefusal, string>> = {
+  "per-ip": "per_address_cap",
+  "half-open": "half_open_cap",
+  global: "bridge_cap",
+};
 
 /** What the metrics read: the bridge's ports and counters. */
 export type MetricsSource = Pick<Bridge, "id" | "loginPort" | "roomPorts" | "stats">;
@@ -65,9 +73,9 @@ export function bridgeRegistry(bridge: MetricsSource): Registry {
     () => {
       const x = s();
       return [
-        [{ reason: "per_address_cap" }, x.rejectedByIpCap],
-        [{ reason: "half_open_cap" }, x.rejectedHalfOpen],
-        [{ reason: "bridge_cap" }, x.rejectedGlobal],
+        [{ reason: REFUSED_REASON["per-ip"] }, x.rejectedByIpCap],
+        [{ reason: REFUSED_REASON["half-open"] }, x.rejectedHalfOpen],
+        [{ reason: REFUSED_REASON.global }, x.rejectedGlobal],
       ];
     },
   );

@@ -16,7 +16,7 @@ import { type BridgeConfig, type BridgeOptions, listenPorts, resolveConfig } fro
 import { BridgeConnection, type ConnectionCounters, PACKET_TYPE_SLOTS } from "./connection.ts";
 import { HostProxy, type HostProxyCounters } from "./host-proxy/host-proxy.ts";
 import { logThrottled } from "./log.ts";
-import { startMetricsServer } from "./metrics.ts";
+import { REFUSED_REASON, startMetricsServer } from "./metrics.ts";
 import { refuse } from "./refusal.ts";
 import { type TunnelCounters, TunnelMux } from "./tunnel-mux.ts";
 
@@ -112,7 +112,7 @@ export async function startBridge(options: BridgeOptions): Promise<Bridge> {
     if (client === undefined || socket.remotePort === undefined) return socket.destroy();
     const ticket = admission.admit(client);
     if (typeof ticket === "string") {
-      logThrottled("warn", "bridge", "connection.refused", { reason: ticket, client, port });
+      logThrottled("warn", "bridge", "connection.refused", { reason: REFUSED_REASON[ticket], client, port });
       return refuse(socket, ServerMessageCode.RoomFull, refusalText(ticket, config));
     }
     perPort.set(port, (perPort.get(port) ?? 0) + 1);

@@ -1,7 +1,7 @@
 /**
  * Counters the Directory keeps because every login and room join already passes through it
  * (the cheap place): logins granted by kind, logins refused by code, room joins by result,
- * room-list fan-outs. In memory: they restart from zero when the object does, which Prometheus
+ * room-list fan-outs, and the abuse limits every isolate forwards. In memory: they restart from zero when the object does, which Prometheus
  * reads as a counter reset (rate() handles it); nothing here is worth a storage write per login.
  */
 import { ServerMessageCode } from "../../protocol/structs/constants.ts";
@@ -20,6 +20,8 @@ export interface DirectoryCounters {
   errors: Record<string, number>;
   /** Room objects that (re)built their state from storage, by room id: first contact, and every wake-up after hibernation or eviction. */
   roomStarts: Record<string, number>;
+  /** Abuse limits fired anywhere (edge/abuse/counters.ts names), as every isolate forwards them (edge/abuse/signals.ts). */
+  limitsFired: Record<string, number>;
 }
 
 /** Logins in one minute (the dashboard's chart of the last hour). */
@@ -43,6 +45,7 @@ export class DirectoryMetrics {
     roomJoins: { ok: 0, unknown_token: 0 },
     roomListFanOuts: 0,
     roomStarts: {},
+    limitsFired: {},
     errors: {},
   };
 
@@ -64,6 +67,11 @@ export class DirectoryMetrics {
   roomStarted(roomId: number): void {
     const key = String(Math.trunc(roomId));
     this.c.roomStarts[key] = (this.c.roomStarts[key] ?? 0) + 1;
+  }
+
+  /** Counts forwarded by an isolate (names checked by the caller). */
+  limitsFired(deltas: Readonly<Record<string, number>>): void {
+    for (const [limit, n] of Object.entries(deltas)) this.c.limitsFired[limit] = (this.c.limitsFired[limit] ?? 0) + n;
   }
 
   failed(where: string, now = Date.now()): void {

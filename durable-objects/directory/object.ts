@@ -16,7 +16,7 @@
  */
 import { DurableObject } from "cloudflare:workers";
 import { addressOf } from "../../edge/abuse/address.ts";
-import { limitHit } from "../../edge/abuse/counters.ts";
+import { LIMIT_NAMES, limitHit } from "../../edge/abuse/counters.ts";
 import { loadConfig } from "../../edge/config.ts";
 import {
   FIRST_GUEST_ID,
@@ -139,6 +139,8 @@ export class Directory extends DurableObject<Env> {
     }
     // Bound to the address that logged in: a token seen elsewhere is refused (and stays valid for its owner).
     if (clientAddress !== "" && addressOf(clientAddress) !== addressOf(session.user.clientAddress)) {
+      // Counted here for /metrics (it fires here; edge/abuse/signals.ts does not forward it).
+      this.metrics.limitsFired({ token_wrong_address: 1 });
       limitHit({
         limit: "token_wrong_address",
         subject: String(userId),
@@ -308,6 +310,16 @@ export class Directory extends DurableObject<Env> {
   /** The login server refused a client (code = the server_message it sent): counted for /metrics. */
   async noteLoginRefused(code: number): Promise<void> {
     this.metrics.refused(code);
+  }
+
+  /** Abuse limits fired in some isolate since its last call (edge/abuse/signals.ts): counted for /metrics. */
+  async noteLimits(deltas: Record<string, number>): Promise<void> {
+    const known: Record<string, number> = {};
+    for (const name of LIMIT_NAMES) {
+      const n = deltas?.[name];
+      if (typeof n === "number" && Number.isSafeInteger(n) && n > 0) known[name] = n;
+    }
+    this.metrics.limitsFired(known);
   }
 
   /** An unexpected failure somewhere on the edge (counted for /metrics and the dashboard). */

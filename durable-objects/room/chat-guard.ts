@@ -45,6 +45,13 @@ export const FULL_UPDATE_TEXT = "Room updates are limited; wait a few seconds be
 
 const PASS: ChatVerdict = { kind: "pass" };
 
+/** Who sent a line, for the limits that act on a player (a mute, a kick: audited by edge/abuse/signals.ts). */
+export interface ChatSender {
+  /** The audit target: `user:<id>` or `guest:<name>`. */
+  readonly target: string;
+  readonly roomId: number;
+}
+
 export class ChatGuard {
   private readonly users = new Map<number, UserChat>();
   private readonly addresses = new Map<string, Bucket>();
@@ -54,19 +61,19 @@ export class ChatGuard {
   constructor(private readonly limits: () => ChatLimits) {}
 
   /** A room_broadcast or directed line from `userId` at `address`. */
-  line(userId: number, address: string, text: string, now: number): ChatVerdict {
+  line(userId: number, address: string, text: string, now: number, sender?: ChatSender): ChatVerdict {
     const limits = this.limits();
     const user = this.user(userId, now, limits);
     if (user.strikes > 0 && now - user.lastStrikeAt > limits.strikeMemoryMs) user.strikes = 0;
     const repeat = user.lastText === text;
     user.lastText = text;
-    if (user.mutedUntil > now) return this.strike(user, userId, limits, now, "chat_dropped");
+    const who = { userId, address, sender };
+    if (user.mutedUntil > now) return this.strike(user, who, limits, now, "chat_dropped");
     if (!take(user.bucket, limits.lines, now, repeat ? limits.repeatCost : 1)) {
-      return this.strike(user, userId, limits, now, "chat_dropped");
+      return this.strike(user, who, limits, now, "chat_dropped");
     }
     const byAddress = this.addressBucket(address, now, limits);
-    if (!take(byAddress, limits.addressLines, now))
-      return this.strike(user, userId, limits, now, "chat_address_dropped");
+    if (!take(byAddress, limits.addressLines, now)) return this.strike(user, who, limits, now, "chat_address_dropped");
     return PASS;
   }
 
@@ -105,18 +112,34 @@ export class ChatGuard {
     sweep(this.targets, limits.whisperTarget, now);
   }
 
-  private strike(user: UserChat, userId: number, limits: ChatLimits, now: number, limit: LimitName): ChatVerdict {
+  /**
+   * Every strike counts its limit (chat_dropped, chat_address_dropped: counters only); the warning,
+   * the mute and the kick count theirs too, and the mute and the kick carry who and where, since
+   * they act on the player (audited as limit.chat_mute and limit.chat_kick).
+   */
+  private strike(
+    user: UserChat,
+    who: { userId: number; address: string; sender: ChatSender | undefined },
+    limits: ChatLimits,
+    now: number,
+    limit: LimitName,
+  ): ChatVerdict {
+    const userId = who.userId;
     user.strikes++;
     user.lastStrikeAt = now;
     limitHit({ limit, subject: String(userId) });
+    const acted = {
+      address: who.address,
+      ...(who.sender ? { target: who.sender.target, roomId: who.sender.roomId } : {}),
+    };
     if (user.strikes >= limits.kickAfter) {
-      limitHit({ limit: "chat_kicked", subject: String(userId) });
+      limitHit({ limit: "chat_kicked", subject: String(userId), ...acted, detail: { strikes: user.strikes } });
       this.users.delete(userId);
       return { kind: "kick", reason: KICK_REASON };
     }
     if (user.strikes === limits.muteAfter) {
       user.mutedUntil = now + limits.muteMs;
-      limitHit({ limit: "chat_muted", subject: String(userId), detail: { seconds: limits.muteMs / 1000 } });
+      limitHit({ limit: "chat_muted", subject: String(userId), ...acted, detail: { seconds: limits.muteMs / 1000 } });
       return { kind: "drop", tell: muteText(Math.ceil(limits.muteMs / 1000)) };
     }
     if (user.strikes === 1) {

@@ -8,8 +8,10 @@
  * in one turn leaves as one frame per bridge. After hibernation or eviction the core is
  * rebuilt from the tables and the sockets still open; nothing else lives only in memory.
  */
+
 import { DurableObject } from "cloudflare:workers";
 import { limitHit } from "../../edge/abuse/counters.ts";
+import { installLimitSignals } from "../../edge/abuse/signals.ts";
 import { type EdgeConfig, loadConfig, type RoomConfig, roomById } from "../../edge/config.ts";
 import type { LoginRefused, RoomCountsById, RoomStatus, SessionUser, SocialNotice } from "../../edge/contracts.ts";
 import { tokenToHex } from "../../edge/handoff-token.ts";
@@ -109,6 +111,8 @@ export class Room extends DurableObject<Env> {
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
+    // Chat limits that act on a player are audited, and every limit reaches /metrics (edge/abuse/signals.ts).
+    installLimitSignals(env);
     ctx.storage.sql.exec("CREATE TABLE IF NOT EXISTS meta (k TEXT PRIMARY KEY, v TEXT NOT NULL)");
     this.games = new GameTable(ctx.storage.sql);
     this.connections = new ConnectionTable(ctx.storage.sql);
@@ -478,8 +482,14 @@ export class Room extends DurableObject<Env> {
   private sendMetered(transport: Transport, frame: Uint8Array): void {
     if (this.transports.get(transport.socket) !== transport) return;
     if (transport.meter.sent(frame.byteLength, Date.now())) {
-      limitHit({ limit: "tunnel_backlog_closed", subject: transport.bridge ?? transport.socket });
-      console.warn(`room: bridge ${transport.bridge ?? "v1"} socket over its outbound budget: closed`);
+      // Audited (its players are cut off) and logged by edge/abuse/signals.ts.
+      const roomId = this.config()?.id;
+      limitHit({
+        limit: "tunnel_backlog_closed",
+        subject: transport.bridge ?? transport.socket,
+        target: `bridge:${transport.bridge ?? "v1"}`,
+        ...(roomId !== undefined ? { roomId } : {}),
+      });
       closeSocket(transport.ws, TunnelClose.slowClient, "bridge not keeping up");
       this.ctx.waitUntil(this.transportGone(transport.ws));
       return;

@@ -1,6 +1,6 @@
 /**
- * Every abuse limit reports here when it fires: one counter per limit, and one hook list a
- * later audit writer (moderation) or /metrics can subscribe to. Pure TypeScript (no Workers
+ * Every abuse limit reports here when it fires: one counter per limit, and one hook list that
+ * edge/abuse/signals.ts subscribes to (the audit log, /metrics through the directory, logs). Pure TypeScript (no Workers
  * API), so the room core may import it.
  *
  * Counters are per isolate: locally the Worker and every object share one, in production each
@@ -8,28 +8,36 @@
  */
 
 /** The limits that fire; docs/admin.md ("Limits under abuse") lists each one. */
-export type LimitName =
-  | "login_address_failures"
-  | "login_account_delay"
-  | "login_rate_guest"
-  | "login_rate_account"
-  | "login_hash_busy"
-  | "chat_warned"
-  | "chat_muted"
-  | "chat_kicked"
-  | "chat_dropped"
-  | "chat_address_dropped"
-  | "whisper_dropped"
-  | "full_update_dropped"
-  | "status_cache_hit"
-  | "token_wrong_address"
-  | "tunnel_backlog_closed";
+export const LIMIT_NAMES = [
+  "login_address_failures",
+  "login_account_delay",
+  "login_rate_guest",
+  "login_rate_account",
+  "login_hash_busy",
+  "chat_warned",
+  "chat_muted",
+  "chat_kicked",
+  "chat_dropped",
+  "chat_address_dropped",
+  "whisper_dropped",
+  "full_update_dropped",
+  "status_cache_hit",
+  "token_wrong_address",
+  "tunnel_backlog_closed",
+] as const;
+
+export type LimitName = (typeof LIMIT_NAMES)[number];
 
 export interface LimitEvent {
   readonly limit: LimitName;
   /** Whom it hit: an address, an account name, a room user id. Never a secret. */
   readonly subject: string;
   readonly detail?: Readonly<Record<string, string | number | boolean>>;
+  /** Limits that act on a player (edge/abuse/signals.ts audits them): the audit target
+   * (`user:<id>`, `guest:<name>`, `account:<name>`), and where it happened. */
+  readonly target?: string;
+  readonly roomId?: number;
+  readonly address?: string;
 }
 
 const limitCounts = new Map<LimitName, number>();

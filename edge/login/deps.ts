@@ -1,8 +1,10 @@
 /** The login flow's production dependencies: D1 accounts, the Directory, the LoginLimiter, the configured rooms. */
 import type { AccountLimits, AddressLimits } from "../../durable-objects/login-limiter.ts";
+import { normalizeUserName } from "../../protocol/text.ts";
 import { addressOf } from "../abuse/address.ts";
 import { limitHit } from "../abuse/counters.ts";
 import { hashGate } from "../abuse/hash-gate.ts";
+import { installLimitSignals } from "../abuse/signals.ts";
 import { type Account, nameTaken, recordLogin, verifyLogin } from "../accounts.ts";
 import type { EdgeConfig } from "../config.ts";
 import { accountLimiterStub, directoryStub, loginLimiterStub } from "../objects.ts";
@@ -45,6 +47,7 @@ export function accountLimits(config: EdgeConfig): AccountLimits {
 
 export function loginDeps(env: Env, config: EdgeConfig, clientAddress: string, localAddress: string): LoginDeps {
   const address = addressOf(clientAddress);
+  installLimitSignals(env);
   return {
     policy: loginPolicy(config),
     clientAddress,
@@ -81,18 +84,30 @@ export async function limitedVerify(
   gamePasswords: boolean,
 ): Promise<Account | null | LoginRefusal> {
   const address = addressOf(clientAddress);
+  // Lockouts are audited, every login limit reaches /metrics (edge/abuse/signals.ts).
+  installLimitSignals(env);
   // Every limit is asked before the hash, and counts the try in the same step (login-limiter.ts).
   const byAddress = loginLimiterStub(env, clientAddress);
   const gate = await byAddress.beginLogin("account", addressLimits(config, "account"));
   if (!gate.ok) {
     const limit = gate.limit === "failures" ? "login_address_failures" : "login_rate_account";
-    limitHit({ limit, subject: address });
+    limitHit({
+      limit,
+      subject: address,
+      address,
+      ...(limit === "login_address_failures" ? { target: `address:${address}` } : {}),
+    });
     return { refused: gate.limit === "failures" ? "address" : "rate", retryAfterMs: gate.retryAfterMs };
   }
   const byAccount = accountLimiterStub(env, userName);
   const account = await byAccount.beginAccount(accountLimits(config));
   if (!account.ok) {
-    limitHit({ limit: "login_account_delay", subject: userName, detail: { address } });
+    limitHit({
+      limit: "login_account_delay",
+      subject: userName,
+      target: `account:${normalizeUserName(userName)}`,
+      address,
+    });
     return { refused: "account", retryAfterMs: account.retryAfterMs };
   }
   const gateForHash = hashGate(config.login.hashConcurrency, config.login.hashQueue);

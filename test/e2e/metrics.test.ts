@@ -108,14 +108,15 @@ describe("bridge /metrics and refusal logs", () => {
     const first = connect(bridge.loginPort, "127.0.0.1");
     await new Promise((resolve) => first.once("connect", resolve));
     await expect.poll(async () => sample(await scrape(), "myth_bridge_connections", { target: "login" })).toBe(1);
-    const second = connect(bridge.loginPort, "127.0.0.1");
+    // Read what the bridge says (a socket nobody reads never sees the close).
+    const second = connect(bridge.loginPort, "127.0.0.1").resume();
     await new Promise((resolve) => second.once("close", resolve));
     const text = await scrape();
     expect(sample(text, "myth_bridge_connections_refused_total", { reason: "per_address_cap" })).toBe(1);
     expect(text).toMatch(/^nodejs_eventloop_lag_seconds /m);
     expect(text).toMatch(/^myth_bridge_tunnel_bytes_total\{direction="out"\} \d+/m);
     expect(
-      lines.some((l) => /connection\.refused/.test(l) && /per-address cap/.test(l) && /127\.0\.0\.1/.test(l)),
+      lines.some((l) => /connection\.refused/.test(l) && /per_address_cap/.test(l) && /127\.0\.0\.1/.test(l)),
     ).toBe(true);
     first.destroy();
   });
@@ -127,5 +128,45 @@ describe("bridge /metrics and refusal logs", () => {
     expect(sample(text, "myth_bridge_packets_total", { direction: "in", type: "Login" })).toBe(1);
     expect(sample(text, "myth_bridge_packets_total", { direction: "in", type: "SessionKey" })).toBe(1);
     expect(sample(text, "myth_bridge_packets_total", { direction: "out", type: "UserSuccessfulLogin" })).toBe(1);
+  });
+});
+
+describe("bridge /metrics: admission budgets", () => {
+  let bridge: Bridge;
+  let metrics: MetricsServer;
+
+  beforeAll(async () => {
+    bridge = await startBridge({
+      edgeUrl: stack.httpUrl,
+      bridgeToken: stack.bridgeToken,
+      ephemeralPorts: true,
+      maxHalfOpenPerIp: 1,
+      roomLoginDeadlineMs: 400,
+    });
+    metrics = await startMetricsServer(bridge, "127.0.0.1", 0);
+  });
+  afterAll(async () => {
+    await metrics?.close();
+    await bridge?.close();
+  });
+
+  it("counts a half-open refusal and a room-login deadline once each", async () => {
+    const scrape = async () => (await fetch(`http://127.0.0.1:${metrics.port}/metrics`)).text();
+    const roomPort = bridge.roomPorts.get(0) as number;
+    // A room connection that never sends room_login: half-open until the deadline closes it.
+    const silent = connect(roomPort, "127.0.0.1").resume();
+    const silentClosed = new Promise((resolve) => silent.once("close", resolve));
+    await new Promise((resolve) => silent.once("connect", resolve));
+    await expect.poll(async () => sample(await scrape(), "myth_bridge_connections", { target: "room:0" })).toBe(1);
+    const second = connect(bridge.loginPort, "127.0.0.1").resume();
+    second.on("error", () => {});
+    await new Promise((resolve) => second.once("close", resolve));
+    await silentClosed;
+    const text = await scrape();
+    expect(sample(text, "myth_bridge_connections_refused_total", { reason: "half_open_cap" })).toBe(1);
+    expect(sample(text, "myth_bridge_connections_refused_total", { reason: "per_address_cap" })).toBe(0);
+    expect(sample(text, "myth_bridge_connections_refused_total", { reason: "bridge_cap" })).toBe(0);
+    expect(sample(text, "myth_bridge_connections_dropped_total", { reason: "room_login_deadline" })).toBe(1);
+    expect(sample(text, "myth_bridge_connections_dropped_total", { reason: "idle_timeout" })).toBe(0);
   });
 });

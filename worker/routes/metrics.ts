@@ -1,9 +1,11 @@
 /**
  * GET /metrics — Prometheus text for the edge, from what the Directory aggregates anyway (room
- * counts, sessions, its login and join counters): one RPC, no room is woken. Bearer
- * METRICS_TOKEN when set (give the scraper that, not the admin token), else ADMIN_TOKEN.
+ * counts, sessions, its login and join counters, the limits every isolate forwards to it):
+ * one RPC, no room is woken. Bearer METRICS_TOKEN when set (give the scraper that, not the
+ * admin token), else ADMIN_TOKEN.
  */
 import { Hono } from "hono";
+import { LIMIT_NAMES } from "../../edge/abuse/counters.ts";
 import { directoryStub } from "../../edge/objects.ts";
 import { secretsEqual } from "../../edge/passwords.ts";
 import { type Metric, PROMETHEUS_CONTENT_TYPE, renderMetrics } from "../../edge/prometheus.ts";
@@ -79,6 +81,17 @@ export const metrics = new Hono<AppEnv>().get(
         help: "Room objects that rebuilt their state from storage: first contact, then every wake-up after hibernation or eviction",
         type: "counter",
         samples: Object.entries(counters.roomStarts).map(([room, value]) => ({ labels: { room }, value })),
+      },
+      {
+        // Every name from the start (0 until it fires), so rate() sees a series before the first.
+        // status_cache_hit is not here: a cache statistic per Worker isolate (GET /admin/limits).
+        name: "myth_limits_fired_total",
+        help: "Abuse limits fired, every isolate summed at the directory (docs/admin.md, Limits under abuse)",
+        type: "counter",
+        samples: LIMIT_NAMES.filter((l) => l !== "status_cache_hit").map((limit) => ({
+          labels: { limit },
+          value: counters.limitsFired[limit] ?? 0,
+        })),
       },
       {
         name: "myth_directory_counters_start_time_seconds",

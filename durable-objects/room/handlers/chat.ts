@@ -4,6 +4,7 @@ import { addressOf } from "../../../edge/abuse/address.ts";
 import { MessageType } from "../../../protocol/message-types.ts";
 import { type DirectedDataMessage, type RoomBroadcastMessage, ServerMessageCode } from "../../../protocol/messages.ts";
 import { parseDotCommand, runDotCommand } from "../commands/index.ts";
+import { auditTarget } from "../commands/staff.ts";
 import { droppedByGag, whisperStopped } from "../moderation.ts";
 import { blueMessage, relayedChat, serverMessage } from "../packets.ts";
 import { nickOf } from "../player.ts";
@@ -13,7 +14,10 @@ export const chat: Handler<RoomBroadcastMessage | DirectedDataMessage> = (room, 
   const player = conn.player;
   const now = room.services.now();
   // Dot commands are lines too: a flood of ".who" costs the room as much as chat.
-  const verdict = room.chatGuard.line(player.userId, addressOf(conn.clientAddress), msg.text, now);
+  const verdict = room.chatGuard.line(player.userId, addressOf(conn.clientAddress), msg.text, now, {
+    target: auditTarget(conn),
+    roomId: room.config.id,
+  });
   if (verdict.kind === "kick") return room.kick(player.userId, verdict.reason).then(() => {});
   if (verdict.kind === "drop") {
     // The sender hears why even when deaf: it is about its own lines.
