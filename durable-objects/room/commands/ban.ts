@@ -15,47 +15,53 @@ function lengthAndReason(rest: string, now: number): { expiresAt: number | null;
   return { expiresAt: days === 0 ? null : now + days * DAY_MS, reason };
 }
 
-async function banAndKick(ctx: Parameters<DotCommand["run"]>[0], input: NewBan, what: string): Promise<string[]> {
-  const result = await ctx.room.services.moderation.ban(input, actorOf(ctx));
-  if (!result.ok) return [result.message];
-  return [`${what} banned. ${result.text}`];
+type Aimed = NonNullable<ReturnType<typeof takeTarget>>["target"];
+
+/** `.ban` and `.banip` differ only in what they ban; both aim, check rank, read "[days] [reason]". */
+function banCommand(
+  command: Pick<DotCommand, "name" | "usage" | "summary">,
+  what: (target: Aimed, reason: string, expiresAt: number | null) => { input: NewBan; shown: string },
+): DotCommand {
+  return {
+    ...command,
+    level: 2,
+    run: async (ctx, params) => {
+      const aimed = takeTarget(ctx, params);
+      if (!aimed) return [NO_TARGET];
+      const { target, rest } = aimed;
+      if (!outranks(ctx, target) || target.player.userId === ctx.caller.userId) return [OUTRANKED];
+      const { expiresAt, reason } = lengthAndReason(rest, ctx.now);
+      const { input, shown } = what(target, reason, expiresAt);
+      const result = await ctx.room.services.moderation.ban(input, actorOf(ctx));
+      if (!result.ok) return [result.message];
+      return [`${shown} banned. ${result.text}`];
+    },
+  };
 }
 
 /** `.ban [days] [reason]`: the selected player's account (a guest: its name); 7 days by default, 0 = permanent. */
-export const ban: DotCommand = {
-  name: "ban",
-  level: 2,
-  usage: "[player] [days] [reason]",
-  summary: "bans the selected player (default 7 days, 0 = for good)",
-  run: async (ctx, params) => {
-    const aimed = takeTarget(ctx, params);
-    if (!aimed) return [NO_TARGET];
-    const { target, rest } = aimed;
-    if (!outranks(ctx, target) || target.player.userId === ctx.caller.userId) return [OUTRANKED];
-    const { expiresAt, reason } = lengthAndReason(rest, ctx.now);
-    const input: NewBan = target.player.guest
-      ? { kind: "guest", guestName: target.player.userName, reason, expiresAt }
-      : { kind: "account", userId: target.player.userId, reason, expiresAt };
-    return banAndKick(ctx, input, targetName(target));
+export const ban = banCommand(
+  {
+    name: "ban",
+    usage: "[player] [days] [reason]",
+    summary: "bans the selected player (default 7 days, 0 = for good)",
   },
-};
+  (target, reason, expiresAt) => ({
+    input: target.player.guest
+      ? { kind: "guest", guestName: target.player.userName, reason, expiresAt }
+      : { kind: "account", userId: target.player.userId, reason, expiresAt },
+    shown: targetName(target),
+  }),
+);
 
 /** `.banip [days] [reason]`: the selected player's address (everyone logging in from it, guests too). */
-export const banip: DotCommand = {
-  name: "banip",
-  level: 2,
-  usage: "[player] [days] [reason]",
-  summary: "bans the selected player's address",
-  run: async (ctx, params) => {
-    const aimed = takeTarget(ctx, params);
-    if (!aimed) return [NO_TARGET];
-    const { target, rest } = aimed;
-    if (!outranks(ctx, target) || target.player.userId === ctx.caller.userId) return [OUTRANKED];
-    const { expiresAt, reason } = lengthAndReason(rest, ctx.now);
-    const address = hostOf(target.clientAddress);
-    return banAndKick(ctx, { kind: "address", address, reason, expiresAt }, `${targetName(target)}'s address`);
-  },
-};
+export const banip = banCommand(
+  { name: "banip", usage: "[player] [days] [reason]", summary: "bans the selected player's address" },
+  (target, reason, expiresAt) => ({
+    input: { kind: "address", address: hostOf(target.clientAddress), reason, expiresAt },
+    shown: `${targetName(target)}'s address`,
+  }),
+);
 
 /** `.unban <name>`: lifts the account bans in force for that login name. */
 export const unban: DotCommand = {

@@ -11,7 +11,7 @@ import { withConfig } from "../../config-middleware.ts";
 import type { AppEnv } from "../../context.ts";
 import { preSessionMatches, preSessionToken } from "../../web/csrf.ts";
 import { signIn, signOut } from "../../web/session.ts";
-import { csrfField } from "../dashboard/layout.ts";
+import { signInFields } from "../dashboard/layout.ts";
 import { buddies } from "./buddies.ts";
 import { gamePasswords } from "./game-passwords.ts";
 import { accountPage, field, signedIn } from "./guard.ts";
@@ -36,12 +36,7 @@ function signInPage(c: Context<AppEnv>, error: string | null, status: 200 | 401 
     null,
     { title: "Sign in to your account", error, status },
     html`<form class="card" method="post" action="/account/signin">
-      ${csrfField(token)}
-      <p><label>Account name<br /><input name="username" autocomplete="username" required maxlength="31" /></label></p>
-      <p>
-        <label>Password<br /><input name="password" type="password" autocomplete="current-password" required maxlength="15" /></label>
-      </p>
-      <p><button>Sign in</button></p>
+      ${signInFields(token)}
       <p class="note">
         The account you log in to the game with (its own password, not a game password).
         ${canRegister ? html`No account yet? <a href="/account/register">Create one</a>.` : ""}

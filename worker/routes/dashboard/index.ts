@@ -25,7 +25,7 @@ import { adminActor } from "../admin/actor.ts";
 import { STAFF_LEVEL } from "../admin/auth.ts";
 import { liveRooms } from "../public/live.ts";
 import { APP_SCRIPT } from "./app-script.ts";
-import { csrfField, page, when } from "./layout.ts";
+import { csrfField, page, signInFields, when } from "./layout.ts";
 import { overviewData, overviewFragment, roomFragment, roomStatus } from "./live.ts";
 
 /** The signed-in staff member (staffOnly ran before the handler). */
@@ -56,12 +56,7 @@ function signInPage(c: Context<AppEnv>, error: string | null, status: 200 | 400 
     c,
     { title: "Sign in", who: null, error },
     html`<form class="card" method="post" action="/admin/signin">
-      ${csrfField(token)}
-      <p><label>Account name<br /><input name="username" autocomplete="username" required maxlength="31" /></label></p>
-      <p>
-        <label>Password<br /><input name="password" type="password" autocomplete="current-password" required maxlength="15" /></label>
-      </p>
-      <p><button>Sign in</button></p>
+      ${signInFields(token)}
       <p class="note">Your metaserver account, admin level 1 or more. Automation uses the bearer token on /admin/*.</p>
     </form>`,
     status,

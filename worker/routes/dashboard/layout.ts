@@ -96,6 +96,16 @@ export function csrfField(csrf: string) {
   return html`<input type="hidden" name="_csrf" value="${csrf}" />`;
 }
 
+/** The sign-in form's fields (dashboard and player account share the sign-in, so the form too). */
+export function signInFields(csrf: string) {
+  return html`${csrfField(csrf)}
+    <p><label>Account name<br /><input name="username" autocomplete="username" required maxlength="31" /></label></p>
+    <p>
+      <label>Password<br /><input name="password" type="password" autocomplete="current-password" required maxlength="15" /></label>
+    </p>
+    <p><button>Sign in</button></p>`;
+}
+
 export function when(ms: number | null): string {
   return ms === null ? "—" : new Date(ms).toISOString().replace("T", " ").slice(0, 19);
 }
