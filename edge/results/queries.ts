@@ -205,6 +205,16 @@ export async function isPlayerOf(db: D1Database, gameId: number, userId: number)
   return row !== null;
 }
 
+/**
+ * Deletes a game's rows (reports, teams, players, the game). Ratings and stats it changed stay
+ * as they are: nothing is recomputed retroactively.
+ */
+export function deleteGameStatements(db: D1Database, gameId: number): D1PreparedStatement[] {
+  return ["game_reports", "game_teams", "game_players", "games"].map((table) =>
+    db.prepare(`DELETE FROM ${table} WHERE ${table === "games" ? "id" : "game_id"} = ?`).bind(gameId),
+  );
+}
+
 export function gameById(db: D1Database, id: number): Promise<GameRow | null> {
   return db.prepare("SELECT * FROM games WHERE id = ?").bind(id).first<GameRow>();
 }
