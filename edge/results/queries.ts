@@ -528,6 +528,37 @@ export async function statsOf(db: D1Database, userId: number): Promise<StatsRow[
   return (await db.prepare("SELECT * FROM player_stats WHERE user_id = ?").bind(userId).all<StatsRow>()).results;
 }
 
+/**
+ * An order's stats per category (player_info's order score datums): its members' stats summed
+ * (games, wins, losses, ties, damage, disconnects), their highest points and rank the best of
+ * them. A game two members played together counts for each of them, as their own stats do.
+ */
+export async function orderStatsOf(db: D1Database, orderId: number): Promise<Omit<StatsRow, "user_id">[]> {
+  return (
+    await db
+      .prepare(
+        `SELECT s.category AS category, SUM(s.games_played) AS games_played, SUM(s.wins) AS wins,
+           SUM(s.losses) AS losses, SUM(s.ties) AS ties, SUM(s.damage_inflicted) AS damage_inflicted,
+           SUM(s.damage_received) AS damage_received, SUM(s.disconnects) AS disconnects,
+           MAX(s.highest_points) AS highest_points, MAX(s.highest_rank) AS highest_rank
+         FROM player_stats s JOIN order_members m ON m.user_id = s.user_id
+         WHERE m.order_id = ? GROUP BY s.category`,
+      )
+      .bind(orderId)
+      .all<Omit<StatsRow, "user_id">>()
+  ).results;
+}
+
+/** The ratings of an order's members, every category (their points make the order's). */
+export async function orderRatingsOf(db: D1Database, orderId: number): Promise<RatingRow[]> {
+  return (
+    await db
+      .prepare("SELECT r.* FROM ratings r JOIN order_members m ON m.user_id = r.user_id WHERE m.order_id = ?")
+      .bind(orderId)
+      .all<RatingRow>()
+  ).results;
+}
+
 export async function ratingsOfUser(db: D1Database, userId: number): Promise<RatingRow[]> {
   return (await db.prepare("SELECT * FROM ratings WHERE user_id = ? ORDER BY category").bind(userId).all<RatingRow>())
     .results;
