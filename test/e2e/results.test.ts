@@ -432,6 +432,8 @@ describe("castes, player info and profiles", () => {
     const alone = await infoOf(loner.userId);
     expect(alone.orderName).toBe("");
     expect(alone.orderRankedScore.gamesPlayed).toBe(0);
+    // The ranked room is shared by the file's tests: free the seats.
+    for (const p of [a, b, loner]) await p.session.leave();
   });
 
   it("update_player_information (122) is stored and shown in player_info and the public profile", async () => {
