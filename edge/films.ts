@@ -24,6 +24,28 @@ export async function deleteFilmsOfGame(env: FilmBindings, gameId: number): Prom
   return results.length;
 }
 
+/** Films kept past their time (films.expires_at) per sweep; the rest wait for the next one. */
+export const EXPIRED_FILMS_PER_SWEEP = 50;
+
+/**
+ * Retention: deletes up to `limit` films whose time has passed (file first, then row), in any
+ * room; returns how many. The Results object's alarm runs it, so films expire even in a room
+ * that never saves another film.
+ */
+export async function sweepExpiredFilms(
+  env: FilmBindings,
+  now = Date.now(),
+  limit = EXPIRED_FILMS_PER_SWEEP,
+): Promise<number> {
+  const { results } = await env.DB.prepare(
+    "SELECT id FROM films WHERE expires_at IS NOT NULL AND expires_at <= ? ORDER BY expires_at LIMIT ?",
+  )
+    .bind(now, limit)
+    .all<{ id: string }>();
+  for (const { id } of results) await deleteFilm(env, id);
+  return results.length;
+}
+
 /**
  * Films ↔ results. A film belongs to the game of its room and host whose start (games.started_at,
  * start_game 114) lies between a minute before the film's first header chunk and the film's end,

@@ -36,7 +36,7 @@ import { BanCache } from "./ban-cache.ts";
 import { type DirectoryCounters, DirectoryMetrics, type MinuteBucket } from "./metrics.ts";
 import { onlinePlayers, sessionsCoveredBy } from "./moderation.ts";
 import { rankPlayers } from "./player-search.ts";
-import { notifyPresence } from "./presence-notice.ts";
+import { notifyPresence, notifySocialChange, type SocialChange } from "./presence-notice.ts";
 import { reconcilePresence } from "./reconcile.ts";
 import { RoomCountTable } from "./room-counts.ts";
 import { type Session, SessionTable } from "./sessions.ts";
@@ -181,6 +181,12 @@ export class Directory extends DurableObject<Env> {
       if (user) this.presenceChanged(user);
       await this.armAlarm(expiresAt);
     }
+  }
+
+  /** The player changed its buddies or order on the web page: fresh 19 / 20 to whoever is online. */
+  async socialChanged(userId: number, change: SocialChange): Promise<void> {
+    if (!Number.isInteger(userId)) return;
+    await notifySocialChange(this.env, this.sessions, userId, change);
   }
 
   /** Online players among these user ids, each with its room (buddy and order queries). */

@@ -11,7 +11,8 @@
 import type { SocialNotice } from "../../edge/contracts.ts";
 import { roomStub, tryCall } from "../../edge/objects.ts";
 import { buddiesOfMany } from "../../edge/social/buddies.ts";
-import { watchersStanding } from "../../edge/social/standing.ts";
+import { getOrder } from "../../edge/social/orders.ts";
+import { ownStanding, watchersStanding } from "../../edge/social/standing.ts";
 import type { SessionTable } from "./sessions.ts";
 
 export async function notifyPresence(env: Env, sessions: SessionTable, userId: number): Promise<void> {
@@ -57,4 +58,50 @@ export async function notifyPresence(env: Env, sessions: SessionTable, userId: n
       tryCall(`room ${roomId}: socialNotice`, () => roomStub(env, roomId).socialNotice(id, notice)),
     ),
   );
+}
+
+/** What a player changed on the web page (/account/): its buddy list, and/or the orders it joined or left. */
+export interface SocialChange {
+  readonly buddies?: boolean;
+  /** Orders whose membership changed (the one joined, the one left, the one founded). */
+  readonly orders?: readonly number[];
+}
+
+/**
+ * A change made on the web reaches the game like one made in the game: the player, if online,
+ * gets a fresh 19 (buddies) and/or 20 (its order now, empty after leaving), and the online
+ * members of each order whose membership changed a fresh 20 of it.
+ */
+export async function notifySocialChange(
+  env: Env,
+  sessions: SessionTable,
+  userId: number,
+  change: SocialChange,
+): Promise<void> {
+  const calls: Promise<unknown>[] = [];
+  const send = (id: number, roomId: number, notice: SocialNotice) =>
+    calls.push(tryCall(`room ${roomId}: socialNotice`, () => roomStub(env, roomId).socialNotice(id, notice)));
+  const withOnline = (ids: readonly number[]) => {
+    const online = new Set(sessions.present(ids).map((s) => s.user.userId));
+    return ids.map((id) => ({ playerId: id, online: online.has(id) }));
+  };
+
+  const self = sessions.present([userId])[0];
+  const orders = change.orders ?? [];
+  if (self && (change.buddies || orders.length > 0)) {
+    const own = await ownStanding(env.DB, userId);
+    const notice: SocialNotice = {};
+    if (change.buddies) notice.buddies = withOnline(own.ids);
+    if (orders.length > 0) notice.orderMembers = own.order ? withOnline(own.order.members) : [];
+    send(userId, self.roomId as number, notice);
+  }
+  for (const orderId of new Set(orders)) {
+    // A lapsed or dissolved order has nobody left to tell.
+    const members = (await getOrder(env.DB, orderId))?.members.map((m) => m.userId) ?? [];
+    const list = withOnline(members);
+    for (const mate of sessions.present(members)) {
+      if (mate.user.userId !== userId) send(mate.user.userId, mate.roomId as number, { orderMembers: list });
+    }
+  }
+  await Promise.all(calls);
 }

@@ -17,7 +17,7 @@
  */
 import { DurableObject } from "cloudflare:workers";
 import { loadConfig, type ResultsConfig } from "../../edge/config.ts";
-import { linkFilmsOfGame } from "../../edge/films.ts";
+import { linkFilmsOfGame, sweepExpiredFilms } from "../../edge/films.ts";
 import { roomStub, tryCall } from "../../edge/objects.ts";
 import type { GameStart, ReportAnswer, Resolution, ResultPlayer, ScoreReportIn } from "../../edge/results/contracts.ts";
 import * as q from "../../edge/results/queries.ts";
@@ -100,6 +100,8 @@ export class Results extends DurableObject<Env> {
       await this.setPlayers(id, start.hostId, start.players);
       // A film written before this row (the start reached us late) is linked now; never fatal.
       await tryCall("results: linking films", () => linkFilmsOfGame(db, id));
+      // The alarm's periodic pass (castes, film retention) runs from the first game on.
+      await this.arm();
       return id;
     });
   }
@@ -200,6 +202,8 @@ export class Results extends DurableObject<Env> {
         await this.recomputeAll();
         this.setMeta("next_recompute", now + this.config().recomputeMs);
       }
+      // Film retention rides on this alarm (bounded per run); a failure waits for the next run.
+      await tryCall("results: sweeping expired films", () => sweepExpiredFilms(this.env, now));
       await this.arm();
     });
   }

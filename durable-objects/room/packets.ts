@@ -87,7 +87,7 @@ export function playerInfoPacket(shown: PlayerInfoShown, stats: PlayerStats | nu
         orderRankedScore: stats.orderScores.ranked,
         orderRankedScoreByGameType: stats.orderScores.byGameType,
         overallRankData: stats.overallRankData,
-        orderName: "",
+        orderName: stats.orderName,
         city: stats.city,
         state: stats.state,
         country: stats.country,

@@ -52,7 +52,9 @@ export interface PlayerStats {
   readonly unrankedScore: ScoreDatum;
   readonly rankedScore: ScoreDatum;
   readonly rankedScoreByGameType: readonly ScoreDatum[];
-  /** Seam for orders (social issue): zeros until orders exist. */
+  /** The player's live order's shown name; "" in none. */
+  readonly orderName: string;
+  /** The player's order's stats (its members' summed, player-info.ts); zeros in no order. */
   readonly orderScores: {
     readonly unranked: ScoreDatum;
     readonly ranked: ScoreDatum;

@@ -1,7 +1,10 @@
 /**
  * What player_info (17, §5.13) shows of an account, from D1: the score data per category
  * (bungie_net_player_score_datum, §4.9), the overall ranking data and the profile strings.
- * Order stats stay zero here: the social issue's orders fill `orderScores` when they exist.
+ * The order score datums are the player's order's (orders.ts): its members' stats summed per
+ * category (q.orderStatsOf), points the members' average, no order caste or place (rank and
+ * numerical ranking 0; Bungie's separate order rating has no equivalent here). The order rank
+ * data (best order per category) stays empty.
  */
 import {
   EMPTY_GAME_RANK_DATA,
@@ -10,6 +13,7 @@ import {
   NUMBER_OF_GAME_TYPES,
   type ScoreDatum,
 } from "../../protocol/structs/scores.ts";
+import { countLiveOrders, orderNameOf } from "../social/orders.ts";
 import type { PlayerStats } from "./contracts.ts";
 import * as q from "./queries.ts";
 import { OVERALL, points, UNRANKED } from "./ratings.ts";
@@ -20,32 +24,56 @@ const i32 = (n: number) => Math.max(-0x80000000, Math.min(0x7fffffff, Math.round
 
 export type { PlayerStats };
 
+type CategoryStats = Omit<q.StatsRow, "user_id">;
+
+function scoreDatum(
+  s: CategoryStats | undefined,
+  shown: { points: number; rank: number; position: number },
+): ScoreDatum {
+  if (!s) return EMPTY_SCORE_DATUM;
+  return {
+    gamesPlayed: i16(s.games_played),
+    wins: i16(s.wins),
+    losses: i16(s.losses),
+    ties: i16(s.ties),
+    damageInflicted: i32(s.damage_inflicted),
+    damageReceived: i32(s.damage_received),
+    disconnects: i16(s.disconnects),
+    points: shown.points,
+    rank: shown.rank,
+    highestPoints: i16(s.highest_points),
+    highestRank: i16(s.highest_rank),
+    numericalRanking: u32(shown.position),
+  };
+}
+
 export async function loadPlayerStats(db: D1Database, userId: number): Promise<PlayerStats> {
-  const [stats, ratings, profile, summaries, users] = await Promise.all([
+  const [stats, ratings, profile, summaries, users, order, orders] = await Promise.all([
     q.statsOf(db, userId),
     q.ratingsOfUser(db, userId),
     q.profileById(db, userId),
     q.categorySummaries(db),
     q.countUsers(db),
+    orderNameOf(db, userId),
+    countLiveOrders(db),
   ]);
+  const [orderStats, orderRatings] = order
+    ? await Promise.all([q.orderStatsOf(db, order.id), q.orderRatingsOf(db, order.id)])
+    : [[], []];
   const datum = (category: number): ScoreDatum => {
-    const s = stats.find((x) => x.category === category);
-    if (!s) return EMPTY_SCORE_DATUM;
     const r = ratings.find((x) => x.category === category);
-    return {
-      gamesPlayed: i16(s.games_played),
-      wins: i16(s.wins),
-      losses: i16(s.losses),
-      ties: i16(s.ties),
-      damageInflicted: i32(s.damage_inflicted),
-      damageReceived: i32(s.damage_received),
-      disconnects: i16(s.disconnects),
-      points: r ? points(r) : 0,
-      rank: r?.caste ?? 0,
-      highestPoints: i16(s.highest_points),
-      highestRank: i16(s.highest_rank),
-      numericalRanking: u32(r?.position),
-    };
+    return scoreDatum(
+      stats.find((x) => x.category === category),
+      { points: r ? points(r) : 0, rank: r?.caste ?? 0, position: r?.position ?? 0 },
+    );
+  };
+  const orderDatum = (category: number): ScoreDatum => {
+    const rated = orderRatings.filter((x) => x.category === category);
+    const mean = rated.length === 0 ? 0 : rated.reduce((n, r) => n + points(r), 0) / rated.length;
+    return scoreDatum(
+      orderStats.find((x) => x.category === category),
+      { points: i16(mean), rank: 0, position: 0 },
+    );
   };
   const rankData = (category: number): GameRankData => {
     const s = summaries.find((x) => x.category === category);
@@ -64,14 +92,15 @@ export async function loadPlayerStats(db: D1Database, userId: number): Promise<P
     unrankedScore: datum(UNRANKED),
     rankedScore: datum(OVERALL),
     rankedScoreByGameType: byType.map(datum),
+    orderName: (order?.displayName ?? "").slice(0, 63),
     orderScores: {
-      unranked: EMPTY_SCORE_DATUM,
-      ranked: EMPTY_SCORE_DATUM,
-      byGameType: byType.map(() => EMPTY_SCORE_DATUM),
+      unranked: orderDatum(UNRANKED),
+      ranked: orderDatum(OVERALL),
+      byGameType: byType.map(orderDatum),
     },
     overallRankData: {
       totalUsers: u32(users),
-      totalOrders: 0,
+      totalOrders: u32(orders),
       unranked: rankData(UNRANKED),
       ranked: rankData(OVERALL),
       rankedByGameType: byType.map(rankData),

@@ -205,6 +205,16 @@ export async function isPlayerOf(db: D1Database, gameId: number, userId: number)
   return row !== null;
 }
 
+/**
+ * Deletes a game's rows (reports, teams, players, the game). Ratings and stats it changed stay
+ * as they are: nothing is recomputed retroactively.
+ */
+export function deleteGameStatements(db: D1Database, gameId: number): D1PreparedStatement[] {
+  return ["game_reports", "game_teams", "game_players", "games"].map((table) =>
+    db.prepare(`DELETE FROM ${table} WHERE ${table === "games" ? "id" : "game_id"} = ?`).bind(gameId),
+  );
+}
+
 export function gameById(db: D1Database, id: number): Promise<GameRow | null> {
   return db.prepare("SELECT * FROM games WHERE id = ?").bind(id).first<GameRow>();
 }
@@ -516,6 +526,37 @@ export async function ratedCategories(db: D1Database): Promise<number[]> {
 
 export async function statsOf(db: D1Database, userId: number): Promise<StatsRow[]> {
   return (await db.prepare("SELECT * FROM player_stats WHERE user_id = ?").bind(userId).all<StatsRow>()).results;
+}
+
+/**
+ * An order's stats per category (player_info's order score datums): its members' stats summed
+ * (games, wins, losses, ties, damage, disconnects), their highest points and rank the best of
+ * them. A game two members played together counts for each of them, as their own stats do.
+ */
+export async function orderStatsOf(db: D1Database, orderId: number): Promise<Omit<StatsRow, "user_id">[]> {
+  return (
+    await db
+      .prepare(
+        `SELECT s.category AS category, SUM(s.games_played) AS games_played, SUM(s.wins) AS wins,
+           SUM(s.losses) AS losses, SUM(s.ties) AS ties, SUM(s.damage_inflicted) AS damage_inflicted,
+           SUM(s.damage_received) AS damage_received, SUM(s.disconnects) AS disconnects,
+           MAX(s.highest_points) AS highest_points, MAX(s.highest_rank) AS highest_rank
+         FROM player_stats s JOIN order_members m ON m.user_id = s.user_id
+         WHERE m.order_id = ? GROUP BY s.category`,
+      )
+      .bind(orderId)
+      .all<Omit<StatsRow, "user_id">>()
+  ).results;
+}
+
+/** The ratings of an order's members, every category (their points make the order's). */
+export async function orderRatingsOf(db: D1Database, orderId: number): Promise<RatingRow[]> {
+  return (
+    await db
+      .prepare("SELECT r.* FROM ratings r JOIN order_members m ON m.user_id = r.user_id WHERE m.order_id = ?")
+      .bind(orderId)
+      .all<RatingRow>()
+  ).results;
 }
 
 export async function ratingsOfUser(db: D1Database, userId: number): Promise<RatingRow[]> {

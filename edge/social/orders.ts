@@ -214,6 +214,30 @@ export async function orderIdOf(db: D1Database, userId: number, now = Date.now()
   return row?.id ?? null;
 }
 
+/** The user's live order, id and shown name (player_info 17), or null. */
+export async function orderNameOf(
+  db: D1Database,
+  userId: number,
+  now = Date.now(),
+): Promise<{ id: number; displayName: string } | null> {
+  const row = await db
+    .prepare(
+      `SELECT o.id, o.display_name FROM order_members m JOIN orders o ON o.id = m.order_id WHERE m.user_id = ? AND ${LIVE}`,
+    )
+    .bind(userId, now - ORDER_LAPSE_MS)
+    .first<{ id: number; display_name: string }>();
+  return row ? { id: row.id, displayName: row.display_name } : null;
+}
+
+/** How many orders are live (player_info's total_orders). */
+export async function countLiveOrders(db: D1Database, now = Date.now()): Promise<number> {
+  const row = await db
+    .prepare(`SELECT count(*) AS n FROM orders o WHERE ${LIVE}`)
+    .bind(now - ORDER_LAPSE_MS)
+    .first<{ n: number }>();
+  return row?.n ?? 0;
+}
+
 /** The user's live order and its member ids (for 20 and 16), or null. */
 export async function orderMatesOf(
   db: D1Database,

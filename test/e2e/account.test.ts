@@ -139,4 +139,54 @@ describe("player web account (headless Chromium)", () => {
     expect(actions).toEqual(expect.arrayContaining(["account.game-password.create", "account.game-password.revoke"]));
     await page.close();
   });
+  it("a buddy or order change on the web page reaches the online game client (19 / 20) and its order mates", async () => {
+    const [mageId, palId, elderId] = [
+      await stack.createUser("Webmage", "pw-webmage"),
+      await stack.createUser("Webpal", "pw-webpal"),
+      await stack.createUser("Webelder", "pw-webelder"),
+    ];
+    const created = await stack.admin("POST", "/admin/orders", {
+      name: "Owls",
+      founderId: elderId,
+      memberPassword: "hoot",
+      maintenancePassword: "keep",
+    });
+    expect(created.status).toBe(201);
+    const mage = await joinAs(stack, { user: "webmage", password: "pw-webmage" });
+    const elder = await joinAs(stack, { user: "webelder", password: "pw-webelder" });
+    type List = Extract<Message, { type: 19 | 20 }>;
+    const next = (p: typeof mage, type: 19 | 20, check: (m: List) => boolean) =>
+      p.session.client.next((m) => m.type === type && check(m as List), 10_000) as Promise<List>;
+    const buddyIds = (m: List) => ("buddies" in m ? m.buddies.map((b) => b.playerId).filter((id) => id !== 0) : []);
+    const memberIds = (m: List) => ("members" in m ? m.members.map((e) => e.playerId).sort() : []);
+    // The elder's own list at its join (alone) is taken first, so later waits see only pushes.
+    expect(memberIds(await next(elder, 20, () => true))).toEqual([elderId]);
+
+    const page = await browser.newPage();
+    await signIn(page, "webmage", "pw-webmage");
+    await page.goto(`${stack.httpUrl}/account/buddies`);
+    const buddy = next(mage, 19, (m) => buddyIds(m).includes(palId));
+    await page.fill("input[name=name]", "webpal");
+    await Promise.all([page.waitForURL(/done=/), page.click("button:has-text('Add buddy')")]);
+    expect(buddyIds(await buddy)).toEqual([palId]);
+
+    await page.goto(`${stack.httpUrl}/account/order`);
+    const mine = next(mage, 20, (m) => memberIds(m).includes(mageId));
+    const mates = next(elder, 20, (m) => memberIds(m).includes(mageId));
+    const join = "form[action='/account/order/join']";
+    await page.fill(`${join} input[name=name]`, "owls");
+    await page.fill(`${join} input[name=password]`, "hoot");
+    await Promise.all([page.waitForURL(/done=/), page.click("button:has-text('Join')")]);
+    const sorted = [mageId, elderId].sort();
+    expect(memberIds(await mine)).toEqual(sorted);
+    expect(memberIds(await mates)).toEqual(sorted);
+
+    const emptied = next(mage, 20, (m) => memberIds(m).length === 0);
+    const without = next(elder, 20, (m) => !memberIds(m).includes(mageId));
+    await Promise.all([page.waitForURL(/done=/), page.click("button:has-text('Leave')")]);
+    await emptied;
+    expect(memberIds(await without)).toEqual([elderId]);
+    for (const p of [mage, elder]) await p.session.leave();
+    await page.close();
+  });
 });

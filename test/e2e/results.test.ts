@@ -397,6 +397,45 @@ describe("castes, player info and profiles", () => {
     expect(shown.overallRankData.ranked.topRankedPlayer).toBe(a.name);
   });
 
+  it("player_info shows the player's order name and the order's stats (its members' summed); none outside an order", async () => {
+    const a = await rankedPlayer("orda");
+    const b = await rankedPlayer("orda");
+    const loner = await rankedPlayer("orda");
+    const created = await stack.admin("POST", "/admin/orders", {
+      name: "Stats Order",
+      founderId: a.userId,
+      memberPassword: "join",
+      maintenancePassword: "keep",
+    });
+    expect(created.status).toBe(201);
+    const order = (await created.json()) as { id: number };
+    expect((await stack.admin("POST", `/admin/orders/${order.id}/members`, { userId: b.userId })).status).toBe(200);
+    // a beats b, then a beats the loner: the order has played 3 member-games, 2 won, 1 lost.
+    for (const other of [b, loner]) {
+      await play(a, [other]);
+      const teams = [[{ player: a }], [{ player: other }]];
+      report(a, score(a.userId, a, teams));
+      report(other, score(a.userId, other, teams));
+      expect((await settled(a)).status).toBe("rated");
+    }
+    const infoOf = async (userId: number) => {
+      const info = loner.session.client.next(MessageType.PlayerInfo, 5_000);
+      loner.session.client.send({ type: MessageType.PlayerInfoQuery, userId } as Message);
+      return (await info) as Extract<Message, { type: 17 }>;
+    };
+    const shown = await infoOf(b.userId);
+    expect(shown.orderName).toBe("Stats Order");
+    expect(shown.orderRankedScore).toMatchObject({ gamesPlayed: 3, wins: 2, losses: 1, ties: 0 });
+    expect(shown.orderRankedScoreByGameType[0]).toMatchObject({ gamesPlayed: 3, wins: 2 });
+    expect(shown.rankedScore).toMatchObject({ gamesPlayed: 1, wins: 0, losses: 1 });
+    expect(shown.overallRankData.totalOrders).toBeGreaterThanOrEqual(1);
+    const alone = await infoOf(loner.userId);
+    expect(alone.orderName).toBe("");
+    expect(alone.orderRankedScore.gamesPlayed).toBe(0);
+    // The ranked room is shared by the file's tests: free the seats.
+    for (const p of [a, b, loner]) await p.session.leave();
+  });
+
   it("update_player_information (122) is stored and shown in player_info and the public profile", async () => {
     const a = await rankedPlayer("prof");
     const b = await rankedPlayer("prof");

@@ -1,8 +1,9 @@
 /** The film routes over the real app, D1 and R2 (Miniflare's): listing, info, downloads, expiry, deletion. */
-import { env, SELF } from "cloudflare:test";
+import { env, runDurableObjectAlarm, runInDurableObject, SELF } from "cloudflare:test";
 import { beforeAll, describe, expect, it } from "vitest";
 import { deleteFilmsOfGame, linkFilm, linkFilmsOfGame } from "../../edge/films.ts";
-import { insertGame } from "../../edge/results/queries.ts";
+import { resultsStub } from "../../edge/objects.ts";
+import { insertGame, statusStatement } from "../../edge/results/queries.ts";
 
 const ADMIN = { Authorization: "Bearer test-admin" };
 const FILE = new Uint8Array([1, 2, 3, 4, 5, 6, 7, 8]);
@@ -137,5 +138,67 @@ describe("film routes", () => {
     const none = await SELF.fetch(`http://edge/api/games/${other}/film`);
     expect(none.status).toBe(404);
     expect(await none.json()).toEqual({ error: "this game has no film" });
+  });
+
+  it("DELETE /admin/games/:id deletes a settled game and its film (R2 and API), audited; an open game is 409", async () => {
+    const gameId = await insertGame(env.DB, {
+      roomId: 1,
+      roomType: "unranked",
+      hostId: 90,
+      name: "doomed",
+      map: "",
+      scoring: 0,
+      difficulty: 0,
+      timeLimit: 0,
+      optionFlags: 0,
+      teams: false,
+      alliances: false,
+      veterans: false,
+      unitTrading: false,
+      cooperative: false,
+      client: "myth2",
+      startedAt: 1000,
+    });
+    const filmId = "00000000-0000-4000-8000-000000000090";
+    await film(filmId, { status: "complete", key: "films/1/g.m2rec", host: 90, game: gameId });
+    const del = () => SELF.fetch(`http://edge/admin/games/${gameId}`, { method: "DELETE", headers: ADMIN });
+    expect((await SELF.fetch(`http://edge/admin/games/${gameId}`, { method: "DELETE" })).status).toBe(401);
+    const open = await del();
+    expect(open.status).toBe(409);
+    expect(await open.json()).toEqual({ error: "the game is not settled yet" });
+    expect((await SELF.fetch(`http://edge/api/games/${gameId}/film`)).status).toBe(200);
+
+    await statusStatement(env.DB, gameId, "abandoned", null).run();
+    const res = await del();
+    expect(res.status).toBe(200);
+    expect(await res.json()).toEqual({ deleted: gameId, films: 1 });
+    expect(await env.FILMS.get("films/1/g.m2rec")).toBeNull();
+    expect((await SELF.fetch(`http://edge/api/games/${gameId}`)).status).toBe(404);
+    expect((await SELF.fetch(`http://edge/api/games/${gameId}/film`)).status).toBe(404);
+    expect((await SELF.fetch(`http://edge/api/films/${filmId}/info`)).status).toBe(404);
+    const audit = await env.DB.prepare(
+      "SELECT actor, detail FROM audit_log WHERE action = 'game.delete' AND target = ?",
+    )
+      .bind(`game:${gameId}`)
+      .first<{ actor: string; detail: string }>();
+    expect(audit?.actor).toBe("admin-token");
+    expect(JSON.parse(audit?.detail ?? "{}")).toMatchObject({ films: 1, status: "abandoned" });
+    const again = await del();
+    expect(again.status).toBe(404);
+    expect(await again.json()).toEqual({ error: "no such game" });
+  });
+
+  it("the Results object's alarm sweeps expired films (file and row) without the room saving another", async () => {
+    const past = "00000000-0000-4000-8000-000000000091";
+    const future = "00000000-0000-4000-8000-000000000092";
+    await film(past, { status: "complete", key: "films/9/old.m2rec", host: 91, expires: Date.now() - 1000 });
+    await film(future, { status: "complete", key: "films/9/new.m2rec", host: 91, expires: Date.now() + 3_600_000 });
+    const stub = resultsStub(env);
+    await runInDurableObject(stub, (_o, state) => state.storage.setAlarm(Date.now() + 60_000));
+    expect(await runDurableObjectAlarm(stub)).toBe(true);
+    expect(await env.FILMS.get("films/9/old.m2rec")).toBeNull();
+    expect(await env.DB.prepare("SELECT id FROM films WHERE id = ?").bind(past).first()).toBeNull();
+    expect(await env.FILMS.get("films/9/new.m2rec")).not.toBeNull();
+    expect((await SELF.fetch(`http://edge/api/films/${future}/info`)).status).toBe(200);
   });
 });

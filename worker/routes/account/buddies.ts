@@ -1,6 +1,6 @@
 /**
  * /account/buddies: the buddy list of the game's buddy window (the same D1 rows update_buddy
- * 120 writes, edge/social/buddies.ts): add by name, remove. The web has no client dialect, so
+ * 120 writes, edge/social/buddies.ts): add by name, remove; an online client gets a fresh 19. The web has no client dialect, so
  * the limit is Myth II 1.8's 16 slots; an older client shows the first 8 (rules.ts buddyLimit).
  */
 import { type Context, Hono } from "hono";
@@ -13,6 +13,7 @@ import type { AppEnv } from "../../context.ts";
 import type { WebSession } from "../../web/session.ts";
 import { csrfField } from "../dashboard/layout.ts";
 import { type AccountPageOptions, accountPage, auditOwn, field, signedIn } from "./guard.ts";
+import { pushSocialChange } from "./push.ts";
 
 export const buddies = new Hono<AppEnv>();
 
@@ -52,7 +53,7 @@ async function buddiesPage(c: Context<AppEnv>, s: WebSession, options: Omit<Acco
         ${csrfField(s.csrf)}
         <label>Account name <input name="name" maxlength="31" required /></label> <button>Add buddy</button>
         <p class="note">
-          ${ids.length} of ${LIMIT}. The game's buddy window shows them from your next login (older clients: the first 8).
+          ${ids.length} of ${LIMIT}. The game's buddy window shows them at once if you are online (older clients: the first 8).
         </p>
       </form>`,
   );
@@ -73,6 +74,7 @@ buddies.post(
     const result = await updateBuddy(c.env.DB, s.account.id, buddy.id, true, LIMIT);
     if (!result.ok) return buddiesPage(c, s, { error: REFUSALS[result.reason], status: 400 });
     await auditOwn(c, s, { action: "account.buddy.add", detail: { buddy: userActor(buddy.id) } });
+    pushSocialChange(c, s.account.id, { buddies: true });
     return c.redirect("/account/buddies?done=Buddy%20added.", 303);
   }),
 );
@@ -85,6 +87,7 @@ buddies.post(
     if (!Number.isInteger(id) || id < 1) return buddiesPage(c, s, { error: "No such buddy.", status: 400 });
     await updateBuddy(c.env.DB, s.account.id, id, false, LIMIT);
     await auditOwn(c, s, { action: "account.buddy.remove", detail: { buddy: userActor(id) } });
+    pushSocialChange(c, s.account.id, { buddies: true });
     return c.redirect("/account/buddies?done=Buddy%20removed.", 303);
   }),
 );

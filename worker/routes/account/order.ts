@@ -1,7 +1,8 @@
 /**
  * /account/order: create an order, join one (its member password), leave it, and for its
  * maintainers (the maintenance password, asked at each edit as Bungie's order pages did) edit
- * motto, URL and passwords — all through edge/social/orders.ts. The Myth client has no
+ * motto, URL and passwords — all through edge/social/orders.ts. Founding, joining and leaving
+ * push a fresh 20 to the player's and its order mates' game clients (push.ts). The Myth client has no
  * order-management messages; this page and the admin API are the only ways.
  */
 import { type Context, Hono } from "hono";
@@ -26,6 +27,7 @@ import type { AppEnv } from "../../context.ts";
 import type { WebSession } from "../../web/session.ts";
 import { csrfField, when } from "../dashboard/layout.ts";
 import { type AccountPageOptions, accountPage, auditOwn, field, signedIn, THROTTLED, throttledCheck } from "./guard.ts";
+import { pushSocialChange } from "./push.ts";
 
 export const order = new Hono<AppEnv>();
 
@@ -122,6 +124,7 @@ order.post(
       target: orderTarget(result.value.id),
       detail: { name: result.value.displayName },
     });
+    pushSocialChange(c, s.account.id, { orders: [result.value.id] });
     return c.redirect("/account/order?done=Order%20founded.", 303);
   }),
 );
@@ -141,6 +144,7 @@ order.post(
     const result = await addOrderMember(c.env.DB, found.id, s.account.id);
     if (!result.ok) return orderPage(c, s, { error: `Not joined: ${result.message}.`, status: 400 });
     await auditOwn(c, s, { action: "account.order.join", target: orderTarget(found.id) });
+    pushSocialChange(c, s.account.id, { orders: [found.id] });
     return c.redirect("/account/order?done=Joined.", 303);
   }),
 );
@@ -154,6 +158,7 @@ order.post(
     const result = await removeOrderMember(c.env.DB, id, s.account.id);
     if (!result.ok) return orderPage(c, s, { error: `Not left: ${result.message}.`, status: 400 });
     await auditOwn(c, s, { action: "account.order.leave", target: orderTarget(id) });
+    pushSocialChange(c, s.account.id, { orders: [id] });
     return c.redirect("/account/order?done=You%20left%20the%20order.", 303);
   }),
 );

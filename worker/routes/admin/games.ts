@@ -1,13 +1,17 @@
 /**
  * /admin/games: games kept out of ratings until an operator decides — disputed (the reports
- * disagree on placings) and flagged (opponents shared a client address) — and the decision.
+ * disagree on placings) and flagged (opponents shared a client address) — and the decision;
+ * deleting a game with its film.
  */
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
+import { deleteFilmsOfGame } from "../../../edge/films.ts";
+import { auditStatement } from "../../../edge/moderation/audit.ts";
 import { resultsStub } from "../../../edge/objects.ts";
 import * as q from "../../../edge/results/queries.ts";
 import { gameView, summaryView } from "../../../edge/results/views.ts";
 import type { AppEnv } from "../../context.ts";
 import { httpError, validationHook } from "../../errors.ts";
+import { adminActor } from "./actor.ts";
 import { errors, IdParam } from "./schemas.ts";
 
 const GameSummary = z
@@ -114,5 +118,51 @@ games.openapi(
       httpError(409, answer.error);
     }
     return c.json({ status: answer.status, game: await gameView(c.env.DB, id) }, 200);
+  },
+);
+
+games.openapi(
+  createRoute({
+    method: "delete",
+    path: "/games/{id}",
+    summary: "Delete a settled game: its rows and its films (R2 file, then row); ratings are not recomputed",
+    request: { params: IdParam },
+    responses: {
+      200: {
+        description: "Deleted",
+        content: {
+          "application/json": {
+            schema: z.object({ deleted: z.number().int(), films: z.number().int().describe("films deleted with it") }),
+          },
+        },
+      },
+      ...errors(400, 401, 404, 409),
+    },
+  }),
+  async (c) => {
+    const id = c.req.valid("param").id;
+    const db = c.env.DB;
+    const game = await q.gameById(db, id);
+    if (!game) httpError(404, "no such game");
+    // An unsettled game is still the Results object's (reports may come): it must settle first.
+    if (game.status === "playing" || game.status === "reported") httpError(409, "the game is not settled yet");
+    // Films first, so no film row is left pointing at a game that is gone.
+    const films = await deleteFilmsOfGame(c.env, id);
+    await db.batch([
+      ...q.deleteGameStatements(db, id),
+      // The audit entry lands in the same batch as the deletion it records.
+      auditStatement(
+        db,
+        {
+          ...adminActor(c),
+          action: "game.delete",
+          target: `game:${id}`,
+          roomId: game.room_id,
+          detail: { films, status: game.status, host: game.host_id },
+        },
+        Date.now(),
+      ),
+    ]);
+    return c.json({ deleted: id, films }, 200);
   },
 );
