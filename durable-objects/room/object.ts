@@ -16,6 +16,7 @@ import { type EdgeConfig, loadConfig, type RoomConfig, roomById } from "../../ed
 import type { LoginRefused, RoomCountsById, RoomStatus, SessionUser, SocialNotice } from "../../edge/contracts.ts";
 import { tokenToHex } from "../../edge/handoff-token.ts";
 import {
+  chatLimiterStub,
   directoryStub,
   ROOM_ID_HEADER,
   resultsStub,
@@ -610,6 +611,8 @@ export class Room extends DurableObject<Env> {
       roomCounts: async (): Promise<RoomCountsById> =>
         (await tryCall("room: directory.roomCounts", () => directory().roomCounts())) ?? {},
       edgeConfig: (): EdgeConfig => loadConfig(this.env),
+      // A failed call throws: the chat guard fails open on it (chat-guard.ts).
+      chatLease: (address, want, rate) => chatLimiterStub(this.env, address).lease(want, rate),
       now: () => Date.now(),
       moderation: edgeModeration(this.env),
       social: {

@@ -3,6 +3,7 @@
  * plain functions in Node, no workerd, no sockets. Tokens are redeemed from a table the test
  * fills, as the Directory would.
  */
+import type { LeaseLines } from "../../durable-objects/room/chat-guard.ts";
 import { RoomCore, type RoomOutbox, type RoomServices } from "../../durable-objects/room/core.ts";
 import type { FilmEnd, Game } from "../../durable-objects/room/games.ts";
 import type { RoomModerationState } from "../../durable-objects/room/moderation.ts";
@@ -65,6 +66,8 @@ export class FakeRoom {
   readonly online = new Map<number, LocatedPlayer>();
   otherRoomGames: GameListEntry[] = [];
   readonly core: RoomCore;
+  /** The address's ChatLimiter as the room sees it; by default it grants every lease. */
+  chatLease: LeaseLines = async (_address, want) => ({ granted: want, retryAfterMs: 0 });
   private readonly tokens = new Map<string, SessionUser>();
   private nextConn = 1;
   private nextToken = 1;
@@ -120,6 +123,7 @@ export class FakeRoom {
       },
       roomCounts: async () => ({}),
       edgeConfig: () => edge,
+      chatLease: (address, want, rate) => this.chatLease(address, want, rate),
       now: () => this.now,
       // In memory, as D1 and the directory would answer: bans by user id, audit rows in order.
       moderation: {
