@@ -90,6 +90,8 @@ export interface RoomServices {
   edgeConfig(): EdgeConfig;
   /** ChatLimiter.lease: up to `want` lines of the address's chat budget across all rooms. */
   chatLease(address: string, want: number, rate: Rate): Promise<ChatLease>;
+  /** D1: is any of these names (normalised) a registered player's login name or nick? */
+  guestNameTaken(names: readonly string[]): Promise<boolean>;
   now(): number;
   /** Bans, the audit log, announcements, who is online (moderation.ts). */
   readonly moderation: RoomModeration;

@@ -12,6 +12,7 @@
 import { DurableObject } from "cloudflare:workers";
 import { limitHit } from "../../edge/abuse/counters.ts";
 import { installLimitSignals } from "../../edge/abuse/signals.ts";
+import { nameTaken } from "../../edge/accounts.ts";
 import { type EdgeConfig, loadConfig, type RoomConfig, roomById } from "../../edge/config.ts";
 import type { LoginRefused, RoomCountsById, RoomStatus, SessionUser, SocialNotice } from "../../edge/contracts.ts";
 import { tokenToHex } from "../../edge/handoff-token.ts";
@@ -613,6 +614,9 @@ export class Room extends DurableObject<Env> {
       edgeConfig: (): EdgeConfig => loadConfig(this.env),
       // A failed call throws: the chat guard fails open on it (chat-guard.ts).
       chatLease: (address, want, rate) => chatLimiterStub(this.env, address).lease(want, rate),
+      // D1 down: treat the name as taken (the guest keeps its name) rather than let it through.
+      guestNameTaken: async (names) =>
+        (await tryCall("room: D1 nameTaken", () => nameTaken(this.env.DB, names))) ?? true,
       now: () => Date.now(),
       moderation: edgeModeration(this.env),
       social: {

@@ -22,6 +22,7 @@ import {
   type PlayerData,
   type ServerToClientMessage,
 } from "../../protocol/messages.ts";
+import { normalizeUserName } from "../../protocol/text.ts";
 
 export type Effect =
   | { kind: "send"; to: string; message: Message }
@@ -66,6 +67,8 @@ export class FakeRoom {
   readonly online = new Map<number, LocatedPlayer>();
   otherRoomGames: GameListEntry[] = [];
   readonly core: RoomCore;
+  /** Registered login names and nicks, normalised (as D1's users table would answer). */
+  readonly registeredNames = new Set<string>();
   /** The address's ChatLimiter as the room sees it; by default it grants every lease. */
   chatLease: LeaseLines = async (_address, want) => ({ granted: want, retryAfterMs: 0 });
   private readonly tokens = new Map<string, SessionUser>();
@@ -124,6 +127,7 @@ export class FakeRoom {
       roomCounts: async () => ({}),
       edgeConfig: () => edge,
       chatLease: (address, want, rate) => this.chatLease(address, want, rate),
+      guestNameTaken: async (names) => names.some((n) => this.registeredNames.has(normalizeUserName(n))),
       now: () => this.now,
       // In memory, as D1 and the directory would answer: bans by user id, audit rows in order.
       moderation: {
