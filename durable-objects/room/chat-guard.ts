@@ -123,15 +123,10 @@ export class ChatGuard {
       return PASS;
     }
     if (now < lease.deniedUntil) return this.strike(user, who, limits, now, "chat_all_rooms_dropped");
-    // Lines that arrive while the room asks wait for the same answer.
+    // Lines that arrive while the room asks wait for the same answer; those the lease does not
+    // cover ask again (unless the limiter refused), so a burst larger than a lease is not dropped.
     lease.pending ??= this.refill(lease, who.address, limits, now, leaseLines);
-    return lease.pending.then(() => {
-      if (lease.tokens >= 1) {
-        lease.tokens--;
-        return PASS;
-      }
-      return this.strike(user, who, limits, now, "chat_all_rooms_dropped");
-    });
+    return lease.pending.then(() => this.allRooms(user, who, limits, now));
   }
 
   private async refill(
@@ -144,7 +139,7 @@ export class ChatGuard {
     try {
       const got = await leaseLines(address, limits.lease, limits.allRooms);
       lease.tokens += got.granted;
-      if (got.granted === 0) lease.deniedUntil = now + got.retryAfterMs;
+      if (got.granted === 0) lease.deniedUntil = now + Math.max(1, got.retryAfterMs);
     } catch (e) {
       // Fail open: a limiter that is down must not silence every room; the per-room budgets hold.
       console.warn(`chat limiter for ${address} failed: ${(e as Error).message}`);
