@@ -27,7 +27,11 @@ export function applyPlayerData(room: RoomCore, conn: PlayerConnection, sent: Pl
     !familyTraits(player.dialect).roomPlayerDataStateOnly &&
     normalizeUserName(sent.nick) !== normalizeUserName(player.playerData.nick);
   applyData(room, conn, { ...sent, nick: player.guest && !renames ? sent.nick : player.playerData.nick });
-  if (!renames) return;
+  if (!renames) {
+    // A later block that keeps the name outdates a rename still being checked.
+    wantedNick.delete(player);
+    return;
+  }
   wantedNick.set(player, sent.nick);
   return room.services.guestNameTaken([sent.nick]).then((taken) => {
     if (wantedNick.get(player) !== sent.nick || !room.isOpen(conn)) return;
