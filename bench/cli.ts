@@ -2,7 +2,8 @@
  * `npm run bench -- <scenario…> [flags]`: legacy-protocol load generator (docs/performance.md).
  *
  * Scenarios: smoke, seed, scale, logins, bigroom, onebig, scale10k, all (= seed scale logins bigroom),
- * and results (ranked play, bench/results.ts: --clients games, --rooms rooms, --duration report spread).
+ * and results (ranked play, bench/results.ts: --clients games, --rooms rooms, --duration report spread),
+ * and abuse (honest chat with and without flooders, bench/abuse.ts: --clients honest, --rooms, --duration per phase).
  * Flags override the scenario's values:
  *   --clients N --rooms N --capacity N --rate MSGS_PER_S --duration S
  *   --steps R1,R2,…        chat at each rate in turn (stepped scenarios such as onebig)
@@ -26,6 +27,7 @@
 import { writeFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { parseArgs } from "node:util";
+import { ABUSE_DEFAULTS, runAbuseBench } from "./abuse.ts";
 import { formatComparison, type PreparedTarget, parseTarget, prepareTarget } from "./peer.ts";
 import { formatResult } from "./report.ts";
 import { RESULTS_DEFAULTS, runResultsBench } from "./results.ts";
@@ -64,7 +66,7 @@ const { values, positionals } = parseArgs({
 
 if (values.help) {
   console.log(
-    `usage: npm run bench -- <${[...Object.keys(SCENARIOS), "all"].join("|")}>… [--clients N] [--rooms N] [--capacity N] [--rate R] [--duration S]
+    `usage: npm run bench -- <${[...Object.keys(SCENARIOS), "all", "results", "abuse"].join("|")}>… [--clients N] [--rooms N] [--capacity N] [--rate R] [--duration S]
        [--dialects myth2=3,myth2-legacy=1] [--encrypt on|off] [--guests|--accounts] [--workers N] [--concurrency N]
        [--target self|HOST:PORT|git:REV [--server-pid PID,…] [--admin URL --token T]]
        [--versus self|HOST:PORT|git:REV [--versus-pid PID,…] [--rounds N]] [--json FILE] [--profile DIR] [--timeout S] [--verbose]`,
@@ -83,6 +85,17 @@ if (names.includes("results")) {
     rooms: int(values.rooms, "rooms") ?? RESULTS_DEFAULTS.rooms,
     spreadS: num(values.duration, "duration") ?? RESULTS_DEFAULTS.spreadS,
     timeoutS: num(values.timeout, "timeout") ?? RESULTS_DEFAULTS.timeoutS,
+  });
+  process.exit(pass ? 0 : 1);
+}
+// `abuse` (bench/abuse.ts): honest chat with and without flooders, in one self-started stack.
+if (names.includes("abuse")) {
+  const pass = await runAbuseBench({
+    ...ABUSE_DEFAULTS,
+    clients: int(values.clients, "clients") ?? ABUSE_DEFAULTS.clients,
+    rooms: int(values.rooms, "rooms") ?? ABUSE_DEFAULTS.rooms,
+    durationS: num(values.duration, "duration") ?? ABUSE_DEFAULTS.durationS,
+    timeoutS: num(values.timeout, "timeout") ?? ABUSE_DEFAULTS.timeoutS,
   });
   process.exit(pass ? 0 : 1);
 }

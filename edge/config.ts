@@ -25,6 +25,9 @@ export interface ChatLimits {
   readonly addressLines: { readonly perSecond: number; readonly burst: number };
   readonly whisperTarget: { readonly perSecond: number; readonly burst: number };
   readonly fullUpdates: { readonly perSecond: number; readonly burst: number };
+  /** One address across all rooms (durable-objects/chat-limiter.ts), leased to rooms `lease` lines at a time. */
+  readonly allRooms: { readonly perSecond: number; readonly burst: number };
+  readonly lease: number;
 }
 
 export type { Game };
@@ -407,6 +410,27 @@ export const EDGE_VARS = {
     max: 100_000,
     help: "directed messages one player may receive at once",
   },
+  CHAT_ALL_ROOMS_LINES_PER_MINUTE: {
+    kind: "int",
+    default: 600,
+    min: 1,
+    max: 1_000_000,
+    help: "chat lines all users behind one address may send per minute across all rooms together",
+  },
+  CHAT_ALL_ROOMS_BURST: {
+    kind: "int",
+    default: 100,
+    min: 1,
+    max: 100_000,
+    help: "chat lines all users behind one address may send at once across all rooms",
+  },
+  CHAT_ALL_ROOMS_LEASE: {
+    kind: "int",
+    default: 10,
+    min: 1,
+    max: 10_000,
+    help: "lines of that budget a room takes at a time and spends locally (one call to the limiter per lease)",
+  },
   FULL_UPDATES_PER_MINUTE: {
     kind: "int",
     default: 6,
@@ -574,6 +598,8 @@ export function loadConfig(env: ConfigEnv): EdgeConfig {
       addressLines: { perSecond: perMinute("CHAT_ADDRESS_LINES_PER_MINUTE"), burst: intVar(env, "CHAT_ADDRESS_BURST") },
       whisperTarget: { perSecond: perMinute("WHISPER_TARGET_PER_MINUTE"), burst: intVar(env, "WHISPER_TARGET_BURST") },
       fullUpdates: { perSecond: perMinute("FULL_UPDATES_PER_MINUTE"), burst: intVar(env, "FULL_UPDATE_BURST") },
+      allRooms: { perSecond: perMinute("CHAT_ALL_ROOMS_LINES_PER_MINUTE"), burst: intVar(env, "CHAT_ALL_ROOMS_BURST") },
+      lease: intVar(env, "CHAT_ALL_ROOMS_LEASE"),
     },
     login: {
       timeoutMs: intVar(env, "LOGIN_TIMEOUT_SECONDS") * 1000,

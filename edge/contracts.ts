@@ -127,3 +127,11 @@ export interface SocialNotice {
   buddies?: { playerId: number; online: boolean }[];
   orderMembers?: { playerId: number; online: boolean }[];
 }
+
+/** ChatLimiter.lease (durable-objects/chat-limiter.ts): lines of an address's all-rooms chat budget. */
+export interface ChatLease {
+  /** Lines the room may relay for this address now (0..want). */
+  readonly granted: number;
+  /** When granted is 0: how long before asking again is worth it. */
+  readonly retryAfterMs: number;
+}

@@ -71,3 +71,8 @@ export const RESULTS_OBJECT_NAME = "global";
 export function resultsStub(env: Env) {
   return env.RESULTS.get(env.RESULTS.idFromName(RESULTS_OBJECT_NAME));
 }
+
+/** One ChatLimiter per client IPv4 address: its chat budget across all rooms. */
+export function chatLimiterStub(env: Env, clientAddress: string) {
+  return env.CHAT_LIMITER.get(env.CHAT_LIMITER.idFromName(`chat:${clientAddress.split(":")[0] || "unknown"}`));
+}

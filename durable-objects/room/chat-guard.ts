@@ -9,6 +9,12 @@
  *  - per client address: `addressLines`, larger than one user's (a LAN party behind one NAT
  *    chats too) but bounded, so many sessions from one address cannot multiply a user's
  *    budget. A line dropped by it counts a strike for its sender too.
+ *  - per client address across ALL rooms: `allRooms`, kept by the address's ChatLimiter object
+ *    (durable-objects/chat-limiter.ts). Asking it per line would put a round trip on every chat
+ *    line, so the room leases `lease` lines at a time and spends them here, asking again only when
+ *    they are spent (or, refused, after the limiter's retry time: a flood asks ≤ 4 times a second).
+ *    A line it drops counts a strike too. If the limiter cannot be reached the room grants itself
+ *    a lease (fails open): the per-room budgets above still hold.
  *  - per target of directed messages (201): `whisperTarget`, shared by every sender, so a
  *    victim of a whisper bomb gets a bounded stream (and is never dropped as too slow to read).
  *  - request_full_update (110, ~27 KB out): `fullUpdates` per connection; over it, dropped
@@ -21,6 +27,7 @@
 import { type Bucket, fullBucket, type Rate, take } from "../../edge/abuse/bucket.ts";
 import { type LimitName, limitHit } from "../../edge/abuse/counters.ts";
 import type { ChatLimits } from "../../edge/config.ts";
+import type { ChatLease } from "../../edge/contracts.ts";
 
 export type { ChatLimits };
 
@@ -45,6 +52,16 @@ export const FULL_UPDATE_TEXT = "Room updates are limited; wait a few seconds be
 
 const PASS: ChatVerdict = { kind: "pass" };
 
+/** Asks the address's ChatLimiter for up to `want` lines (RoomServices.chatLease). */
+export type LeaseLines = (address: string, want: number, rate: Rate) => Promise<ChatLease>;
+
+/** Lines of the address's all-rooms budget this room holds. */
+interface AddressLease {
+  tokens: number;
+  deniedUntil: number;
+  pending: Promise<void> | null;
+}
+
 /** Who sent a line, for the limits that act on a player (a mute, a kick: audited by edge/abuse/signals.ts). */
 export interface ChatSender {
   /** The audit target: `user:<id>` or `guest:<name>`. */
@@ -57,11 +74,25 @@ export class ChatGuard {
   private readonly addresses = new Map<string, Bucket>();
   private readonly targets = new Map<number, Bucket>();
   private readonly fullUpdates = new Map<string, { bucket: Bucket; toldAt: number }>();
+  private readonly leases = new Map<string, AddressLease>();
 
-  constructor(private readonly limits: () => ChatLimits) {}
+  /** Without `leaseLines` there is no all-rooms budget (a room alone, as in some unit tests). */
+  constructor(
+    private readonly limits: () => ChatLimits,
+    private readonly leaseLines?: LeaseLines,
+  ) {}
 
-  /** A room_broadcast or directed line from `userId` at `address`. */
-  line(userId: number, address: string, text: string, now: number, sender?: ChatSender): ChatVerdict {
+  /**
+   * A room_broadcast or directed line from `userId` at `address`. Synchronous while the room holds
+   * lines of the address's all-rooms lease; a promise only when it must ask for more.
+   */
+  line(
+    userId: number,
+    address: string,
+    text: string,
+    now: number,
+    sender?: ChatSender,
+  ): ChatVerdict | Promise<ChatVerdict> {
     const limits = this.limits();
     const user = this.user(userId, now, limits);
     if (user.strikes > 0 && now - user.lastStrikeAt > limits.strikeMemoryMs) user.strikes = 0;
@@ -74,7 +105,48 @@ export class ChatGuard {
     }
     const byAddress = this.addressBucket(address, now, limits);
     if (!take(byAddress, limits.addressLines, now)) return this.strike(user, who, limits, now, "chat_address_dropped");
-    return PASS;
+    return this.allRooms(user, who, limits, now);
+  }
+
+  /** The address's budget across all rooms, spent from this room's lease. */
+  private allRooms(
+    user: UserChat,
+    who: { userId: number; address: string; sender: ChatSender | undefined },
+    limits: ChatLimits,
+    now: number,
+  ): ChatVerdict | Promise<ChatVerdict> {
+    const leaseLines = this.leaseLines;
+    if (!leaseLines) return PASS;
+    const lease = getOrAdd(this.leases, who.address, () => ({ tokens: 0, deniedUntil: 0, pending: null }));
+    if (lease.tokens >= 1) {
+      lease.tokens--;
+      return PASS;
+    }
+    if (now < lease.deniedUntil) return this.strike(user, who, limits, now, "chat_all_rooms_dropped");
+    // Lines that arrive while the room asks wait for the same answer; those the lease does not
+    // cover ask again (unless the limiter refused), so a burst larger than a lease is not dropped.
+    lease.pending ??= this.refill(lease, who.address, limits, now, leaseLines);
+    return lease.pending.then(() => this.allRooms(user, who, limits, now));
+  }
+
+  private async refill(
+    lease: AddressLease,
+    address: string,
+    limits: ChatLimits,
+    now: number,
+    leaseLines: LeaseLines,
+  ): Promise<void> {
+    try {
+      const got = await leaseLines(address, limits.lease, limits.allRooms);
+      lease.tokens += got.granted;
+      if (got.granted === 0) lease.deniedUntil = now + Math.max(1, got.retryAfterMs);
+    } catch (e) {
+      // Fail open: a limiter that is down must not silence every room; the per-room budgets hold.
+      console.warn(`chat limiter for ${address} failed: ${(e as Error).message}`);
+      lease.tokens += limits.lease;
+    } finally {
+      lease.pending = null;
+    }
   }
 
   /** A directed message passed its sender's budget: may its target get one more? */
@@ -110,6 +182,11 @@ export class ChatGuard {
     const limits = this.limits();
     sweep(this.addresses, limits.addressLines, now);
     sweep(this.targets, limits.whisperTarget, now);
+    if (this.leases.size > SWEEP_ABOVE) {
+      // A dropped lease loses its unspent lines: stricter, never looser.
+      for (const [address, lease] of this.leases)
+        if (!lease.pending && lease.deniedUntil <= now) this.leases.delete(address);
+    }
   }
 
   /**

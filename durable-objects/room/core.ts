@@ -7,8 +7,10 @@
  *
  * Messages are handled by the table in handlers/index.ts: one module per area.
  */
+import type { Rate } from "../../edge/abuse/bucket.ts";
 import type { EdgeConfig, RoomConfig } from "../../edge/config.ts";
 import type {
+  ChatLease,
   LocatedPlayer,
   LoginRefused,
   RoomCountsById,
@@ -86,6 +88,10 @@ export interface RoomServices {
   reportCounts(players: number, games: number): Promise<void>;
   roomCounts(): Promise<RoomCountsById>;
   edgeConfig(): EdgeConfig;
+  /** ChatLimiter.lease: up to `want` lines of the address's chat budget across all rooms. */
+  chatLease(address: string, want: number, rate: Rate): Promise<ChatLease>;
+  /** D1: is any of these names (normalised) a registered player's login name or nick? */
+  guestNameTaken(names: readonly string[]): Promise<boolean>;
   now(): number;
   /** Bans, the audit log, announcements, who is online (moderation.ts). */
   readonly moderation: RoomModeration;
@@ -149,7 +155,10 @@ export class RoomCore {
   /** seconds_remaining of an unstarted game: the same for every family of one game. */
   readonly unstartedSecondsRemaining: number;
   /** Chat and request_full_update budgets (chat-guard.ts). */
-  readonly chatGuard = new ChatGuard(() => this.services.edgeConfig().chat);
+  readonly chatGuard = new ChatGuard(
+    () => this.services.edgeConfig().chat,
+    (address, want, rate) => this.services.chatLease(address, want, rate),
+  );
 
   constructor(
     /** Replaced as a whole when an admin changes the room live (object.ts `configure`). */

@@ -12,10 +12,12 @@
 import { DurableObject } from "cloudflare:workers";
 import { limitHit } from "../../edge/abuse/counters.ts";
 import { installLimitSignals } from "../../edge/abuse/signals.ts";
+import { nameTaken } from "../../edge/accounts.ts";
 import { type EdgeConfig, loadConfig, type RoomConfig, roomById } from "../../edge/config.ts";
 import type { LoginRefused, RoomCountsById, RoomStatus, SessionUser, SocialNotice } from "../../edge/contracts.ts";
 import { tokenToHex } from "../../edge/handoff-token.ts";
 import {
+  chatLimiterStub,
   directoryStub,
   ROOM_ID_HEADER,
   resultsStub,
@@ -610,6 +612,11 @@ export class Room extends DurableObject<Env> {
       roomCounts: async (): Promise<RoomCountsById> =>
         (await tryCall("room: directory.roomCounts", () => directory().roomCounts())) ?? {},
       edgeConfig: (): EdgeConfig => loadConfig(this.env),
+      // A failed call throws: the chat guard fails open on it (chat-guard.ts).
+      chatLease: (address, want, rate) => chatLimiterStub(this.env, address).lease(want, rate),
+      // D1 down: treat the name as taken (the guest keeps its name) rather than let it through.
+      guestNameTaken: async (names) =>
+        (await tryCall("room: D1 nameTaken", () => nameTaken(this.env.DB, names))) ?? true,
       now: () => Date.now(),
       moderation: edgeModeration(this.env),
       social: {

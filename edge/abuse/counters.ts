@@ -19,6 +19,7 @@ export const LIMIT_NAMES = [
   "chat_kicked",
   "chat_dropped",
   "chat_address_dropped",
+  "chat_all_rooms_dropped",
   "whisper_dropped",
   "full_update_dropped",
   "status_cache_hit",

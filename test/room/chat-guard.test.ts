@@ -119,6 +119,47 @@ describe("chat budget per address", () => {
   });
 });
 
+describe("chat budget per address across all rooms (leased from the ChatLimiter)", () => {
+  it("asks once per lease, drops with a warning when refused, asks again after the retry time", async () => {
+    const room = new FakeRoom(0, { CHAT_ALL_ROOMS_LEASE: "4" });
+    const asks: number[] = [];
+    let left = 6;
+    room.chatLease = async (_address, want) => {
+      asks.push(want);
+      const granted = Math.min(want, left);
+      left -= granted;
+      return { granted, retryAfterMs: granted ? 0 : 1000 };
+    };
+    const a = await room.join(400, "LanA", "myth2", true, 0, "203.0.113.7");
+    const b = await room.join(401, "LanB", "myth2", true, 0, "203.0.113.7");
+    room.take(a);
+    for (let n = 0; n < 4; n++) await room.send(b, line(`b ${n}`));
+    for (let n = 0; n < 4; n++) await room.send(a, line(`a ${n}`));
+    // 6 lines granted (4, then 2): the 7th asks once more and is refused; the 8th waits for the retry.
+    const got = room.take(a);
+    expect(chatTexts(got)).toEqual(["b 0", "b 1", "b 2", "b 3", "a 0", "a 1"]);
+    expect(asks).toEqual([4, 4, 4]);
+    expect(blue(got)).toEqual([WARN_TEXT]);
+    left = 4;
+    room.now += 1000;
+    await room.send(a, line("later"));
+    expect(asks).toHaveLength(4);
+    expect(chatTexts(room.take(b))).toContain("later");
+  });
+
+  it("fails open when the limiter cannot be reached (the room's own budgets still hold)", async () => {
+    const room = new FakeRoom(0, { CHAT_ALL_ROOMS_LEASE: "4" });
+    room.chatLease = async () => {
+      throw new Error("limiter down");
+    };
+    const a = await room.join(410, "Alone", "myth2", true, 0, "203.0.113.8");
+    const b = await room.join(411, "Other", "myth2", true, 0, "203.0.113.9");
+    room.take(b);
+    await room.send(a, line("still heard"));
+    expect(chatTexts(room.take(b))).toEqual(["still heard"]);
+  });
+});
+
 describe("directed messages (201)", () => {
   it("a whisper bomb from many senders is cut at the victim's budget; the victim stays", async () => {
     const room = new FakeRoom(0, { WHISPER_TARGET_BURST: "10", WHISPER_TARGET_PER_MINUTE: "60", CHAT_BURST: "5" });

@@ -3,6 +3,7 @@
  * plain functions in Node, no workerd, no sockets. Tokens are redeemed from a table the test
  * fills, as the Directory would.
  */
+import type { LeaseLines } from "../../durable-objects/room/chat-guard.ts";
 import { RoomCore, type RoomOutbox, type RoomServices } from "../../durable-objects/room/core.ts";
 import type { FilmEnd, Game } from "../../durable-objects/room/games.ts";
 import type { RoomModerationState } from "../../durable-objects/room/moderation.ts";
@@ -21,6 +22,7 @@ import {
   type PlayerData,
   type ServerToClientMessage,
 } from "../../protocol/messages.ts";
+import { normalizeUserName } from "../../protocol/text.ts";
 
 export type Effect =
   | { kind: "send"; to: string; message: Message }
@@ -65,6 +67,10 @@ export class FakeRoom {
   readonly online = new Map<number, LocatedPlayer>();
   otherRoomGames: GameListEntry[] = [];
   readonly core: RoomCore;
+  /** Registered login names and nicks, normalised (as D1's users table would answer). */
+  readonly registeredNames = new Set<string>();
+  /** The address's ChatLimiter as the room sees it; by default it grants every lease. */
+  chatLease: LeaseLines = async (_address, want) => ({ granted: want, retryAfterMs: 0 });
   private readonly tokens = new Map<string, SessionUser>();
   private nextConn = 1;
   private nextToken = 1;
@@ -120,6 +126,8 @@ export class FakeRoom {
       },
       roomCounts: async () => ({}),
       edgeConfig: () => edge,
+      chatLease: (address, want, rate) => this.chatLease(address, want, rate),
+      guestNameTaken: async (names) => names.some((n) => this.registeredNames.has(normalizeUserName(n))),
       now: () => this.now,
       // In memory, as D1 and the directory would answer: bans by user id, audit rows in order.
       moderation: {

@@ -3,11 +3,14 @@
 import { addressOf } from "../../../edge/abuse/address.ts";
 import { MessageType } from "../../../protocol/message-types.ts";
 import { type DirectedDataMessage, type RoomBroadcastMessage, ServerMessageCode } from "../../../protocol/messages.ts";
+import type { ChatVerdict } from "../chat-guard.ts";
 import { parseDotCommand, runDotCommand } from "../commands/index.ts";
 import { auditTarget } from "../commands/staff.ts";
+import type { RoomCore } from "../core.ts";
 import { droppedByGag, whisperStopped } from "../moderation.ts";
 import { blueMessage, relayedChat, serverMessage } from "../packets.ts";
 import { nickOf } from "../player.ts";
+import type { PlayerConnection } from "../state.ts";
 import type { Handler } from "./handler.ts";
 
 export const chat: Handler<RoomBroadcastMessage | DirectedDataMessage> = (room, conn, msg) => {
@@ -18,6 +21,19 @@ export const chat: Handler<RoomBroadcastMessage | DirectedDataMessage> = (room, 
     target: auditTarget(conn),
     roomId: room.config.id,
   });
+  // A promise only when the room asks the address's limiter for more lines (chat-guard.ts).
+  if (verdict instanceof Promise) return verdict.then((v) => judged(room, conn, msg, v, now));
+  return judged(room, conn, msg, verdict, now);
+};
+
+function judged(
+  room: RoomCore,
+  conn: PlayerConnection,
+  msg: RoomBroadcastMessage | DirectedDataMessage,
+  verdict: ChatVerdict,
+  now: number,
+): void | Promise<void> {
+  const player = conn.player;
   if (verdict.kind === "kick") return room.kick(player.userId, verdict.reason).then(() => {});
   if (verdict.kind === "drop") {
     // The sender hears why even when deaf: it is about its own lines.
@@ -42,4 +58,4 @@ export const chat: Handler<RoomBroadcastMessage | DirectedDataMessage> = (room, 
   if (!room.chatGuard.whisperTo(target.player.userId, player.userId, now)) return;
   if (!whisperStopped(room, conn, target)) room.reply(target, packet);
   if (msg.echo && msg.targetPlayerId !== player.userId) room.reply(conn, packet);
-};
+}

@@ -106,7 +106,7 @@ async function roomLogin(room: RoomCore, conn: Connection, token: Uint8Array): P
   const pending = conn.pendingPlayerData;
   if (pending && room.isOpen(conn)) {
     delete conn.pendingPlayerData;
-    applyPlayerData(room, joined, pending);
+    await applyPlayerData(room, joined, pending);
   }
   if (room.isOpen(conn)) await afterJoin(room, joined);
 }
