@@ -64,8 +64,8 @@ describe("flooders from one address in two rooms", () => {
     const seconds = (Date.now() - started) / 1000;
     expect(total).toBeGreaterThan(0);
     expect(total).toBeLessThanOrEqual(ALL_ROOMS_BURST + Math.ceil(seconds * ALL_ROOMS_PER_SECOND) + 1);
-    // Both rooms leased some of it; neither alone would have dropped a line.
-    expect(heard.every((texts) => floods(texts) > 0)).toBe(true);
+    // Each room alone would have relayed all 40 of its lines: 80 in all, far over the bound above.
+    // (Which room leased how much depends on which asked first, so only the sum is checked.)
 
     // Another address is not touched by that address's budget.
     talker.session.chat("hello from elsewhere");
