@@ -3,7 +3,9 @@
  * Rooms tell it when a game starts (114), who plays (111), each score report (112) and when a
  * host's game goes away; it writes D1 first and answers after. Every change runs one at a
  * time through one queue, so two games ending at the same moment with a shared player both
- * apply, one after the other, and neither update is lost.
+ * apply, one after the other, and neither update is lost. Under load the queue works in
+ * passes: the games completed meanwhile are settled together (few D1 round trips for all of
+ * them), and reports arriving together share D1 batches (batcher.ts).
  *
  * Which report counts: every participant may report. The host's report is taken when it
  * arrives (the result rows are written at once); the game is settled when every participant
