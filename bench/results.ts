@@ -16,6 +16,7 @@ import { joinRoom, login, type RoomSession } from "../client/flows.ts";
 import { MessageType } from "../protocol/message-types.ts";
 import type { GameScoreMessage, Message } from "../protocol/messages.ts";
 import { type LocalStack, startLocalStack } from "../scripts/local-stack.ts";
+import { BENCH_CHAT_VARS } from "../scripts/loopback-vars.ts";
 import { summarize } from "./histogram.ts";
 
 export interface ResultsBenchOptions {
@@ -63,7 +64,14 @@ export async function runResultsBench(o: ResultsBenchOptions): Promise<boolean> 
   const stack = await startLocalStack({
     roomPorts: "ephemeral",
     roomConfig: JSON.stringify(rooms),
-    vars: { MAX_ROOM_CAPACITY: String(Math.max(999, perRoom)), RESULTS_REPORT_WINDOW_SECONDS: "30" },
+    vars: {
+      MAX_ROOM_CAPACITY: String(Math.max(999, perRoom)),
+      RESULTS_REPORT_WINDOW_SECONDS: "30",
+      // Each login in flight holds a failure ticket (login-limiter.ts): 16 at once from 127.0.0.1.
+      LOGIN_MAX_FAILURES: "1000000",
+      // One sender per room at 5 lines/s is the bench's load, not a flood (the chat budgets).
+      ...BENCH_CHAT_VARS,
+    },
   });
   try {
     const t0 = performance.now();
@@ -130,13 +138,15 @@ async function seat(stack: LocalStack, o: ResultsBenchOptions): Promise<BenchPla
       if (!job) return;
       const name = `rb${job.g}x${job.i}`;
       const password = `pw-${name}`;
-      await stack.createUser(name, password);
+      await createUser(stack, name, password);
       const result = await login(stack.host, stack.loginPort, {
         dialect: "myth2",
         user: name,
         password,
         nick: name,
         timeoutMs: 60_000,
+        // A token is good only from the address that logged in (issue 10).
+        localAddress: `127.0.0.${20 + job.i}`,
       });
       const roomId = job.g % o.rooms;
       const port = stack.roomPorts.get(roomId);
@@ -155,6 +165,23 @@ async function seat(stack: LocalStack, o: ResultsBenchOptions): Promise<BenchPla
   await Promise.all(Array.from({ length: 16 }, worker));
   for (const g of games) g.sort((a, b) => a.name.localeCompare(b.name, "en", { numeric: true }));
   return games;
+}
+
+/**
+ * The admin API's account creation, tried again when the local HTTP server drops a reused
+ * keep-alive socket ("other side closed", seen at 100 games); a retry finding the account
+ * already made (409) means the first try got through.
+ */
+async function createUser(stack: LocalStack, name: string, password: string): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await stack.createUser(name, password);
+      return;
+    } catch (error) {
+      if (attempt > 1 && String(error).includes("HTTP 409")) return;
+      if (attempt >= 3 || !(error instanceof TypeError)) throw error;
+    }
+  }
 }
 
 function start(game: BenchPlayer[]): void {

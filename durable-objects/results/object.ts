@@ -3,7 +3,9 @@
  * Rooms tell it when a game starts (114), who plays (111), each score report (112) and when a
  * host's game goes away; it writes D1 first and answers after. Every change runs one at a
  * time through one queue, so two games ending at the same moment with a shared player both
- * apply, one after the other, and neither update is lost.
+ * apply, one after the other, and neither update is lost. Under load the queue works in
+ * passes: the games completed meanwhile are settled together (few D1 round trips for all of
+ * them), and reports arriving together share D1 batches (batcher.ts).
  *
  * Which report counts: every participant may report. The host's report is taken when it
  * arrives (the result rows are written at once); the game is settled when every participant
@@ -42,8 +44,27 @@ import {
   unratedReason,
 } from "../../edge/results/standings.ts";
 import { decodeGameData, GameOption } from "../../protocol/structs/game-description.ts";
+import { D1Batcher } from "./batcher.ts";
 
 const DAY_MS = 86_400_000;
+/**
+ * Games settled in one pass: one D1 batch of reads, one of ratings reads, one write batch and
+ * one caste pass for all of them (~50 statements a rated game of 8, well under D1's limits).
+ */
+const SETTLE_GROUP = 8;
+
+/** What one settle pass writes: every game's statements go in one D1 batch (one transaction). */
+interface Settlement {
+  readonly statements: D1PreparedStatement[];
+  readonly toRate: { game: q.GameRow; s: Standings; resolved: { resolvedBy?: string; at?: number } }[];
+}
+
+/** What the caste passes after a settle need: the rated players by category. */
+interface Rated {
+  readonly now: number;
+  readonly involved: ReadonlyMap<number, ReadonlySet<number>>;
+  readonly rooms: ReadonlySet<number>;
+}
 
 interface OpenGame {
   readonly row: q.GameRow;
@@ -57,6 +78,10 @@ export class Results extends DurableObject<Env> {
   /** Unsettled games by "room:host" (a cache; D1 holds the truth). */
   private readonly open = new Map<string, Promise<OpenGame | null>>();
   private readonly sql: SqlStorage;
+  /** Score reports of many games, written together (durable before each report is answered). */
+  private readonly writes = new D1Batcher(() => this.env.DB);
+  /** Games that everybody reported, waiting for the next settle pass (which takes them all). */
+  private nextSettle: { due: Map<number, number>; done: Promise<void> } | null = null;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -134,17 +159,20 @@ export class Results extends DurableObject<Env> {
         const stranger = r.standings.players.find((p) => !participants.has(p.userId));
         if (stranger) return { ok: false, error: `player ${stranger.userId} was not in the game` };
       }
-      const reportId = await q.insertReport(db, game.id, r.reporterId, r.at, r.standings, placingsKey(r.standings));
+      const [inserted] = await this.writes.run([
+        q.insertReportStatement(db, game.id, r.reporterId, r.at, r.standings, placingsKey(r.standings)),
+      ]);
+      const reportId = (inserted?.results[0] as { id: number } | undefined)?.id ?? null;
       if (reportId === null) return { ok: true }; // a second report of the same player: the first counts
       reporters.add(r.reporterId);
       if (r.reporterId === game.host_id) {
         // The host's report is taken as it arrives; the others only confirm or dispute it.
-        await db.batch([
+        await this.writes.run([
           ...q.resultStatements(db, game, reportId, r.standings, names, r.at),
           q.statusStatement(db, game.id, "reported", null),
         ]);
       }
-      if ([...participants].every((p) => reporters.has(p))) await this.serial(() => this.settle(game.id, r.at));
+      if ([...participants].every((p) => reporters.has(p))) await this.settleSoon(game.id, r.at);
       else this.schedule(game.id, r.at);
       return { ok: true };
     }
@@ -173,14 +201,21 @@ export class Results extends DurableObject<Env> {
       const standings = JSON.parse(chosen.standings) as Standings;
       const listed = await q.playersOf(db, gameId);
       const now = Date.now();
-      await db.batch(q.resultStatements(db, game, chosen.id, standings, namesOf(listed), game.ended_at ?? now));
+      const work: Settlement = {
+        statements: q.resultStatements(db, game, chosen.id, standings, namesOf(listed), game.ended_at ?? now),
+        toRate: [],
+      };
       const status = how.rate
-        ? await this.outcome(game, standings, listed, { cleared: true, actor: how.actor })
-        : await this.finish(game.id, "unrated", "resolved unrated by an admin", { resolvedBy: how.actor, at: now });
-      await db
-        .prepare("INSERT INTO audit_log (at, actor, action, target, detail) VALUES (?, ?, 'game.resolve', ?, ?)")
-        .bind(now, how.actor, String(gameId), JSON.stringify({ reportId: chosen.id, rate: how.rate, status }))
-        .run();
+        ? this.outcome(work, game, standings, listed, { cleared: true, actor: how.actor })
+        : this.finish(work, game.id, "unrated", "resolved unrated by an admin", { resolvedBy: how.actor, at: now });
+      work.statements.push(
+        db
+          .prepare("INSERT INTO audit_log (at, actor, action, target, detail) VALUES (?, ?, 'game.resolve', ?, ?)")
+          .bind(now, how.actor, String(gameId), JSON.stringify({ reportId: chosen.id, rate: how.rate, status })),
+      );
+      // The decision, its ratings and its audit row are one D1 batch.
+      const rated = await this.commit(work);
+      if (rated) await this.announceCastes(rated);
       return { ok: true, status };
     });
   }
@@ -196,7 +231,12 @@ export class Results extends DurableObject<Env> {
     return this.serial(async () => {
       const now = Date.now();
       const due = this.sql.exec<{ game_id: number }>("SELECT game_id FROM pending WHERE deadline <= ?", now).toArray();
-      for (const { game_id } of due) await this.settle(game_id, now);
+      if (due.length > 0) {
+        // A failed pass is retried after the window (retry()); the alarm still re-arms.
+        await this.settleMany(new Map(due.map((d) => [d.game_id, now]))).catch((error: unknown) => {
+          console.error("results: settling due games failed", error);
+        });
+      }
       const next = this.meta("next_recompute");
       if (next === null || next <= now) {
         await this.recomputeAll();
@@ -210,143 +250,254 @@ export class Results extends DurableObject<Env> {
 
   // ------------------------------------------------------------------ settling
 
-  private async settle(gameId: number, now: number): Promise<void> {
-    this.sql.exec("DELETE FROM pending WHERE game_id = ?", gameId);
+  /** The games everybody reported go to the next settle pass; resolves once they are settled. */
+  private settleSoon(gameId: number, now: number): Promise<void> {
+    let next = this.nextSettle;
+    if (!next) {
+      const due = new Map<number, number>();
+      const done = this.serial(async () => {
+        // From here on, games that complete wait for the pass after this one.
+        if (this.nextSettle?.due === due) this.nextSettle = null;
+        await this.settleMany(due);
+      });
+      next = { due, done };
+      this.nextSettle = next;
+    }
+    if (!next.due.has(gameId)) next.due.set(gameId, now);
+    return next.done;
+  }
+
+  /** Settles these games (id → the time it is settled at), SETTLE_GROUP at a time. */
+  private async settleMany(due: ReadonlyMap<number, number>): Promise<void> {
+    const all = [...due];
+    for (let i = 0; i < all.length; i += SETTLE_GROUP) await this.settleGroup(all.slice(i, i + SETTLE_GROUP));
+  }
+
+  /**
+   * One pass over a few games: their rows in one read batch, every outcome in one write batch
+   * (atomic: all of them or none), then one caste pass per category for all their players.
+   */
+  private async settleGroup(due: readonly (readonly [number, number])[]): Promise<void> {
     const db = this.env.DB;
-    // Side by side: the round trips overlap (D1 answers them in order).
-    const [game, reports, listed] = await Promise.all([
-      q.gameById(db, gameId),
-      q.reportsOf(db, gameId),
-      q.playersOf(db, gameId),
-    ]);
+    const read = await db.batch(
+      due.flatMap(([id]) => [q.gameByIdStatement(db, id), q.reportsOfStatement(db, id), q.playersOfStatement(db, id)]),
+    );
+    const work: Settlement = { statements: [], toRate: [] };
+    for (const [k, [gameId, now]] of due.entries()) {
+      const game = (read[3 * k]?.results[0] as q.GameRow | undefined) ?? null;
+      const reports = (read[3 * k + 1]?.results ?? []) as q.ReportRow[];
+      const listed = (read[3 * k + 2]?.results ?? []) as q.GamePlayerRow[];
+      this.settleOne(work, gameId, game, reports, listed, now);
+    }
+    let rated: Rated | null;
+    try {
+      rated = await this.commit(work);
+    } catch (error) {
+      // Nothing of the pass was written: each game is tried again after the window.
+      for (const [gameId] of due) this.retry(gameId);
+      throw error;
+    }
+    for (const [gameId] of due) this.sql.exec("DELETE FROM pending WHERE game_id = ?", gameId);
+    if (rated) await this.announceCastes(rated);
+  }
+
+  private settleOne(
+    work: Settlement,
+    gameId: number,
+    game: q.GameRow | null,
+    reports: readonly q.ReportRow[],
+    listed: readonly q.GamePlayerRow[],
+    now: number,
+  ): void {
     if (!game || (game.status !== "playing" && game.status !== "reported")) return;
     // Reports after this are late (a reload from D1 no longer finds the game open).
     this.open.delete(`${game.room_id}:${game.host_id}`);
     if (reports.length === 0) {
-      await this.finish(gameId, "abandoned", "the host left and nobody reported");
+      this.finish(work, gameId, "abandoned", "the host left and nobody reported");
       return;
     }
     const base = reports.find((r) => r.reporter_id === game.host_id) ?? reports[0];
     if (!base) return;
     const standings = JSON.parse(base.standings) as Standings;
     if (base.reporter_id !== game.host_id || game.result_report_id !== base.id) {
-      await db.batch(q.resultStatements(db, game, base.id, standings, namesOf(listed), base.at));
+      work.statements.push(...q.resultStatements(this.env.DB, game, base.id, standings, namesOf(listed), base.at));
     }
     if (reports.some((r) => r.placings !== base.placings)) {
-      await this.finish(gameId, "disputed", "the reports disagree on placings");
+      this.finish(work, gameId, "disputed", "the reports disagree on placings");
       return;
     }
-    await this.outcome({ ...game, ended_at: game.ended_at ?? now }, standings, listed, { cleared: false });
+    this.outcome(work, { ...game, ended_at: game.ended_at ?? now }, standings, listed, { cleared: false });
   }
 
-  /** A settled, undisputed game: rated, or recorded with the reason it is not. */
-  private async outcome(
+  /** A settled, undisputed game: rated (in commit()), or recorded with the reason it is not. */
+  private outcome(
+    work: Settlement,
     game: q.GameRow,
     s: Standings,
     listed: readonly q.GamePlayerRow[],
     how: { cleared: boolean; actor?: string },
-  ): Promise<q.GameStatus> {
+  ): q.GameStatus {
     const guests = new Set(listed.filter((p) => p.guest).map((p) => p.user_id));
     const addresses = this.addressesOf(game.id);
     const reason = unratedReason(s, { roomType: game.room_type, guests, addresses });
     const resolved = how.actor ? { resolvedBy: how.actor, at: Date.now() } : {};
     if (reason) {
-      if (game.room_type === "unranked") await this.unrankedStats(s, guests);
-      return this.finish(game.id, "unrated", reason, resolved);
+      if (game.room_type === "unranked") this.unrankedStats(work, s, guests);
+      return this.finish(work, game.id, "unrated", reason, resolved);
     }
     if (!how.cleared && sharedAddress(s, addresses)) {
-      return this.finish(game.id, "unrated", "opponents share a client address", { flagged: true });
+      return this.finish(work, game.id, "unrated", "opponents share a client address", { flagged: true });
     }
-    await this.rate(game, s, resolved);
+    work.toRate.push({ game, s, resolved });
     return "rated";
   }
 
-  private async finish(
+  private finish(
+    work: Settlement,
     gameId: number,
     status: q.GameStatus,
     reason: string | null,
     extra: { flagged?: boolean; resolvedBy?: string; at?: number } = {},
-  ): Promise<q.GameStatus> {
-    await q.statusStatement(this.env.DB, gameId, status, reason, extra).run();
+  ): q.GameStatus {
+    work.statements.push(q.statusStatement(this.env.DB, gameId, status, reason, extra));
     return status;
   }
 
-  private async unrankedStats(s: Standings, guests: ReadonlySet<number>): Promise<void> {
+  private unrankedStats(work: Settlement, s: Standings, guests: ReadonlySet<number>): void {
     const db = this.env.DB;
-    const statements = playing(s)
-      .filter((p) => !guests.has(p.userId))
-      .map((p) => q.statsStatement(db, p.userId, UNRANKED, delta(s, p.userId, 0)));
-    if (statements.length > 0) await db.batch(statements);
+    for (const p of playing(s)) {
+      if (!guests.has(p.userId)) work.statements.push(q.statsStatement(db, p.userId, UNRANKED, delta(s, p.userId, 0)));
+    }
   }
 
-  /** Overall and game-type ratings of every playing player, their stats, then the caste passes. */
-  private async rate(game: q.GameRow, s: Standings, resolved: { resolvedBy?: string; at?: number }): Promise<void> {
+  /** Rates the pass's games (reads once for all of them), then writes the whole pass in one batch. */
+  private async commit(work: Settlement): Promise<Rated | null> {
+    const rated = work.toRate.length > 0 ? await this.rate(work) : null;
+    if (work.statements.length > 0) await this.env.DB.batch(work.statements);
+    return rated;
+  }
+
+  /**
+   * Overall and game-type ratings of every playing player of each game, and their stats, as
+   * statements of the pass. The games are rated one after the other as before: a player in two
+   * of them enters the second with the rating the first gave (kept here, not yet in D1).
+   */
+  private async rate(work: Settlement): Promise<Rated> {
     const db = this.env.DB;
-    const now = game.ended_at ?? Date.now();
-    const teams = teamsByPlace(s);
-    const ids = teams.flatMap((t) => t.players.map((p) => p.userId));
-    const roster = [...ids].sort((a, b) => a - b).join(",");
-    const categories = [OVERALL, s.scoring];
-    const [earlier, rows] = await Promise.all([
-      q.recentRosterGames(db, roster, game.started_at - DAY_MS, game.id),
-      q.ratingsOf(db, ids, categories),
-    ]);
-    const weight = farmingWeight(earlier);
-    const tau = this.config().inactivityTau;
-    const statements: D1PreparedStatement[] = [
-      db.prepare("UPDATE games SET roster = ? WHERE id = ?").bind(roster, game.id),
-    ];
-    for (const category of categories) {
-      const current = (userId: number): Skill => {
-        const row = rows.find((r) => r.user_id === userId && r.category === category);
-        return row ? widen({ mu: row.mu, sigma: row.sigma }, row.last_game_at, now, tau) : INITIAL;
+    const plans = work.toRate.map(({ game, s, resolved }) => {
+      const teams = teamsByPlace(s);
+      const ids = teams.flatMap((t) => t.players.map((p) => p.userId));
+      const roster = [...ids].sort((a, b) => a - b).join(",");
+      return {
+        game,
+        s,
+        resolved,
+        teams,
+        ids,
+        roster,
+        categories: [OVERALL, s.scoring],
+        now: game.ended_at ?? Date.now(),
       };
-      const before = teams.map((t) => t.players.map((p) => current(p.userId)));
-      const after = rateTeams(
-        before,
-        teams.map((t) => t.place),
-        weight,
-      );
-      for (const [i, t] of teams.entries()) {
-        for (const [j, p] of t.players.entries()) {
-          const next = after[i]?.[j] ?? INITIAL;
-          statements.push(q.ratingStatement(db, p.userId, category, next.mu, next.sigma, now));
-          statements.push(q.statsStatement(db, p.userId, category, delta(s, p.userId, points(next))));
-          if (category === OVERALL) {
-            statements.push(
-              q.ratingChangeStatement(db, game.id, p.userId, displayed(before[i]?.[j] ?? INITIAL), displayed(next)),
-            );
+    });
+    const read = await db.batch([
+      q.ratingsOfStatement(
+        db,
+        [...new Set(plans.flatMap((p) => p.ids))],
+        [...new Set(plans.flatMap((p) => p.categories))],
+      ),
+      ...plans.map((p) => q.recentRosterGamesStatement(db, p.roster, p.game.started_at - DAY_MS, p.game.id)),
+    ]);
+    const ratings = new Map<string, { mu: number; sigma: number; last_game_at: number | null }>(
+      ((read[0]?.results ?? []) as q.RatingRow[]).map((r) => [`${r.user_id}:${r.category}`, r]),
+    );
+    const tau = this.config().inactivityTau;
+    const involved = new Map<number, Set<number>>();
+    let latest = 0;
+    for (const [k, p] of plans.entries()) {
+      // A game of this pass between the same players, rated just before, counts as if in D1.
+      const sameRoster = plans
+        .slice(0, k)
+        .filter((o) => o.roster === p.roster && o.game.started_at >= p.game.started_at - DAY_MS).length;
+      const weight = farmingWeight(((read[k + 1]?.results[0] as { n: number } | undefined)?.n ?? 0) + sameRoster);
+      work.statements.push(db.prepare("UPDATE games SET roster = ? WHERE id = ?").bind(p.roster, p.game.id));
+      for (const category of p.categories) {
+        const current = (userId: number): Skill => {
+          const row = ratings.get(`${userId}:${category}`);
+          return row ? widen({ mu: row.mu, sigma: row.sigma }, row.last_game_at, p.now, tau) : INITIAL;
+        };
+        const before = p.teams.map((t) => t.players.map((pl) => current(pl.userId)));
+        const after = rateTeams(
+          before,
+          p.teams.map((t) => t.place),
+          weight,
+        );
+        for (const [i, t] of p.teams.entries()) {
+          for (const [j, pl] of t.players.entries()) {
+            const next = after[i]?.[j] ?? INITIAL;
+            ratings.set(`${pl.userId}:${category}`, { mu: next.mu, sigma: next.sigma, last_game_at: p.now });
+            work.statements.push(q.ratingStatement(db, pl.userId, category, next.mu, next.sigma, p.now));
+            work.statements.push(q.statsStatement(db, pl.userId, category, delta(p.s, pl.userId, points(next))));
+            if (category === OVERALL) {
+              work.statements.push(
+                q.ratingChangeStatement(
+                  db,
+                  p.game.id,
+                  pl.userId,
+                  displayed(before[i]?.[j] ?? INITIAL),
+                  displayed(next),
+                ),
+              );
+            }
           }
         }
+        const set = involved.get(category) ?? new Set<number>();
+        for (const id of p.ids) set.add(id);
+        involved.set(category, set);
       }
+      work.statements.push(q.statusStatement(db, p.game.id, "rated", null, p.resolved));
+      latest = Math.max(latest, p.now);
     }
-    statements.push(q.statusStatement(db, game.id, "rated", null, resolved));
-    await db.batch(statements);
-    // The two categories touch different rows: their passes may overlap.
-    const [changed] = await Promise.all([this.castes(OVERALL, now, ids), this.castes(s.scoring, now, ids)]);
-    if (changed.length > 0) {
-      // Not awaited: the next game's rating must not wait for a busy room.
+    return { now: latest, involved, rooms: new Set(plans.map((p) => p.game.room_id)) };
+  }
+
+  /**
+   * The caste passes after a settle, one per category touched, read in one batch and written
+   * in one; the rooms of the rated games are told the overall castes that changed.
+   */
+  private async announceCastes(r: Rated): Promise<void> {
+    const db = this.env.DB;
+    const categories = [...r.involved.keys()];
+    const read = await db.batch(categories.map((c) => q.castePassStatement(db, c, [...(r.involved.get(c) ?? [])])));
+    const writes: D1PreparedStatement[] = [];
+    let changed: { userId: number; caste: number }[] = [];
+    for (const [k, category] of categories.entries()) {
+      const placed = this.place(category, (read[k]?.results ?? []) as q.RatingRow[], r.now);
+      writes.push(...placed.statements);
+      if (category === OVERALL) changed = placed.changed;
+    }
+    if (writes.length > 0) await db.batch(writes);
+    if (changed.length === 0) return;
+    for (const roomId of r.rooms) {
+      // Not awaited: the next pass must not wait for a busy room.
       this.ctx.waitUntil(
-        tryCall("results: room.castesChanged", () => roomStub(this.env, game.room_id).castesChanged(changed)),
+        tryCall("results: room.castesChanged", () => roomStub(this.env, roomId).castesChanged(changed)),
       );
     }
   }
 
-  /** One caste pass over a category; writes the rows that changed and returns them. */
   /**
-   * One caste pass over a category; writes the rows that changed and returns them. After a
-   * game (`involved`) it is cheap: a player with three rated games or fewer has the caste of
-   * its game count whatever the others do, so only the game's players and the active players
-   * (who rank among each other) are read; the full pass reads every row.
+   * One caste pass over a category's rows: the statements of the rows that changed and the
+   * castes that changed. After a game the rows are cheap to read: a player with three rated
+   * games or fewer has the caste of its game count whatever the others do, so only the game's
+   * players and the active players (who rank among each other) are read; the full pass reads
+   * every row.
    */
-  private async castes(
+  private place(
     category: number,
+    rows: readonly q.RatingRow[],
     now: number,
-    involved?: readonly number[],
-  ): Promise<{ userId: number; caste: number }[]> {
-    const db = this.env.DB;
+  ): { statements: D1PreparedStatement[]; changed: { userId: number; caste: number }[] } {
     const tau = this.config().inactivityTau;
-    const rows = involved ? await q.castePassRows(db, category, involved) : await q.categoryRatings(db, category);
     const placed = castePass(
       rows.map((r) => ({
         userId: r.user_id,
@@ -359,14 +510,19 @@ export class Results extends DurableObject<Env> {
       const p = placed.get(r.user_id);
       if (p && (p.caste !== r.caste || p.position !== r.position)) changes.push({ userId: r.user_id, ...p });
     }
-    if (changes.length > 0) await db.batch(q.placeStatements(db, category, changes));
     const casteChanged = new Set(rows.filter((r) => placed.get(r.user_id)?.caste !== r.caste).map((r) => r.user_id));
-    return changes.filter((c) => casteChanged.has(c.userId)).map(({ userId, caste }) => ({ userId, caste }));
+    return {
+      statements: changes.length > 0 ? q.placeStatements(this.env.DB, category, changes) : [],
+      changed: changes.filter((c) => casteChanged.has(c.userId)).map(({ userId, caste }) => ({ userId, caste })),
+    };
   }
 
   private async recomputeAll(): Promise<void> {
     const now = Date.now();
-    for (let category = OVERALL; category < 16; category++) await this.castes(category, now);
+    for (let category = OVERALL; category < 16; category++) {
+      const { statements } = this.place(category, await q.categoryRatings(this.env.DB, category), now);
+      if (statements.length > 0) await this.env.DB.batch(statements);
+    }
   }
 
   // ------------------------------------------------------------------ plumbing
@@ -385,11 +541,12 @@ export class Results extends DurableObject<Env> {
       const db = this.env.DB;
       const row = await q.openGameOf(db, roomId, hostId);
       if (!row) return null;
-      const [listed, reports] = await Promise.all([q.playersOf(db, row.id), q.reportsOf(db, row.id)]);
+      const [players, reports] = await db.batch([q.playersOfStatement(db, row.id), q.reportsOfStatement(db, row.id)]);
+      const listed = (players?.results ?? []) as q.GamePlayerRow[];
       return {
         row,
         participants: new Set([row.host_id, ...listed.map((p) => p.user_id)]),
-        reporters: new Set(reports.map((r) => r.reporter_id)),
+        reporters: new Set(((reports?.results ?? []) as q.ReportRow[]).map((r) => r.reporter_id)),
         names: namesOf(listed),
       };
     })();
@@ -437,6 +594,16 @@ export class Results extends DurableObject<Env> {
       "INSERT INTO pending (game_id, deadline) VALUES (?, ?) ON CONFLICT (game_id) DO NOTHING",
       gameId,
       deadline,
+    );
+    void this.arm();
+  }
+
+  /** A pass that failed: the game is settled again a window from now (not at once, in a loop). */
+  private retry(gameId: number): void {
+    this.sql.exec(
+      "INSERT INTO pending (game_id, deadline) VALUES (?, ?) ON CONFLICT (game_id) DO UPDATE SET deadline = excluded.deadline",
+      gameId,
+      Date.now() + this.config().reportWindowMs,
     );
     void this.arm();
   }

@@ -216,11 +216,19 @@ export function deleteGameStatements(db: D1Database, gameId: number): D1Prepared
 }
 
 export function gameById(db: D1Database, id: number): Promise<GameRow | null> {
-  return db.prepare("SELECT * FROM games WHERE id = ?").bind(id).first<GameRow>();
+  return gameByIdStatement(db, id).first<GameRow>();
+}
+
+export function gameByIdStatement(db: D1Database, id: number): D1PreparedStatement {
+  return db.prepare("SELECT * FROM games WHERE id = ?").bind(id);
 }
 
 export async function playersOf(db: D1Database, gameId: number): Promise<GamePlayerRow[]> {
-  return (await db.prepare("SELECT * FROM game_players WHERE game_id = ?").bind(gameId).all<GamePlayerRow>()).results;
+  return (await playersOfStatement(db, gameId).all<GamePlayerRow>()).results;
+}
+
+export function playersOfStatement(db: D1Database, gameId: number): D1PreparedStatement {
+  return db.prepare("SELECT * FROM game_players WHERE game_id = ?").bind(gameId);
 }
 
 export async function teamsOf(db: D1Database, gameId: number): Promise<TeamRow[]> {
@@ -241,20 +249,33 @@ export async function insertReport(
   standings: Standings,
   placings: string,
 ): Promise<number | null> {
-  const row = await db
+  const row = await insertReportStatement(db, gameId, reporterId, at, standings, placings).first<{ id: number }>();
+  return row?.id ?? null;
+}
+
+/** The statement of insertReport: its one result row is `{ id }`, none for a second report. */
+export function insertReportStatement(
+  db: D1Database,
+  gameId: number,
+  reporterId: number,
+  at: number,
+  standings: Standings,
+  placings: string,
+): D1PreparedStatement {
+  return db
     .prepare(
       `INSERT INTO game_reports (game_id, reporter_id, at, standings, placings) VALUES (?, ?, ?, ?, ?)
        ON CONFLICT (game_id, reporter_id) DO NOTHING RETURNING id`,
     )
-    .bind(gameId, reporterId, at, JSON.stringify(standings), placings)
-    .first<{ id: number }>();
-  return row?.id ?? null;
+    .bind(gameId, reporterId, at, JSON.stringify(standings), placings);
 }
 
 export async function reportsOf(db: D1Database, gameId: number): Promise<ReportRow[]> {
-  return (
-    await db.prepare("SELECT * FROM game_reports WHERE game_id = ? ORDER BY at, id").bind(gameId).all<ReportRow>()
-  ).results;
+  return (await reportsOfStatement(db, gameId).all<ReportRow>()).results;
+}
+
+export function reportsOfStatement(db: D1Database, gameId: number): D1PreparedStatement {
+  return db.prepare("SELECT * FROM game_reports WHERE game_id = ? ORDER BY at, id").bind(gameId);
 }
 
 /**
@@ -355,11 +376,20 @@ export async function recentRosterGames(
   since: number,
   except: number,
 ): Promise<number> {
-  const row = await db
-    .prepare("SELECT COUNT(*) AS n FROM games WHERE roster = ? AND status = 'rated' AND started_at >= ? AND id != ?")
-    .bind(roster, since, except)
-    .first<{ n: number }>();
+  const row = await recentRosterGamesStatement(db, roster, since, except).first<{ n: number }>();
   return row?.n ?? 0;
+}
+
+/** The statement of recentRosterGames: one row `{ n }`. */
+export function recentRosterGamesStatement(
+  db: D1Database,
+  roster: string,
+  since: number,
+  except: number,
+): D1PreparedStatement {
+  return db
+    .prepare("SELECT COUNT(*) AS n FROM games WHERE roster = ? AND status = 'rated' AND started_at >= ? AND id != ?")
+    .bind(roster, since, except);
 }
 
 // ------------------------------------------------------------------------------ ratings and stats
@@ -378,6 +408,23 @@ export async function ratingsOf(
       .bind(...userIds, ...categories)
       .all<RatingRow>()
   ).results;
+}
+
+/**
+ * ratingsOf as one statement for any number of players and categories: the ids go in as one
+ * JSON array (D1 binds at most 100 parameters, and a settle of several games has more players).
+ */
+export function ratingsOfStatement(
+  db: D1Database,
+  userIds: readonly number[],
+  categories: readonly number[],
+): D1PreparedStatement {
+  return db
+    .prepare(
+      `SELECT * FROM ratings WHERE user_id IN (SELECT value FROM json_each(?1))
+         AND category IN (SELECT value FROM json_each(?2))`,
+    )
+    .bind(JSON.stringify(userIds), JSON.stringify(categories));
 }
 
 export function ratingStatement(
@@ -460,6 +507,15 @@ export async function castePassRows(
       .bind(category, ...involved)
       .all<RatingRow>()
   ).results;
+}
+
+/** castePassRows as one statement, the players as one JSON array (any number of them). */
+export function castePassStatement(db: D1Database, category: number, involved: readonly number[]): D1PreparedStatement {
+  return db
+    .prepare(
+      "SELECT * FROM ratings WHERE category = ?1 AND (games > 3 OR user_id IN (SELECT value FROM json_each(?2)))",
+    )
+    .bind(category, JSON.stringify(involved));
 }
 
 export function placeStatements(
