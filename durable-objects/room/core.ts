@@ -350,6 +350,17 @@ export class RoomCore {
     this.out.send(conn.id, blueMessage(text));
   }
 
+  /** A blue-bar line to each of a user's connections here; how many got it. */
+  sayToUser(userId: number, text: string): number {
+    let told = 0;
+    for (const conn of this.connections.values()) {
+      if (conn.closed || conn.player?.userId !== userId) continue;
+      this.say(conn, text);
+      told++;
+    }
+    return told;
+  }
+
   /** The same bytes to every listening client (one encode per broadcast). */
   broadcast(packet: Uint8Array, except?: ConnId): void {
     const to = except === undefined ? this.listeners() : this.listeners().filter((id) => id !== except);
