@@ -4,6 +4,7 @@
  * room-list fan-outs, and the abuse limits every isolate forwards. In memory: they restart from zero when the object does, which Prometheus
  * reads as a counter reset (rate() handles it); nothing here is worth a storage write per login.
  */
+import type { DecodeErrorKind } from "../../protocol/result.ts";
 import { ServerMessageCode } from "../../protocol/structs/constants.ts";
 
 const CODE_NAMES = new Map<number, string>(Object.entries(ServerMessageCode).map(([name, code]) => [code, name]));
@@ -22,7 +23,22 @@ export interface DirectoryCounters {
   roomStarts: Record<string, number>;
   /** Abuse limits fired anywhere (edge/abuse/counters.ts names), as every isolate forwards them (edge/abuse/signals.ts). */
   limitsFired: Record<string, number>;
+  /** Malformed packets answered with server_message 0, by "<where> <decode error kind>" (where: login, room). */
+  protocolErrors: Record<string, number>;
 }
+
+/** The decode error kinds (protocol/result.ts): a label outside them is counted as "other". */
+export const DECODE_ERROR_KINDS: readonly DecodeErrorKind[] = [
+  "truncated",
+  "trailing",
+  "bad-magic",
+  "bad-length",
+  "unterminated",
+  "too-long",
+  "out-of-range",
+  "unknown-type",
+  "bad-checksum",
+];
 
 /** Logins in one minute (the dashboard's chart of the last hour). */
 export interface MinuteBucket {
@@ -46,6 +62,7 @@ export class DirectoryMetrics {
     roomListFanOuts: 0,
     roomStarts: {},
     limitsFired: {},
+    protocolErrors: {},
     errors: {},
   };
 
@@ -72,6 +89,14 @@ export class DirectoryMetrics {
   /** Counts forwarded by an isolate (names checked by the caller). */
   limitsFired(deltas: Readonly<Record<string, number>>): void {
     for (const [limit, n] of Object.entries(deltas)) this.c.limitsFired[limit] = (this.c.limitsFired[limit] ?? 0) + n;
+  }
+
+  /** A malformed packet refused with server_message 0 (labels bounded: two places, the known kinds). */
+  protocolError(where: string, kind: string): void {
+    const w = where === "login" ? "login" : "room";
+    const k = (DECODE_ERROR_KINDS as readonly string[]).includes(kind) ? kind : "other";
+    const key = `${w} ${k}`;
+    this.c.protocolErrors[key] = (this.c.protocolErrors[key] ?? 0) + 1;
   }
 
   failed(where: string, now = Date.now()): void {

@@ -327,6 +327,11 @@ export class Directory extends DurableObject<Env> {
     this.metrics.failed(String(where));
   }
 
+  /** A malformed packet answered with server_message 0 at the login server or a room (for /metrics). */
+  async noteProtocolError(where: string, kind: string): Promise<void> {
+    this.metrics.protocolError(String(where), String(kind));
+  }
+
   /** A room object rebuilt its state (first contact or a wake-up): counted for /metrics. */
   async noteRoomStarted(roomId: number): Promise<void> {
     this.metrics.roomStarted(roomId);

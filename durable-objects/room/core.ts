@@ -29,6 +29,7 @@ import {
   ServerMessageCode,
   Verb,
 } from "../../protocol/messages.ts";
+import type { DecodeErrorKind } from "../../protocol/result.ts";
 import { rgbToInt } from "../../protocol/structs/rgb-color.ts";
 import type { BridgeControl, EdgeControl } from "../../tunnel/control.ts";
 import type { HostCheckMode, HostResult } from "../../tunnel/mux.ts";
@@ -58,6 +59,8 @@ export interface RoomOutbox {
   deleteGame(hostId: number): void;
   /** The room's moderation state (lock, gags) changed: keep it. */
   saveModeration(state: RoomModerationState): void;
+  /** A packet that did not decode was refused (counted for /metrics); optional for test fakes. */
+  protocolError?(kind: DecodeErrorKind): void;
   /**
    * Asks the connection's bridge to check the player's game port (tunnel/mux.ts host check);
    * false when that bridge cannot (a v1 tunnel, or a bridge without the host-proxy feature).
@@ -183,7 +186,10 @@ export class RoomCore {
     if (!conn || conn.closed) return;
     // Before room_login the family is unknown; the layouts a room accepts then do not depend on it.
     const decoded = decodeMessage(packet, conn.player?.dialect ?? "myth2", "to-server");
-    if (!decoded.ok) return this.drop(conn, serverMessage(ServerMessageCode.SyntaxError, conn.player?.dialect ?? null));
+    if (!decoded.ok) {
+      this.out.protocolError?.(decoded.error.kind);
+      return this.drop(conn, serverMessage(ServerMessageCode.SyntaxError, conn.player?.dialect ?? null));
+    }
     if (!conn.player) return handleBeforeLogin(this, conn, decoded.value);
     return handleMessage(this, conn as PlayerConnection, decoded.value, packet);
   }

@@ -557,6 +557,14 @@ export class Room extends DurableObject<Env> {
         else closeSocket(route.transport.ws, TunnelClose.normal, "closed by room");
       },
       saveConnection: (conn) => this.connections.save(conn),
+      protocolError: (kind) => {
+        // Off the packet path: the connection is already being closed.
+        this.ctx.waitUntil(
+          tryCall("room: directory.noteProtocolError", () =>
+            directoryStub(this.env).noteProtocolError("room", kind),
+          ).then(() => undefined),
+        );
+      },
       saveGame: (game) => this.games.save(game),
       deleteGame: (hostId) => this.games.delete(hostId),
       saveModeration: (state) => this.setMeta("moderation", JSON.stringify(state)),

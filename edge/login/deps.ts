@@ -7,7 +7,7 @@ import { hashGate } from "../abuse/hash-gate.ts";
 import { installLimitSignals } from "../abuse/signals.ts";
 import { type Account, nameTaken, recordLogin, verifyLogin } from "../accounts.ts";
 import type { EdgeConfig } from "../config.ts";
-import { accountLimiterStub, directoryStub, loginLimiterStub } from "../objects.ts";
+import { accountLimiterStub, directoryStub, loginLimiterStub, tryCall } from "../objects.ts";
 import { buildRoomList } from "../room-list.ts";
 import { loginWithGamePassword } from "../social/game-passwords.ts";
 import type { LoginDeps, LoginPolicy, LoginRefusal } from "./session.ts";
@@ -68,6 +68,10 @@ export function loginDeps(env: Env, config: EdgeConfig, clientAddress: string, l
     },
     randomBytes: (n) => crypto.getRandomValues(new Uint8Array(n)),
     now: () => Date.now(),
+    // Not awaited: the refusal goes out at once; a lost count is logged by tryCall.
+    protocolError: (kind) => {
+      void tryCall("login: directory.noteProtocolError", () => directoryStub(env).noteProtocolError("login", kind));
+    },
   };
 }
 

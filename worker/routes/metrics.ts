@@ -77,6 +77,15 @@ export const metrics = new Hono<AppEnv>().get(
         samples: Object.entries(counters.errors).map(([where, value]) => ({ labels: { where }, value })),
       },
       {
+        name: "myth_protocol_errors_total",
+        help: "Malformed packets answered with server_message 0 (syntax error) and a closed connection, by where (login, room) and decode error kind",
+        type: "counter",
+        samples: Object.entries(counters.protocolErrors).map(([key, value]) => {
+          const [where, kind] = key.split(" ");
+          return { labels: { where: where ?? "", kind: kind ?? "" }, value };
+        }),
+      },
+      {
         name: "myth_room_starts_total",
         help: "Room objects that rebuilt their state from storage: first contact, then every wake-up after hibernation or eviction",
         type: "counter",
