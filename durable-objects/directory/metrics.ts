@@ -1,7 +1,7 @@
 /**
  * Counters the Directory keeps because every login and room join already passes through it
  * (the cheap place): logins granted by kind, logins refused by code, room joins by result,
- * room-list fan-outs, and the abuse limits every isolate forwards. In memory: they restart from zero when the object does, which Prometheus
+ * room-list fan-outs, malformed packets by decode error kind, and the abuse limits every isolate forwards. In memory: they restart from zero when the object does, which Prometheus
  * reads as a counter reset (rate() handles it); nothing here is worth a storage write per login.
  */
 import type { DecodeErrorKind } from "../../protocol/result.ts";
