@@ -4,6 +4,7 @@
  * room-list fan-outs, malformed packets by decode error kind, and the abuse limits every isolate forwards. In memory: they restart from zero when the object does, which Prometheus
  * reads as a counter reset (rate() handles it); nothing here is worth a storage write per login.
  */
+import { D1_OPS, type D1Histogram, type D1Op, emptyHistogram, merge } from "../../edge/d1-histogram.ts";
 import type { DecodeErrorKind } from "../../protocol/result.ts";
 import { ServerMessageCode } from "../../protocol/structs/constants.ts";
 
@@ -25,6 +26,8 @@ export interface DirectoryCounters {
   limitsFired: Record<string, number>;
   /** Malformed packets answered with server_message 0, by "<where> <decode error kind>" (where: login, room). */
   protocolErrors: Record<string, number>;
+  /** D1 round trips by operation (edge/d1-timing.ts), every isolate's merged. */
+  d1Latency: Record<D1Op, D1Histogram>;
 }
 
 /** The decode error kinds (protocol/result.ts): a label outside them is counted as "other". */
@@ -63,6 +66,7 @@ export class DirectoryMetrics {
     roomStarts: {},
     limitsFired: {},
     protocolErrors: {},
+    d1Latency: { login: emptyHistogram(), results: emptyHistogram() },
     errors: {},
   };
 
@@ -97,6 +101,15 @@ export class DirectoryMetrics {
     const k = (DECODE_ERROR_KINDS as readonly string[]).includes(kind) ? kind : "other";
     const key = `${w} ${k}`;
     this.c.protocolErrors[key] = (this.c.protocolErrors[key] ?? 0) + 1;
+  }
+
+  /** Histograms an isolate sends (edge/d1-timing.ts); unknown operations and odd shapes are ignored. */
+  d1Latency(batch: Readonly<Partial<Record<string, D1Histogram>>>): void {
+    for (const op of D1_OPS) {
+      const h = batch[op];
+      if (!h || !Array.isArray(h.buckets) || !Number.isFinite(h.sum) || !Number.isSafeInteger(h.count)) continue;
+      merge(this.c.d1Latency[op], h);
+    }
   }
 
   failed(where: string, now = Date.now()): void {

@@ -28,6 +28,7 @@ import {
   type RoomCounts,
   type SessionUser,
 } from "../../edge/contracts.ts";
+import type { D1Histogram } from "../../edge/d1-histogram.ts";
 import { newToken } from "../../edge/handoff-token.ts";
 import { type Ban, banText } from "../../edge/moderation/rules.ts";
 import { roomStub, tryCall } from "../../edge/objects.ts";
@@ -330,6 +331,11 @@ export class Directory extends DurableObject<Env> {
   /** A malformed packet answered with server_message 0 at the login server or a room (for /metrics). */
   async noteProtocolError(where: string, kind: string): Promise<void> {
     this.metrics.protocolError(String(where), String(kind));
+  }
+
+  /** D1 latency histograms from some isolate (edge/d1-timing.ts), for /metrics. */
+  async noteD1Latency(batch: Partial<Record<string, D1Histogram>>): Promise<void> {
+    this.metrics.d1Latency(batch);
   }
 
   /** A room object rebuilt its state (first contact or a wake-up): counted for /metrics. */

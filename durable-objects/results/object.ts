@@ -17,6 +17,7 @@
  */
 import { DurableObject } from "cloudflare:workers";
 import { loadConfig, type ResultsConfig } from "../../edge/config.ts";
+import { timedDb } from "../../edge/d1-timing.ts";
 import { linkFilmsOfGame } from "../../edge/films.ts";
 import { roomStub, tryCall } from "../../edge/objects.ts";
 import type { GameStart, ReportAnswer, Resolution, ResultPlayer, ScoreReportIn } from "../../edge/results/contracts.ts";
@@ -57,10 +58,13 @@ export class Results extends DurableObject<Env> {
   /** Unsettled games by "room:host" (a cache; D1 holds the truth). */
   private readonly open = new Map<string, Promise<OpenGame | null>>();
   private readonly sql: SqlStorage;
+  /** D1, its round trips timed for /metrics (myth_d1_query_seconds{op="results"}). */
+  private readonly db: D1Database;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     this.sql = ctx.storage.sql;
+    this.db = timedDb(env, "results");
     this.sql.exec("CREATE TABLE IF NOT EXISTS pending (game_id INTEGER PRIMARY KEY, deadline INTEGER NOT NULL)");
     this.sql.exec(
       "CREATE TABLE IF NOT EXISTS addresses (game_id INTEGER NOT NULL, user_id INTEGER NOT NULL, ip TEXT NOT NULL, PRIMARY KEY (game_id, user_id))",
@@ -72,7 +76,7 @@ export class Results extends DurableObject<Env> {
 
   gameStarted(start: GameStart): Promise<number> {
     return this.serial(async () => {
-      const db = this.env.DB;
+      const db = this.db;
       // A host starting again leaves its previous unsettled game to the window.
       const previous = await q.openGameOf(db, start.roomId, start.hostId);
       if (previous) this.schedule(previous.id, start.startedAt);
@@ -106,7 +110,7 @@ export class Results extends DurableObject<Env> {
 
   gamePlayers(roomId: number, hostId: number, players: readonly ResultPlayer[]): Promise<void> {
     return this.serial(async () => {
-      const game = await q.openGameOf(this.env.DB, roomId, hostId);
+      const game = await q.openGameOf(this.db, roomId, hostId);
       if (game && game.status === "playing") await this.setPlayers(game.id, hostId, players);
     });
   }
@@ -117,7 +121,7 @@ export class Results extends DurableObject<Env> {
    */
   async report(r: ScoreReportIn): Promise<ReportAnswer> {
     {
-      const db = this.env.DB;
+      const db = this.db;
       const open = await this.openGame(r.roomId, r.hostId);
       if (!open) {
         // A report that comes after its game was settled is late, not malformed: ignored.
@@ -151,7 +155,7 @@ export class Results extends DurableObject<Env> {
   /** The host's game left the room (removed, or the host dropped): settle after the window. */
   gameGone(roomId: number, hostId: number, at: number): Promise<void> {
     return this.serial(async () => {
-      const game = await q.openGameOf(this.env.DB, roomId, hostId);
+      const game = await q.openGameOf(this.db, roomId, hostId);
       if (game) this.schedule(game.id, at);
     });
   }
@@ -159,7 +163,7 @@ export class Results extends DurableObject<Env> {
   /** Admin: decide a disputed or flagged game. */
   resolve(gameId: number, how: Resolution): Promise<{ ok: true; status: q.GameStatus } | { ok: false; error: string }> {
     return this.serial(async () => {
-      const db = this.env.DB;
+      const db = this.db;
       const game = await q.gameById(db, gameId);
       if (!game) return { ok: false, error: "no such game" };
       if (game.status !== "disputed" && !(game.status === "unrated" && game.flagged)) {
@@ -208,7 +212,7 @@ export class Results extends DurableObject<Env> {
 
   private async settle(gameId: number, now: number): Promise<void> {
     this.sql.exec("DELETE FROM pending WHERE game_id = ?", gameId);
-    const db = this.env.DB;
+    const db = this.db;
     // Side by side: the round trips overlap (D1 answers them in order).
     const [game, reports, listed] = await Promise.all([
       q.gameById(db, gameId),
@@ -263,12 +267,12 @@ export class Results extends DurableObject<Env> {
     reason: string | null,
     extra: { flagged?: boolean; resolvedBy?: string; at?: number } = {},
   ): Promise<q.GameStatus> {
-    await q.statusStatement(this.env.DB, gameId, status, reason, extra).run();
+    await q.statusStatement(this.db, gameId, status, reason, extra).run();
     return status;
   }
 
   private async unrankedStats(s: Standings, guests: ReadonlySet<number>): Promise<void> {
-    const db = this.env.DB;
+    const db = this.db;
     const statements = playing(s)
       .filter((p) => !guests.has(p.userId))
       .map((p) => q.statsStatement(db, p.userId, UNRANKED, delta(s, p.userId, 0)));
@@ -277,7 +281,7 @@ export class Results extends DurableObject<Env> {
 
   /** Overall and game-type ratings of every playing player, their stats, then the caste passes. */
   private async rate(game: q.GameRow, s: Standings, resolved: { resolvedBy?: string; at?: number }): Promise<void> {
-    const db = this.env.DB;
+    const db = this.db;
     const now = game.ended_at ?? Date.now();
     const teams = teamsByPlace(s);
     const ids = teams.flatMap((t) => t.players.map((p) => p.userId));
@@ -340,7 +344,7 @@ export class Results extends DurableObject<Env> {
     now: number,
     involved?: readonly number[],
   ): Promise<{ userId: number; caste: number }[]> {
-    const db = this.env.DB;
+    const db = this.db;
     const tau = this.config().inactivityTau;
     const rows = involved ? await q.castePassRows(db, category, involved) : await q.categoryRatings(db, category);
     const placed = castePass(
@@ -378,7 +382,7 @@ export class Results extends DurableObject<Env> {
     // The promise is cached, not its value: reports arriving together share one load (and one
     // set of reporters, which decides when everybody has reported).
     const load = (async () => {
-      const db = this.env.DB;
+      const db = this.db;
       const row = await q.openGameOf(db, roomId, hostId);
       if (!row) return null;
       const [listed, reports] = await Promise.all([q.playersOf(db, row.id), q.reportsOf(db, row.id)]);
@@ -405,7 +409,7 @@ export class Results extends DurableObject<Env> {
     const list = players.some((p) => p.userId === hostId)
       ? players
       : [{ userId: hostId, name: String(hostId), guest: false, address: "" }, ...players];
-    await this.env.DB.batch(q.setGamePlayersStatements(this.env.DB, gameId, hostId, list));
+    await this.db.batch(q.setGamePlayersStatements(this.db, gameId, hostId, list));
     for (const p of list) {
       if (p.address) {
         this.sql.exec(
