@@ -14,7 +14,7 @@ import { parseArgs } from "node:util";
 import type { BridgeOptions } from "./config.ts";
 import { type HealthServer, startHealthServer } from "./health.ts";
 import { limitArgOptions, limitHelp, readLimits } from "./limits.ts";
-import { LOG_FORMATS, type LogFormat, log, setLogFormat } from "./log.ts";
+import { LOG_FORMATS, type LogFormat, log, logFormat, setLogFormat, withoutSecrets } from "./log.ts";
 import { startBridge } from "./server.ts";
 import { handleShutdownSignals } from "./shutdown.ts";
 
@@ -147,6 +147,15 @@ async function main(): Promise<void> {
     process.exit(2);
   }
   setLogFormat(options.logFormat);
+  // What this process runs with (never the token: withoutSecrets drops it).
+  if (options.logFormat === "json") {
+    log(
+      "info",
+      "bridge",
+      "config",
+      withoutSecrets({ ...options.bridge, healthPort: options.healthPort }) as Record<string, unknown>,
+    );
+  }
   const bridge = await startBridge(options.bridge);
   let health: HealthServer | undefined;
   handleShutdownSignals({
@@ -184,6 +193,8 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
-  console.error(`bridge: ${(error as Error).message ?? error}`);
+  const message = (error as Error).message ?? String(error);
+  if (logFormat() === "json") log("error", "bridge", "start.failed", { error: message });
+  else console.error(`bridge: ${message}`);
   process.exit(1);
 });

@@ -21,6 +21,29 @@ export function setLogFormat(f: LogFormat): void {
   format = f;
 }
 
+export function logFormat(): LogFormat {
+  return format;
+}
+
+/** Keys that may hold a secret (tokens, passwords): never written to a config event. */
+const SECRET_KEY = /token|password|secret|credential/i;
+
+/**
+ * A copy of a configuration fit for a log line: keys naming a secret are dropped at every
+ * depth (a start or config event lists what runs, never how it authenticates).
+ */
+export function withoutSecrets(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(withoutSecrets);
+  if (value instanceof Map) return withoutSecrets(Object.fromEntries(value));
+  if (value === null || typeof value !== "object") return value;
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(value)) {
+    if (SECRET_KEY.test(k) || v === undefined) continue;
+    out[k] = withoutSecrets(v);
+  }
+  return out;
+}
+
 /** Tests capture lines here; returns a function that restores the previous sink. */
 export function setLogSink(next: (line: string, level: LogLevel) => void): () => void {
   const previous = sink;

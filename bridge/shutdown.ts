@@ -6,7 +6,12 @@
  * A signal sent to the process group reaches this process twice when it runs under npm (once
  * from the sender, once forwarded by npm), so signals within DUPLICATE_WINDOW_MS of the first
  * count as that same one: forcing takes a second signal sent on purpose.
+ *
+ * With `--log-format json` the stop is logged as JSON events (component `options.name`:
+ * `stopping`, `stopped`, `stop.failed`, `stop.forced`); otherwise as plain lines.
  */
+import { type LogLevel, log, logFormat } from "./log.ts";
+
 const SIGNALS = ["SIGINT", "SIGTERM"] as const;
 const DUPLICATE_WINDOW_MS = 500;
 
@@ -23,8 +28,13 @@ export interface ShutdownOptions {
 
 export function handleShutdownSignals(options: ShutdownOptions): void {
   let firstAt: number | null = null;
+  const say = (level: LogLevel, event: string, text: string, fields: Record<string, unknown>) => {
+    if (logFormat() === "json") log(level, options.name, event, fields);
+    else if (level === "info") console.log(`${options.name}: ${text}`);
+    else console.error(`${options.name}: ${text}`);
+  };
   const forceExit = (why: string) => {
-    console.error(`${options.name}: ${why}; exiting now`);
+    say("error", "stop.forced", `${why}; exiting now`, { why });
     options.force?.();
     process.exit(1);
   };
@@ -32,16 +42,21 @@ export function handleShutdownSignals(options: ShutdownOptions): void {
     const now = Date.now();
     if (firstAt === null) {
       firstAt = now;
-      console.log(`${options.name}: ${signal}, stopping (send it again to force)`);
+      say("info", "stopping", `${signal}, stopping (send it again to force)`, { signal });
       const deadline = setTimeout(
         () => forceExit(`did not stop within ${(options.deadlineMs ?? 15_000) / 1000} s`),
         options.deadlineMs ?? 15_000,
       );
       deadline.unref();
       options.stop(signal).then(
-        () => process.exit(0),
+        () => {
+          // The plain format says nothing more: the shell prompt is the sign it stopped.
+          if (logFormat() === "json") log("info", options.name, "stopped", { signal, ms: Date.now() - now });
+          process.exit(0);
+        },
         (error: unknown) => {
-          console.error(`${options.name}: error while stopping: ${(error as Error).message ?? error}`);
+          const message = (error as Error).message ?? String(error);
+          say("error", "stop.failed", `error while stopping: ${message}`, { error: message });
           options.force?.();
           process.exit(1);
         },

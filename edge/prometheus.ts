@@ -3,11 +3,13 @@
  * needs Node's process and timers, and the edge only ever exposes a few counters the Directory
  * already aggregates. Names follow Prometheus conventions (`_total` counters, base units).
  */
-export type MetricType = "counter" | "gauge";
+export type MetricType = "counter" | "gauge" | "histogram";
 
 export interface Sample {
   labels?: Record<string, string | number>;
   value: number;
+  /** A histogram's series: "_bucket" (with an `le` label), "_sum" or "_count". */
+  suffix?: "_bucket" | "_sum" | "_count";
 }
 
 export interface Metric {
@@ -30,6 +32,23 @@ function formatValue(v: number): string {
   return String(v);
 }
 
+/** A histogram's samples from per-bucket counts (the last one over the top bound), cumulative as Prometheus reads them. */
+export function histogramSamples(
+  labels: Record<string, string | number>,
+  bounds: readonly number[],
+  h: { buckets: readonly number[]; sum: number; count: number },
+): Sample[] {
+  let total = 0;
+  const out: Sample[] = bounds.map((le, i) => {
+    total += h.buckets[i] ?? 0;
+    return { suffix: "_bucket", labels: { ...labels, le: String(le) }, value: total };
+  });
+  out.push({ suffix: "_bucket", labels: { ...labels, le: "+Inf" }, value: h.count });
+  out.push({ suffix: "_sum", labels, value: h.sum });
+  out.push({ suffix: "_count", labels, value: h.count });
+  return out;
+}
+
 export function renderMetrics(metrics: readonly Metric[]): string {
   const out: string[] = [];
   for (const m of metrics) {
@@ -38,7 +57,7 @@ export function renderMetrics(metrics: readonly Metric[]): string {
     for (const s of m.samples) {
       const labels = Object.entries(s.labels ?? {});
       const text = labels.length ? `{${labels.map(([k, v]) => `${k}="${escapeLabel(String(v))}"`).join(",")}}` : "";
-      out.push(`${m.name}${text} ${formatValue(s.value)}`);
+      out.push(`${m.name}${s.suffix ?? ""}${text} ${formatValue(s.value)}`);
     }
   }
   return `${out.join("\n")}\n`;

@@ -34,6 +34,33 @@ export async function kickPlayer(env: Env, actor: Actor, userId: number, reason:
   return true;
 }
 
+/**
+ * Gags a player in the room they are in now, for `minutes` (capped at a day by the room): the
+ * audit row ("gag", as `.gag` writes it), then the room's placeGag — the one `.gag` uses. Null
+ * when the player is not in a room; else the room they were gagged in.
+ */
+export async function gagPlayer(
+  env: Env,
+  actor: Actor,
+  userId: number,
+  minutes: number,
+  reason: string,
+): Promise<number | null> {
+  const online = (await directoryStub(env).onlinePlayers()).find((p) => p.userId === userId);
+  // Between the login server and a room there is no room to gag in.
+  if (!online || online.roomId === null) return null;
+  await appendAudit(env.DB, {
+    ...actor,
+    action: "gag",
+    target: online.guest ? `guest:${online.userName}` : `user:${userId}`,
+    reason,
+    roomId: online.roomId,
+    detail: { ...actor.detail, minutes },
+  });
+  await roomStub(env, online.roomId).gag(userId, minutes, reason);
+  return online.roomId;
+}
+
 export type PlaceBanResult = { ok: true; ban: Ban; kicked: number } | { ok: false; message: string };
 
 /** Stores a ban with its audit row, then ends every live session it covers; `kicked` counts them. */

@@ -18,7 +18,7 @@ import { randomBytes } from "node:crypto";
 import { chmodSync, lstatSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { setLogFormat } from "../bridge/log.ts";
+import { log, logFormat, setLogFormat, withoutSecrets } from "../bridge/log.ts";
 import { type Bridge, startBridge } from "../bridge/server.ts";
 import { handleShutdownSignals } from "../bridge/shutdown.ts";
 import type { EdgeReply, EdgeRequest } from "./edge-process.ts";
@@ -58,8 +58,12 @@ async function main(): Promise<void> {
     { port: ephemeral ? 0 : config.loginPort, what: "the login port, --login-port" },
     ...config.rooms.map((r) => ({ port: ephemeral ? 0 : r.port, what: `room ${r.id}, its "port" in the room config` })),
   ]);
+  const json = args.logFormat === "json";
   const warning = exposureWarning(args.host, args.httpPort);
-  if (warning) console.error(`npm start: ${warning}`);
+  if (warning) {
+    if (json) log("warn", "start", "exposure", { warning });
+    else console.error(`npm start: ${warning}`);
+  }
 
   const stateDir = resolve(args.stateDir);
   // Files made from here on (D1, Durable Object state, tokens) are for this user only.
@@ -69,6 +73,22 @@ async function main(): Promise<void> {
   const adminToken = env.ADMIN_TOKEN || tokens.adminToken;
   const bridgeToken = env.BRIDGE_TOKEN || tokens.bridgeToken;
 
+  if (json) {
+    // What runs (ports, state, the bridge's limits, which Worker vars are set): never a token.
+    log("info", "start", "config", {
+      host: args.host,
+      httpPort: ephemeral ? 0 : args.httpPort,
+      loginPort: ephemeral ? 0 : config.loginPort,
+      ephemeralPorts: ephemeral,
+      stateDir,
+      wranglerConfig: wrangler.configPath,
+      ...(wrangler.env ? { wranglerEnv: wrangler.env } : {}),
+      rooms: config.rooms.map((r) => ({ id: r.id, game: r.game, name: r.name, port: r.port })),
+      varsSet: Object.keys(vars).sort(),
+      bridgeLimits: withoutSecrets(args.bridgeLimits),
+      adminToken: env.ADMIN_TOKEN ? "from the environment" : `in ${tokens.path}`,
+    });
+  }
   const edge = await startEdgeProcess({
     persistDir: join(stateDir, "edge"),
     host: args.host,
@@ -104,11 +124,25 @@ async function main(): Promise<void> {
   });
   edge.child.once("exit", (code, signal) => {
     if (edge.stopping) return;
-    console.error(`npm start: the edge exited (${signal ?? `code ${code}`}); stopping the bridge`);
+    if (json) log("error", "start", "edge.exited", { code, signal });
+    else console.error(`npm start: the edge exited (${signal ?? `code ${code}`}); stopping the bridge`);
     void bridge.close().then(() => process.exit(1));
   });
 
   const httpUrl = edge.url.replace(/\/$/, "");
+  if (json) {
+    log("info", "start", "started", {
+      http: httpUrl,
+      dashboard: `${httpUrl}/admin/`,
+      metrics: `${httpUrl}/metrics`,
+      ...(bridge.metricsPort !== null ? { bridgeMetrics: `http://127.0.0.1:${bridge.metricsPort}/metrics` } : {}),
+      loginPort: bridge.loginPort,
+      rooms: Object.fromEntries(bridge.roomPorts),
+      // Where the admin token is, never the token (a generated one is printed only in the plain banner).
+      adminToken: env.ADMIN_TOKEN ? "from the environment" : `in ${tokens.path}`,
+    });
+    return;
+  }
   const roomLines = [...bridge.roomPorts].map(([id, p]) => `    room ${id}: port ${p}`).join("\n");
   const tokenLine = env.ADMIN_TOKEN
     ? "from ADMIN_TOKEN in the environment"
@@ -260,7 +294,8 @@ function firstLine(error: unknown): string {
 
 main().catch((error: unknown) => {
   if (error instanceof StartError) {
-    console.error(`npm start: ${error.message}`);
+    if (logFormat() === "json") log("error", "start", "start.failed", { error: error.message });
+    else console.error(`npm start: ${error.message}`);
     process.exit(2);
   }
   console.error("npm start: unexpected error:", error);

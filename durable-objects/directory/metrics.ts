@@ -1,9 +1,11 @@
 /**
  * Counters the Directory keeps because every login and room join already passes through it
  * (the cheap place): logins granted by kind, logins refused by code, room joins by result,
- * room-list fan-outs, and the abuse limits every isolate forwards. In memory: they restart from zero when the object does, which Prometheus
+ * room-list fan-outs, malformed packets by decode error kind, and the abuse limits every isolate forwards. In memory: they restart from zero when the object does, which Prometheus
  * reads as a counter reset (rate() handles it); nothing here is worth a storage write per login.
  */
+import { D1_OPS, type D1Histogram, type D1Op, emptyHistogram, merge } from "../../edge/d1-histogram.ts";
+import type { DecodeErrorKind } from "../../protocol/result.ts";
 import { ServerMessageCode } from "../../protocol/structs/constants.ts";
 
 const CODE_NAMES = new Map<number, string>(Object.entries(ServerMessageCode).map(([name, code]) => [code, name]));
@@ -22,7 +24,24 @@ export interface DirectoryCounters {
   roomStarts: Record<string, number>;
   /** Abuse limits fired anywhere (edge/abuse/counters.ts names), as every isolate forwards them (edge/abuse/signals.ts). */
   limitsFired: Record<string, number>;
+  /** Malformed packets answered with server_message 0, by "<where> <decode error kind>" (where: login, room). */
+  protocolErrors: Record<string, number>;
+  /** D1 round trips by operation (edge/d1-timing.ts), every isolate's merged. */
+  d1Latency: Record<D1Op, D1Histogram>;
 }
+
+/** The decode error kinds (protocol/result.ts): a label outside them is counted as "other". */
+export const DECODE_ERROR_KINDS: readonly DecodeErrorKind[] = [
+  "truncated",
+  "trailing",
+  "bad-magic",
+  "bad-length",
+  "unterminated",
+  "too-long",
+  "out-of-range",
+  "unknown-type",
+  "bad-checksum",
+];
 
 /** Logins in one minute (the dashboard's chart of the last hour). */
 export interface MinuteBucket {
@@ -46,6 +65,8 @@ export class DirectoryMetrics {
     roomListFanOuts: 0,
     roomStarts: {},
     limitsFired: {},
+    protocolErrors: {},
+    d1Latency: { login: emptyHistogram(), results: emptyHistogram() },
     errors: {},
   };
 
@@ -72,6 +93,23 @@ export class DirectoryMetrics {
   /** Counts forwarded by an isolate (names checked by the caller). */
   limitsFired(deltas: Readonly<Record<string, number>>): void {
     for (const [limit, n] of Object.entries(deltas)) this.c.limitsFired[limit] = (this.c.limitsFired[limit] ?? 0) + n;
+  }
+
+  /** A malformed packet refused with server_message 0 (labels bounded: two places, the known kinds). */
+  protocolError(where: string, kind: string): void {
+    const w = where === "login" ? "login" : "room";
+    const k = (DECODE_ERROR_KINDS as readonly string[]).includes(kind) ? kind : "other";
+    const key = `${w} ${k}`;
+    this.c.protocolErrors[key] = (this.c.protocolErrors[key] ?? 0) + 1;
+  }
+
+  /** Histograms an isolate sends (edge/d1-timing.ts); unknown operations and odd shapes are ignored. */
+  d1Latency(batch: Readonly<Partial<Record<string, D1Histogram>>>): void {
+    for (const op of D1_OPS) {
+      const h = batch[op];
+      if (!h || !Array.isArray(h.buckets) || !Number.isFinite(h.sum) || !Number.isSafeInteger(h.count)) continue;
+      merge(this.c.d1Latency[op], h);
+    }
   }
 
   failed(where: string, now = Date.now()): void {

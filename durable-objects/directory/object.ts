@@ -28,6 +28,7 @@ import {
   type RoomCounts,
   type SessionUser,
 } from "../../edge/contracts.ts";
+import type { D1Histogram } from "../../edge/d1-histogram.ts";
 import { newToken } from "../../edge/handoff-token.ts";
 import { type Ban, banText } from "../../edge/moderation/rules.ts";
 import { roomStub, tryCall } from "../../edge/objects.ts";
@@ -331,6 +332,16 @@ export class Directory extends DurableObject<Env> {
   /** An unexpected failure somewhere on the edge (counted for /metrics and the dashboard). */
   async noteError(where: string): Promise<void> {
     this.metrics.failed(String(where));
+  }
+
+  /** A malformed packet answered with server_message 0 at the login server or a room (for /metrics). */
+  async noteProtocolError(where: string, kind: string): Promise<void> {
+    this.metrics.protocolError(String(where), String(kind));
+  }
+
+  /** D1 latency histograms from some isolate (edge/d1-timing.ts), for /metrics. */
+  async noteD1Latency(batch: Partial<Record<string, D1Histogram>>): Promise<void> {
+    this.metrics.d1Latency(batch);
   }
 
   /** A room object rebuilt its state (first contact or a wake-up): counted for /metrics. */

@@ -19,6 +19,7 @@
  */
 import { DurableObject } from "cloudflare:workers";
 import { loadConfig, type ResultsConfig } from "../../edge/config.ts";
+import { timedDb } from "../../edge/d1-timing.ts";
 import { linkFilmsOfGame, sweepExpiredFilms } from "../../edge/films.ts";
 import { roomStub, tryCall } from "../../edge/objects.ts";
 import type { GameStart, ReportAnswer, Resolution, ResultPlayer, ScoreReportIn } from "../../edge/results/contracts.ts";
@@ -79,13 +80,16 @@ export class Results extends DurableObject<Env> {
   private readonly open = new Map<string, Promise<OpenGame | null>>();
   private readonly sql: SqlStorage;
   /** Score reports of many games, written together (durable before each report is answered). */
-  private readonly writes = new D1Batcher(() => this.env.DB);
+  private readonly writes = new D1Batcher(() => this.db);
   /** Games that everybody reported, waiting for the next settle pass (which takes them all). */
   private nextSettle: { due: Map<number, number>; done: Promise<void> } | null = null;
+  /** D1, its round trips timed for /metrics (myth_d1_query_seconds{op="results"}). */
+  private readonly db: D1Database;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     this.sql = ctx.storage.sql;
+    this.db = timedDb(env, "results");
     this.sql.exec("CREATE TABLE IF NOT EXISTS pending (game_id INTEGER PRIMARY KEY, deadline INTEGER NOT NULL)");
     this.sql.exec(
       "CREATE TABLE IF NOT EXISTS addresses (game_id INTEGER NOT NULL, user_id INTEGER NOT NULL, ip TEXT NOT NULL, PRIMARY KEY (game_id, user_id))",
@@ -97,7 +101,7 @@ export class Results extends DurableObject<Env> {
 
   gameStarted(start: GameStart): Promise<number> {
     return this.serial(async () => {
-      const db = this.env.DB;
+      const db = this.db;
       // A host starting again leaves its previous unsettled game to the window.
       const previous = await q.openGameOf(db, start.roomId, start.hostId);
       if (previous) this.schedule(previous.id, start.startedAt);
@@ -133,7 +137,7 @@ export class Results extends DurableObject<Env> {
 
   gamePlayers(roomId: number, hostId: number, players: readonly ResultPlayer[]): Promise<void> {
     return this.serial(async () => {
-      const game = await q.openGameOf(this.env.DB, roomId, hostId);
+      const game = await q.openGameOf(this.db, roomId, hostId);
       if (game && game.status === "playing") await this.setPlayers(game.id, hostId, players);
     });
   }
@@ -144,7 +148,7 @@ export class Results extends DurableObject<Env> {
    */
   async report(r: ScoreReportIn): Promise<ReportAnswer> {
     {
-      const db = this.env.DB;
+      const db = this.db;
       const open = await this.openGame(r.roomId, r.hostId);
       if (!open) {
         // A report that comes after its game was settled is late, not malformed: ignored.
@@ -181,7 +185,7 @@ export class Results extends DurableObject<Env> {
   /** The host's game left the room (removed, or the host dropped): settle after the window. */
   gameGone(roomId: number, hostId: number, at: number): Promise<void> {
     return this.serial(async () => {
-      const game = await q.openGameOf(this.env.DB, roomId, hostId);
+      const game = await q.openGameOf(this.db, roomId, hostId);
       if (game) this.schedule(game.id, at);
     });
   }
@@ -189,7 +193,7 @@ export class Results extends DurableObject<Env> {
   /** Admin: decide a disputed or flagged game. */
   resolve(gameId: number, how: Resolution): Promise<{ ok: true; status: q.GameStatus } | { ok: false; error: string }> {
     return this.serial(async () => {
-      const db = this.env.DB;
+      const db = this.db;
       const game = await q.gameById(db, gameId);
       if (!game) return { ok: false, error: "no such game" };
       if (game.status !== "disputed" && !(game.status === "unrated" && game.flagged)) {
@@ -278,7 +282,7 @@ export class Results extends DurableObject<Env> {
    * (atomic: all of them or none), then one caste pass per category for all their players.
    */
   private async settleGroup(due: readonly (readonly [number, number])[]): Promise<void> {
-    const db = this.env.DB;
+    const db = this.db;
     const read = await db.batch(
       due.flatMap(([id]) => [q.gameByIdStatement(db, id), q.reportsOfStatement(db, id), q.playersOfStatement(db, id)]),
     );
@@ -320,7 +324,7 @@ export class Results extends DurableObject<Env> {
     if (!base) return;
     const standings = JSON.parse(base.standings) as Standings;
     if (base.reporter_id !== game.host_id || game.result_report_id !== base.id) {
-      work.statements.push(...q.resultStatements(this.env.DB, game, base.id, standings, namesOf(listed), base.at));
+      work.statements.push(...q.resultStatements(this.db, game, base.id, standings, namesOf(listed), base.at));
     }
     if (reports.some((r) => r.placings !== base.placings)) {
       this.finish(work, gameId, "disputed", "the reports disagree on placings");
@@ -359,12 +363,12 @@ export class Results extends DurableObject<Env> {
     reason: string | null,
     extra: { flagged?: boolean; resolvedBy?: string; at?: number } = {},
   ): q.GameStatus {
-    work.statements.push(q.statusStatement(this.env.DB, gameId, status, reason, extra));
+    work.statements.push(q.statusStatement(this.db, gameId, status, reason, extra));
     return status;
   }
 
   private unrankedStats(work: Settlement, s: Standings, guests: ReadonlySet<number>): void {
-    const db = this.env.DB;
+    const db = this.db;
     for (const p of playing(s)) {
       if (!guests.has(p.userId)) work.statements.push(q.statsStatement(db, p.userId, UNRANKED, delta(s, p.userId, 0)));
     }
@@ -373,7 +377,7 @@ export class Results extends DurableObject<Env> {
   /** Rates the pass's games (reads once for all of them), then writes the whole pass in one batch. */
   private async commit(work: Settlement): Promise<Rated | null> {
     const rated = work.toRate.length > 0 ? await this.rate(work) : null;
-    if (work.statements.length > 0) await this.env.DB.batch(work.statements);
+    if (work.statements.length > 0) await this.db.batch(work.statements);
     return rated;
   }
 
@@ -383,7 +387,7 @@ export class Results extends DurableObject<Env> {
    * of them enters the second with the rating the first gave (kept here, not yet in D1).
    */
   private async rate(work: Settlement): Promise<Rated> {
-    const db = this.env.DB;
+    const db = this.db;
     const plans = work.toRate.map(({ game, s, resolved }) => {
       const teams = teamsByPlace(s);
       const ids = teams.flatMap((t) => t.players.map((p) => p.userId));
@@ -465,7 +469,7 @@ export class Results extends DurableObject<Env> {
    * in one; the rooms of the rated games are told the overall castes that changed.
    */
   private async announceCastes(r: Rated): Promise<void> {
-    const db = this.env.DB;
+    const db = this.db;
     const categories = [...r.involved.keys()];
     const read = await db.batch(categories.map((c) => q.castePassStatement(db, c, [...(r.involved.get(c) ?? [])])));
     const writes: D1PreparedStatement[] = [];
@@ -512,7 +516,7 @@ export class Results extends DurableObject<Env> {
     }
     const casteChanged = new Set(rows.filter((r) => placed.get(r.user_id)?.caste !== r.caste).map((r) => r.user_id));
     return {
-      statements: changes.length > 0 ? q.placeStatements(this.env.DB, category, changes) : [],
+      statements: changes.length > 0 ? q.placeStatements(this.db, category, changes) : [],
       changed: changes.filter((c) => casteChanged.has(c.userId)).map(({ userId, caste }) => ({ userId, caste })),
     };
   }
@@ -520,8 +524,8 @@ export class Results extends DurableObject<Env> {
   private async recomputeAll(): Promise<void> {
     const now = Date.now();
     for (let category = OVERALL; category < 16; category++) {
-      const { statements } = this.place(category, await q.categoryRatings(this.env.DB, category), now);
-      if (statements.length > 0) await this.env.DB.batch(statements);
+      const { statements } = this.place(category, await q.categoryRatings(this.db, category), now);
+      if (statements.length > 0) await this.db.batch(statements);
     }
   }
 
@@ -538,7 +542,7 @@ export class Results extends DurableObject<Env> {
     // The promise is cached, not its value: reports arriving together share one load (and one
     // set of reporters, which decides when everybody has reported).
     const load = (async () => {
-      const db = this.env.DB;
+      const db = this.db;
       const row = await q.openGameOf(db, roomId, hostId);
       if (!row) return null;
       const [players, reports] = await db.batch([q.playersOfStatement(db, row.id), q.reportsOfStatement(db, row.id)]);
@@ -566,7 +570,7 @@ export class Results extends DurableObject<Env> {
     const list = players.some((p) => p.userId === hostId)
       ? players
       : [{ userId: hostId, name: String(hostId), guest: false, address: "" }, ...players];
-    await this.env.DB.batch(q.setGamePlayersStatements(this.env.DB, gameId, hostId, list));
+    await this.db.batch(q.setGamePlayersStatements(this.db, gameId, hostId, list));
     for (const p of list) {
       if (p.address) {
         this.sql.exec(

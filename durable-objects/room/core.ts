@@ -31,6 +31,7 @@ import {
   ServerMessageCode,
   Verb,
 } from "../../protocol/messages.ts";
+import type { DecodeErrorKind } from "../../protocol/result.ts";
 import { rgbToInt } from "../../protocol/structs/rgb-color.ts";
 import type { BridgeControl, EdgeControl } from "../../tunnel/control.ts";
 import type { HostCheckMode, HostResult } from "../../tunnel/mux.ts";
@@ -60,6 +61,8 @@ export interface RoomOutbox {
   deleteGame(hostId: number): void;
   /** The room's moderation state (lock, gags) changed: keep it. */
   saveModeration(state: RoomModerationState): void;
+  /** A packet that did not decode was refused (counted for /metrics); optional for test fakes. */
+  protocolError?(kind: DecodeErrorKind): void;
   /**
    * Asks the connection's bridge to check the player's game port (tunnel/mux.ts host check);
    * false when that bridge cannot (a v1 tunnel, or a bridge without the host-proxy feature).
@@ -192,7 +195,10 @@ export class RoomCore {
     if (!conn || conn.closed) return;
     // Before room_login the family is unknown; the layouts a room accepts then do not depend on it.
     const decoded = decodeMessage(packet, conn.player?.dialect ?? "myth2", "to-server");
-    if (!decoded.ok) return this.drop(conn, serverMessage(ServerMessageCode.SyntaxError, conn.player?.dialect ?? null));
+    if (!decoded.ok) {
+      this.out.protocolError?.(decoded.error.kind);
+      return this.drop(conn, serverMessage(ServerMessageCode.SyntaxError, conn.player?.dialect ?? null));
+    }
     if (!conn.player) return handleBeforeLogin(this, conn, decoded.value);
     return handleMessage(this, conn as PlayerConnection, decoded.value, packet);
   }
@@ -357,6 +363,17 @@ export class RoomCore {
   /** A blue-bar line to one client, deaf or not (staff messages, gag notices). */
   say(conn: Connection, text: string): void {
     this.out.send(conn.id, blueMessage(text));
+  }
+
+  /** A blue-bar line to each of a user's connections here; how many got it. */
+  sayToUser(userId: number, text: string): number {
+    let told = 0;
+    for (const conn of this.connections.values()) {
+      if (conn.closed || conn.player?.userId !== userId) continue;
+      this.say(conn, text);
+      told++;
+    }
+    return told;
   }
 
   /** The same bytes to every listening client (one encode per broadcast). */

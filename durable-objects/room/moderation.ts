@@ -66,6 +66,24 @@ export function droppedByGag(room: RoomCore, conn: PlayerConnection): boolean {
   return true;
 }
 
+/** Longest gag: a day (longer is a ban). */
+export const MAX_GAG_MINUTES = 24 * 60;
+
+/**
+ * The one way a gag is placed (`.gag` and the dashboard's gag button through the room's RPC):
+ * stored in the room's moderation state, the player told on each of their connections here.
+ * `minutes` is capped at a day. Over gags go when the next one is stored, so the state stays small.
+ */
+export function placeGag(room: RoomCore, userId: number, minutes: number, reason: string, now: number): Gag {
+  const entry = { until: now + Math.min(minutes, MAX_GAG_MINUTES) * 60_000, reason };
+  const gags = room.moderation.gags;
+  for (const [id, g] of Object.entries(gags)) if (g.until <= now) delete gags[Number(id)];
+  gags[userId] = entry;
+  room.saveModeration();
+  room.sayToUser(userId, gagText(entry));
+  return entry;
+}
+
 export function gagText(gag: Gag): string {
   return `You are gagged until ${formatUtc(gag.until)}${gag.reason ? `: ${gag.reason}` : "."}`;
 }

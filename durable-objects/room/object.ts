@@ -51,7 +51,7 @@ import { edgeModeration } from "./edge-moderation.ts";
 import { FilmStore } from "./film-store.ts";
 import { GAME_SEARCH_RESULTS, type GameSearchQuery } from "./game-search.ts";
 import { GameTable } from "./game-table.ts";
-import { emptyModerationState, type RoomModerationState } from "./moderation.ts";
+import { emptyModerationState, placeGag, type RoomModerationState } from "./moderation.ts";
 import { OutboundMeter } from "./outbound-meter.ts";
 import { applyOverrides, mergePatch, type RoomOverrides, type RoomOverridesPatch } from "./overrides.ts";
 import type { Connection, ConnId } from "./state.ts";
@@ -315,6 +315,17 @@ export class Room extends DurableObject<Env> {
     this.room()?.roomMessage(text);
   }
 
+  /**
+   * The dashboard's gag: the same placeGag as `.gag` (moderation.ts), the caller audits first.
+   * False when this is not a configured room.
+   */
+  async gag(userId: number, minutes: number, reason: string): Promise<boolean> {
+    const core = this.room();
+    if (!core) return false;
+    placeGag(core, userId, minutes, reason, core.services.now());
+    return true;
+  }
+
   /** Re-sends room_list (0) to every logged-in client, built for each kind of client. */
   async roomListChanged(): Promise<void> {
     await this.room()?.roomListChanged();
@@ -548,6 +559,14 @@ export class Room extends DurableObject<Env> {
         else closeSocket(route.transport.ws, TunnelClose.normal, "closed by room");
       },
       saveConnection: (conn) => this.connections.save(conn),
+      protocolError: (kind) => {
+        // Off the packet path: the connection is already being closed.
+        this.ctx.waitUntil(
+          tryCall("room: directory.noteProtocolError", () =>
+            directoryStub(this.env).noteProtocolError("room", kind),
+          ).then(() => undefined),
+        );
+      },
       saveGame: (game) => this.games.save(game),
       deleteGame: (hostId) => this.games.delete(hostId),
       saveModeration: (state) => this.setMeta("moderation", JSON.stringify(state)),

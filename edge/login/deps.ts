@@ -7,7 +7,8 @@ import { hashGate } from "../abuse/hash-gate.ts";
 import { installLimitSignals } from "../abuse/signals.ts";
 import { type Account, nameTaken, recordLogin, verifyLogin } from "../accounts.ts";
 import type { EdgeConfig } from "../config.ts";
-import { accountLimiterStub, directoryStub, loginLimiterStub } from "../objects.ts";
+import { timedDb } from "../d1-timing.ts";
+import { accountLimiterStub, directoryStub, loginLimiterStub, tryCall } from "../objects.ts";
 import { buildRoomList } from "../room-list.ts";
 import { loginWithGamePassword } from "../social/game-passwords.ts";
 import type { LoginDeps, LoginPolicy, LoginRefusal } from "./session.ts";
@@ -58,8 +59,8 @@ export function loginDeps(env: Env, config: EdgeConfig, clientAddress: string, l
       limitHit({ limit: "login_rate_guest", subject: address });
       return { refused: "rate", retryAfterMs: gate.retryAfterMs };
     },
-    nameTaken: (names) => nameTaken(env.DB, names),
-    recordLogin: (accountId, playerData) => recordLogin(env.DB, accountId, playerData),
+    nameTaken: (names) => nameTaken(timedDb(env, "login"), names),
+    recordLogin: (accountId, playerData) => recordLogin(timedDb(env, "login"), accountId, playerData),
     // The directory answers with the room counts too: one round trip per login.
     directoryLogin: (user) => directoryStub(env).login(user),
     roomList: async (user, counts) => {
@@ -68,6 +69,10 @@ export function loginDeps(env: Env, config: EdgeConfig, clientAddress: string, l
     },
     randomBytes: (n) => crypto.getRandomValues(new Uint8Array(n)),
     now: () => Date.now(),
+    // Not awaited: the refusal goes out at once; a lost count is logged by tryCall.
+    protocolError: (kind) => {
+      void tryCall("login: directory.noteProtocolError", () => directoryStub(env).noteProtocolError("login", kind));
+    },
   };
 }
 
@@ -111,14 +116,16 @@ export async function limitedVerify(
     return { refused: "account", retryAfterMs: account.retryAfterMs };
   }
   const gateForHash = hashGate(config.login.hashConcurrency, config.login.hashQueue);
-  const result = await verifyLogin(env.DB, userName, password, (hash) => gateForHash.run(hash, address));
+  // Timed for /metrics (myth_d1_query_seconds{op="login"}): the queries, not the hash between them.
+  const db = timedDb(env, "login");
+  const result = await verifyLogin(db, userName, password, (hash) => gateForHash.run(hash, address));
   if (result === "busy") return { refused: "busy", retryAfterMs: 1000 };
   // Not the account password: maybe one of its game passwords (a revoked one fails: code 3).
   // Its hashes run under the same gate as the account password's.
   const found =
     result ??
     (gamePasswords
-      ? await loginWithGamePassword(env.DB, userName, password, (hash) => gateForHash.run(hash, address))
+      ? await loginWithGamePassword(db, userName, password, (hash) => gateForHash.run(hash, address))
       : null);
   if (found === "busy") return { refused: "busy", retryAfterMs: 1000 };
   if (found) {

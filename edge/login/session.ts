@@ -113,6 +113,8 @@ export interface LoginDeps {
   roomList(user: LoginUser & { userId: number }, counts?: RoomCountsById): Promise<readonly RoomInfo[]>;
   randomBytes(n: number): Uint8Array;
   now(): number;
+  /** A packet that did not decode is being refused with 0 (counted for /metrics); optional for tests. */
+  protocolError?(kind: DecodeError["kind"]): void;
 }
 
 export type LoginAction =
@@ -192,6 +194,7 @@ export class LoginSession {
   /** A packet that could not be decoded: syntax error, then close. */
   malformed(error: DecodeError): LoginAction[] {
     if (this.step === "closed") return [];
+    this.deps.protocolError?.(error.kind);
     return this.refuse(ServerMessageCode.SyntaxError, `malformed packet (${error.kind}): ${error.message}`);
   }
 

@@ -4,7 +4,8 @@
  * player a legacy client put into a room through the bridge (the name is markup and must show
  * as text), kicks them (the client gets 21 and is disconnected), bans them (their next login is
  * refused), finds both in the audit log, and lifts the ban from the bans page (they log in
- * again). The screenshots in docs/screenshots/ come from here.
+ * again), and gags a player from the room page (the client is told). The screenshots in
+ * docs/screenshots/ come from here.
  */
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -170,6 +171,30 @@ describe("staff dashboard (headless Chromium)", () => {
     const width = await page.evaluate<number>("document.documentElement.scrollWidth");
     expect(width).toBeLessThanOrEqual(390);
     await page.screenshot({ path: `${SHOTS}overview-phone.png`, fullPage: true });
+    await page.close();
+  });
+
+  it("gags a bridged player from the room page: the legacy client is told, the gag is audited", async () => {
+    await staffAccount("gagger", "pw-gagger");
+    const page = await browser.newPage({ viewport: { width: 1100, height: 800 } });
+    page.on("dialog", (d) => void d.accept());
+    await signIn(page, "gagger", "pw-gagger");
+    await stack.createUser("shouter", "pw-shouter");
+    const player = await joinAs(stack, { user: "shouter", password: "pw-shouter" });
+    await page.goto(`${stack.httpUrl}/admin/dashboard/rooms/0`);
+    const row = page.locator(`tr[data-player="${player.userId}"]`);
+    await row.waitFor();
+    await row.locator("input[name=minutes]").fill("3");
+    await Promise.all([page.waitForURL(/done=Gagged/), row.locator("button[name=gag]").click()]);
+    expect(await page.textContent("[role=status]")).toContain(`Gagged user ${player.userId} for 3 min`);
+    await player.session.waitFor(
+      () => player.session.messagesOfTheDay.some((m) => m.startsWith("You are gagged until")),
+      10_000,
+      "the gag notice",
+    );
+    await page.goto(`${stack.httpUrl}/admin/dashboard/audit?action=gag&actor=staff:gagger`);
+    expect(await page.textContent("[data-testid=audit]")).toContain(`user:${player.userId}`);
+    await player.session.leave();
     await page.close();
   });
 

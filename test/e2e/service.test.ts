@@ -146,6 +146,40 @@ describe("npm start as a service", () => {
   });
 });
 
+describe("npm start --log-format json", () => {
+  it("says config, started, stopping and stopped as JSON lines, with the ports and never a token", async () => {
+    const tmp = await scratch("json-tmp");
+    const state = await scratch("json-state");
+    const started = run("npm", ["start", "--", "--ephemeral-ports", "--log-format", "json", "--state-dir", state], {
+      TMPDIR: tmp,
+    });
+    runs.push(started);
+    await started.waitFor(/"component":"start","event":"started"/);
+    const events = () =>
+      started
+        .output()
+        .split("\n")
+        .filter((l) => l.startsWith("{"))
+        .map((l) => JSON.parse(l) as Record<string, unknown>);
+    const find = (component: string, event: string) =>
+      events().find((e) => e.component === component && e.event === event);
+    expect(find("start", "config")).toMatchObject({ stateDir: state, ephemeralPorts: true, rooms: expect.any(Array) });
+    const up = find("start", "started") as { loginPort: number; http: string; adminToken: string };
+    expect(up.adminToken).toBe(`in ${join(state, "tokens.json")}`);
+    // The ports it names are the ones that answer.
+    const health = await fetch(`${up.http}/health`);
+    expect(health.status).toBe(200);
+    await expect(guestRefused(up.loginPort)).resolves.toBeNull();
+    const tokens = JSON.parse(readFileSync(join(state, "tokens.json"), "utf8")) as Record<string, string>;
+    for (const secret of Object.values(tokens)) expect(started.output()).not.toContain(secret);
+
+    started.child.kill("SIGTERM");
+    expect((await started.exited).code).toBe(0);
+    expect(find("npm start", "stopping")).toMatchObject({ signal: "SIGTERM" });
+    expect(find("npm start", "stopped")).toMatchObject({ ms: expect.any(Number) });
+  });
+});
+
 describe("npm start refuses bad settings in one line, before starting anything", () => {
   async function refused(args: string[], env: Record<string, string> = {}, npmArgs?: string[]) {
     const started = run("npm", npmArgs ?? ["start", "--", ...args], env);

@@ -97,6 +97,27 @@ describe("bridge cli", () => {
     expect((await wsClosed)[0]).toBe(1001);
   });
 
+  it("--log-format json: config, started, stopping and stopped are JSON lines, and no line holds the token", async () => {
+    const edge = await startEdge();
+    const run = runCli(["--edge", edge.url, "--ephemeral-ports", "--log-format", "json"], { BRIDGE_TOKEN: TOKEN });
+    await waitForOutput(run, /"event":"started"/);
+    const exited = once(run.child, "exit");
+    run.child.kill("SIGTERM");
+    expect(await exited).toEqual([0, null]);
+    const lines = run
+      .output()
+      .split("\n")
+      .filter((l) => l.trim() !== "");
+    const events = lines.map((l) => JSON.parse(l) as Record<string, unknown>);
+    const named = (event: string) => events.find((e) => e.component === "bridge" && e.event === event);
+    expect(named("config")).toMatchObject({ level: "info", edgeUrl: edge.url, ephemeralPorts: true });
+    expect(named("config")).not.toHaveProperty("bridgeToken");
+    expect(named("started")).toMatchObject({ loginPort: expect.any(Number), rooms: { 1: expect.any(Number) } });
+    expect(named("stopping")).toMatchObject({ signal: "SIGTERM" });
+    expect(named("stopped")).toMatchObject({ signal: "SIGTERM", ms: expect.any(Number) });
+    expect(run.output()).not.toContain(TOKEN);
+  });
+
   it("npm run bridge: SIGTERM to npm alone closes the sessions and leaves no process or port", async () => {
     const edge = await startEdge();
     const dir = await mkdtemp(join(tmpdir(), "bridge-token-"));

@@ -1,9 +1,26 @@
 import { describe, expect, it } from "vitest";
-import { formatLine, logThrottled, setLogFormat, setLogSink } from "../../bridge/log.ts";
+import { formatLine, logThrottled, setLogFormat, setLogSink, withoutSecrets } from "../../bridge/log.ts";
 import { DirectoryMetrics } from "../../durable-objects/directory/metrics.ts";
 import { renderMetrics } from "../../edge/prometheus.ts";
 
 describe("bridge log lines", () => {
+  it("a config event keeps what runs and drops every key naming a secret, at any depth", () => {
+    const config = {
+      edgeUrl: "https://edge.example",
+      bridgeToken: "s3cret",
+      limits: { maxConnectionsPerIp: 8, adminPassword: "pw", nested: [{ apiSecret: "x", port: 1 }] },
+      rooms: new Map([[1, 6323]]),
+      unset: undefined,
+    };
+    const line = JSON.stringify(withoutSecrets(config));
+    expect(JSON.parse(line)).toEqual({
+      edgeUrl: "https://edge.example",
+      limits: { maxConnectionsPerIp: 8, nested: [{ port: 1 }] },
+      rooms: { 1: 6323 },
+    });
+    expect(line).not.toMatch(/s3cret|"pw"|"x"/);
+  });
+
   const at = new Date("2026-12-02T03:00:00.000Z");
 
   it("json: one object per line with time, level, component, event and the fields", () => {

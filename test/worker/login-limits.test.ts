@@ -52,7 +52,7 @@ async function tryLogin(
 }
 
 beforeAll(async () => {
-  for (const username of ["lim-a", "lim-b", "lim-c", "lim-d", "lim-e"]) {
+  for (const username of ["lim-a", "lim-b", "lim-c", "lim-d", "lim-e", "lim-f"]) {
     const r = await createAccount(env.DB, { username, password: "right" });
     if (!r.ok) throw new Error(r.message);
   }
@@ -124,6 +124,28 @@ describe("account delay", () => {
     expect(bad.status).toBe(400);
     expect(await bad.json()).toMatchObject({ error: expect.any(String) });
     expect((await SELF.fetch("http://edge/admin/lockouts/account/lim-d")).status).toBe(401);
+  });
+});
+
+describe("DELETE /admin/users/:id/lockout", () => {
+  it("clears the lockout of the account's name (the same clear as /admin/lockouts, audited)", async () => {
+    const vars = { LOGIN_ACCOUNT_FREE_FAILURES: "3", LOGIN_ACCOUNT_DELAY_SECONDS: "60", LOGIN_MAX_FAILURES: "100" };
+    for (let i = 0; i < 4; i++) await tryLogin(vars, `10.9.6.${i + 1}`, "lim-f", "wrong");
+    expect(await tryLogin(vars, "10.9.6.9", "lim-f", "right")).toMatchObject({ ok: false, code: 14 });
+    const id = await env.DB.prepare("SELECT id FROM users WHERE username = 'lim-f'").first<number>("id");
+    const auth = { Authorization: "Bearer test-admin" };
+    expect((await SELF.fetch(`http://edge/admin/users/${id}/lockout`, { method: "DELETE" })).status).toBe(401);
+    const cleared = await SELF.fetch(`http://edge/admin/users/${id}/lockout`, { method: "DELETE", headers: auth });
+    expect(cleared.status).toBe(200);
+    expect(await cleared.json()).toMatchObject({ accountFailures: 4, lockedUntil: expect.any(Number) });
+    expect(await tryLogin(vars, "10.9.6.9", "lim-f", "right")).toEqual({ ok: true });
+    const audit = await env.DB.prepare(
+      "SELECT actor, target FROM audit_log WHERE action = 'lockout.clear' AND target = 'account:lim-f'",
+    ).all();
+    expect(audit.results).toEqual([{ actor: "admin-token", target: "account:lim-f" }]);
+    const none = await SELF.fetch("http://edge/admin/users/999999/lockout", { method: "DELETE", headers: auth });
+    expect(none.status).toBe(404);
+    expect(await none.json()).toEqual({ error: "no such user" });
   });
 });
 

@@ -6,9 +6,10 @@
  */
 import { Hono } from "hono";
 import { LIMIT_NAMES } from "../../edge/abuse/counters.ts";
+import { D1_BUCKETS, D1_OPS } from "../../edge/d1-histogram.ts";
 import { directoryStub } from "../../edge/objects.ts";
 import { secretsEqual } from "../../edge/passwords.ts";
-import { type Metric, PROMETHEUS_CONTENT_TYPE, renderMetrics } from "../../edge/prometheus.ts";
+import { histogramSamples, type Metric, PROMETHEUS_CONTENT_TYPE, renderMetrics } from "../../edge/prometheus.ts";
 import { withConfig } from "../config-middleware.ts";
 import type { AppEnv } from "../context.ts";
 
@@ -75,6 +76,21 @@ export const metrics = new Hono<AppEnv>().get(
         help: "Unexpected failures on the edge, by where: worker (an HTTP 500), room (a message handler)",
         type: "counter",
         samples: Object.entries(counters.errors).map(([where, value]) => ({ labels: { where }, value })),
+      },
+      {
+        name: "myth_protocol_errors_total",
+        help: "Malformed packets answered with server_message 0 (syntax error) and a closed connection, by where (login, room) and decode error kind",
+        type: "counter",
+        samples: Object.entries(counters.protocolErrors).map(([key, value]) => {
+          const [where, kind] = key.split(" ");
+          return { labels: { where: where ?? "", kind: kind ?? "" }, value };
+        }),
+      },
+      {
+        name: "myth_d1_query_seconds",
+        help: "D1 round trips (one statement or one batch), by op: login (the login server's account queries), results (the Results object's)",
+        type: "histogram",
+        samples: D1_OPS.flatMap((op) => histogramSamples({ op }, D1_BUCKETS, counters.d1Latency[op])),
       },
       {
         name: "myth_room_starts_total",

@@ -1,10 +1,7 @@
-import { gagText } from "../moderation.ts";
+import { MAX_GAG_MINUTES, placeGag } from "../moderation.ts";
 import type { DotCommand } from "./command.ts";
 import { actorOf, auditTarget, OUTRANKED, outranks, targetName } from "./staff.ts";
 import { NO_TARGET, takeTarget } from "./target.ts";
-
-/** Longest gag: a day (longer is a ban). */
-const MAX_GAG_MINUTES = 24 * 60;
 
 /** `.gag <minutes> [reason]`: the player's chat in this room is dropped until then, and they are told (Bungie's gag). */
 export const gag: DotCommand = {
@@ -22,7 +19,6 @@ export const gag: DotCommand = {
     if (minutes < 1) return ["Usage: .gag <minutes> [reason] (at least 1 minute)"];
     if (!outranks(ctx, target)) return [OUTRANKED];
     const reason = m[2] ?? "";
-    const entry = { until: ctx.now + minutes * 60_000, reason };
     await ctx.room.services.moderation.audit({
       ...actorOf(ctx),
       action: "gag",
@@ -30,12 +26,7 @@ export const gag: DotCommand = {
       reason,
       detail: { ...actorOf(ctx).detail, minutes },
     });
-    const gags = ctx.room.moderation.gags;
-    // Over gags go when the next one is stored, so the stored state stays small.
-    for (const [id, g] of Object.entries(gags)) if (g.until <= ctx.now) delete gags[Number(id)];
-    gags[target.player.userId] = entry;
-    ctx.room.saveModeration();
-    ctx.room.say(target, gagText(entry));
+    placeGag(ctx.room, target.player.userId, minutes, reason, ctx.now);
     return [`${targetName(target)} is gagged for ${minutes} minute${minutes === 1 ? "" : "s"}.`];
   },
 };

@@ -5,11 +5,14 @@
  */
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
 import { counterSnapshot } from "../../../edge/abuse/counters.ts";
+import { appendAudit } from "../../../edge/moderation/audit.ts";
+import type { AuditEntry } from "../../../edge/moderation/rules.ts";
 import { accountLimiterStub, loginLimiterStub } from "../../../edge/objects.ts";
 import { parseIPv4 } from "../../../protocol/ipv4.ts";
 import { normalizeUserName } from "../../../protocol/text.ts";
 import type { AppEnv } from "../../context.ts";
 import { httpError, validationHook } from "../../errors.ts";
+import { adminActor } from "./actor.ts";
 import { errors } from "./schemas.ts";
 
 const Counters = z
@@ -19,7 +22,7 @@ const Counters = z
   })
   .openapi("LimitCounters");
 
-const Lockout = z
+export const Lockout = z
   .object({
     failures: z.number().int().openapi({ description: "failures counted for an address in its window" }),
     accountFailures: z.number().int().openapi({ description: "failures counted for an account" }),
@@ -77,6 +80,23 @@ limits.openapi(
   },
 );
 
+/**
+ * Clears an account name's or an address's login failures and delay, then writes the audit row
+ * "lockout.clear" (target "account:<name>" or "address:<ip>", detail what was cleared). The one
+ * path for DELETE /admin/lockouts/:kind/:key and DELETE /admin/users/:id/lockout.
+ */
+export async function clearLockout(
+  env: Env,
+  kind: "account" | "address",
+  key: string,
+  actor: Omit<AuditEntry, "action" | "target" | "reason">,
+): Promise<z.infer<typeof Lockout>> {
+  const { failures, accountFailures, lockedUntil } = await stubFor(env, kind, key).clear();
+  const before = { failures, accountFailures, lockedUntil };
+  await appendAudit(env.DB, { ...actor, action: "lockout.clear", target: `${kind}:${key}`, detail: before });
+  return before;
+}
+
 limits.openapi(
   createRoute({
     method: "delete",
@@ -90,10 +110,6 @@ limits.openapi(
   }),
   async (c) => {
     const { kind, key } = c.req.valid("param");
-    const before = await stubFor(c.env, kind, key).clear();
-    await c.env.DB.prepare("INSERT INTO audit_log (at, actor, action, target, detail) VALUES (?, ?, ?, ?, ?)")
-      .bind(Date.now(), "admin-token", "lockout.clear", `${kind}:${key}`, JSON.stringify(before))
-      .run();
-    return c.json(before, 200);
+    return c.json(await clearLockout(c.env, kind, key, adminActor(c)), 200);
   },
 );

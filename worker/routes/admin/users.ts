@@ -6,6 +6,7 @@ import { directoryStub } from "../../../edge/objects.ts";
 import type { AppEnv } from "../../context.ts";
 import { httpError, validationHook } from "../../errors.ts";
 import { adminActor } from "./actor.ts";
+import { clearLockout, Lockout } from "./limits.ts";
 import { errors, IdParam } from "./schemas.ts";
 
 const NewUser = z
@@ -186,5 +187,25 @@ users.openapi(
     const result = await resetPassword(c.env.DB, c.req.valid("param").id, c.req.valid("json").password, adminActor(c));
     if (!result.ok) httpError(result.status, result.message);
     return c.body(null, 204);
+  },
+);
+
+users.openapi(
+  createRoute({
+    method: "delete",
+    path: "/users/{id}/lockout",
+    summary: "Clear the login lockout of this account's name (audited lockout.clear)",
+    description:
+      "The per-account failures and delay issue 10's limits keep for the account's login name; the same as DELETE /admin/lockouts/account/{name}.",
+    request: { params: IdParam },
+    responses: {
+      200: { description: "What was cleared", content: { "application/json": { schema: Lockout } } },
+      ...errors(401, 404),
+    },
+  }),
+  async (c) => {
+    const account = await getAccount(c.env.DB, c.req.valid("param").id);
+    if (!account) httpError(404, "no such user");
+    return c.json(await clearLockout(c.env, "account", account.username, adminActor(c)), 200);
   },
 );

@@ -1,7 +1,7 @@
 /**
  * The staff dashboard under /admin/ (paths written out in full; mounted before the admin API,
  * so what it does not answer falls through to the API): sign-in, overview, a room, users, bans,
- * the audit log. Every page needs a staff sign-in (worker/web/session.ts, admin level ≥ 1);
+ * games (history, the disputed ones to decide), the audit log. Every page needs a staff sign-in (worker/web/session.ts, admin level ≥ 1);
  * every form carries the CSRF token; every action goes through edge/staff-actions.ts — the same
  * kicks, bans (issue 11's bans table), room messages and room lock as the admin API and the dot
  * commands — and lands in the audit log (edge/moderation/audit.ts) as "staff:<username>".
@@ -15,15 +15,26 @@ import { queryAudit } from "../../../edge/moderation/audit.ts";
 import { type Ban, listBans } from "../../../edge/moderation/bans.ts";
 import { MAX_ADMIN_LEVEL } from "../../../edge/moderation/levels.ts";
 import { patchUser, resetPassword, searchUsers } from "../../../edge/moderation/users.ts";
-import { roomStub } from "../../../edge/objects.ts";
-import { banAccount, configureRoom, kickPlayer, liftBanEverywhere, messageRoom } from "../../../edge/staff-actions.ts";
+import { resultsStub, roomStub } from "../../../edge/objects.ts";
+import * as q from "../../../edge/results/queries.ts";
+import { playerViewOf, summaryView } from "../../../edge/results/views.ts";
+import {
+  banAccount,
+  configureRoom,
+  gagPlayer,
+  kickPlayer,
+  liftBanEverywhere,
+  messageRoom,
+  placeBan,
+} from "../../../edge/staff-actions.ts";
 import { withConfig } from "../../config-middleware.ts";
 import type { AppEnv } from "../../context.ts";
 import { csrfMatches, preSessionMatches, preSessionToken } from "../../web/csrf.ts";
 import { currentSession, signIn, signOut, type WebSession } from "../../web/session.ts";
-import { adminActor } from "../admin/actor.ts";
+import { actorOf, adminActor } from "../admin/actor.ts";
 import { STAFF_LEVEL } from "../admin/auth.ts";
 import { liveRooms } from "../public/live.ts";
+import { playerResults, recordedGamesTable, statusText } from "../public/results.ts";
 import { APP_SCRIPT } from "./app-script.ts";
 import { csrfField, page, signInFields, when } from "./layout.ts";
 import { overviewData, overviewFragment, roomFragment, roomStatus } from "./live.ts";
@@ -112,10 +123,10 @@ staff.get("/admin/", withConfig, staffOnly, async (c) => {
   return page(
     c,
     opts(c, "Overview"),
-    html`<div data-live="/admin/dashboard/events" id="overview">${overviewFragment(overview)}</div>
+    html`<div data-live="/admin/dashboard/events" id="overview">${overviewFragment(c.var.config, overview)}</div>
       <p class="note">
-        Updates by itself. Not shown yet: limits firing (the abuse issue's counters), games in
-        progress across rooms and their history (the ranked issue's results). Prometheus reads <code>/metrics</code>.
+        Updates by itself. Recorded games, their history and the disputed ones are under
+        <a href="/admin/dashboard/games">Games</a>. Prometheus reads <code>/metrics</code>.
       </p>`,
   );
 });
@@ -141,7 +152,7 @@ staff.get("/admin/dashboard/events", withConfig, staffOnly, (c) => {
       }
       const fragment =
         roomId === null
-          ? String(await overviewFragment(await overviewData(c.env, c.var.config)))
+          ? String(await overviewFragment(c.var.config, await overviewData(c.env, c.var.config)))
           : String(await roomFragment(roomId, await roomStatus(c.env, roomId), csrf));
       if (fragment !== last) {
         last = fragment;
@@ -205,6 +216,23 @@ staff.post("/admin/dashboard/rooms/:id/kick", withConfig, staffOnly, async (c) =
   );
 });
 
+/** The gag beside kick: issue 11's gag (the room's placeGag, the one `.gag` uses), audited as "gag". */
+staff.post("/admin/dashboard/rooms/:id/gag", withConfig, staffOnly, async (c) => {
+  const id = Number(c.req.param("id"));
+  if (!Number.isInteger(id) || !roomById(c.var.config, id)) return c.json({ error: "no such room" }, 404);
+  const form = await c.req.formData();
+  const userId = Number(form.get("userId"));
+  if (!Number.isInteger(userId) || userId < 1) return c.json({ error: "userId must be a positive integer" }, 400);
+  const minutes = Number(form.get("minutes") ?? 10);
+  if (!Number.isInteger(minutes) || minutes < 1 || minutes > 1440) {
+    return c.json({ error: "minutes must be an integer from 1 to 1440" }, 400);
+  }
+  const reason = String(form.get("reason") ?? "").slice(0, 100);
+  const room = await gagPlayer(c.env, adminActor(c), userId, minutes, reason);
+  const done = room === null ? `User ${userId} is not in a room` : `Gagged user ${userId} for ${minutes} min`;
+  return c.redirect(`/admin/dashboard/rooms/${id}?done=${encodeURIComponent(done)}`, 303);
+});
+
 staff.post("/admin/dashboard/rooms/:id/settings", withConfig, staffOnly, async (c) => {
   const id = Number(c.req.param("id"));
   if (!Number.isInteger(id) || !roomById(c.var.config, id)) return c.json({ error: "no such room" }, 404);
@@ -266,7 +294,12 @@ staff.get("/admin/dashboard/users/:id", withConfig, staffOnly, async (c) => {
   const account = Number.isInteger(id) ? await getAccount(c.env.DB, id) : null;
   if (!account) return page(c, { ...opts(c, "No such user"), flash: null }, html``, 404);
   const csrf = staffOf(c).csrf;
-  const bans = await listBans(c.env.DB, { active: true, userId: account.id, limit: 20 });
+  const [bans, profile] = await Promise.all([
+    listBans(c.env.DB, { active: true, userId: account.id, limit: 20 }),
+    q.profileById(c.env.DB, account.id),
+  ]);
+  // Issue 12's player view: ratings, castes and stats per game type, recent games.
+  const view = profile ? await playerViewOf(c.env.DB, profile) : null;
   // A ban from before the bans table (users.banned_until) still shows until it runs out.
   const legacy = account.bannedUntil !== null && account.bannedUntil > Date.now();
   return page(
@@ -284,8 +317,8 @@ staff.get("/admin/dashboard/users/:id", withConfig, staffOnly, async (c) => {
             ${legacy ? html`<div>until ${when(account.bannedUntil)}: ${account.bannedReason ?? ""} (old ban field)</div>` : ""}
           </td></tr>
         </table>
-        <p class="note">Stats per game type come with the ranked issue's results; none are recorded yet.</p>
       </div>
+      <div data-testid="user-stats">${view ? playerResults(c.var.config, view) : ""}</div>
       <form class="card" method="post" action="/admin/dashboard/users/${account.id}/ban" data-confirm="Ban ${account.username}?">
         ${csrfField(csrf)}
         <label>Ban for <input name="hours" type="number" min="1" max="87600" value="24" /> hours</label>
@@ -392,11 +425,51 @@ staff.get("/admin/dashboard/bans", withConfig, staffOnly, async (c) => {
         }
         ${rows.length === 200 ? html`<p class="note">The newest 200 shown; <code>GET /admin/bans</code> pages on.</p>` : ""}
       </div>
+      <form class="card" method="post" action="/admin/dashboard/bans" data-confirm="Place this ban?">
+        ${csrfField(csrf)}
+        <h2>Ban an address or a guest name</h2>
+        <p><label>Kind <select name="kind"><option value="address">address (IPv4 or CIDR)</option><option value="guest">guest name</option></select></label>
+          <label>Address or name <input name="subject" required maxlength="64" placeholder="203.0.113.0/24 or a guest's name" /></label></p>
+        <p><label>For <input name="hours" type="number" min="0" max="87600" value="24" /> hours (0: permanent)</label>
+          <label>reason <input name="reason" maxlength="100" required /></label>
+          <button class="danger" name="place">Ban</button></p>
+        <p class="note">Players it covers who are online now are kicked. Accounts are banned from their user page.</p>
+      </form>
       <p class="note">
         Account, address and guest-name bans (<code>/admin/bans</code>, <code>.ban</code> in a room, this dashboard).
         Lifted and expired bans stay in the history: <a href="/admin/dashboard/audit?action=ban.">ban actions in the audit log</a>.
       </p>`,
   );
+});
+
+/** An address or guest-name ban (issue 11's placeBan: stored and audited, then enforced on live sessions). */
+staff.post("/admin/dashboard/bans", withConfig, staffOnly, async (c) => {
+  const form = await c.req.formData();
+  const kind = form.get("kind");
+  if (kind !== "address" && kind !== "guest") return c.json({ error: "kind must be address or guest" }, 400);
+  const subject = String(form.get("subject") ?? "")
+    .trim()
+    .slice(0, 64);
+  const hours = Number(form.get("hours") ?? 24);
+  const reason = String(form.get("reason") ?? "")
+    .trim()
+    .slice(0, 100);
+  if (!subject) return c.json({ error: "an address or a guest name is needed" }, 400);
+  if (!Number.isInteger(hours) || hours < 0 || hours > 87_600) {
+    return c.json({ error: "hours must be an integer from 0 (permanent) to 87600" }, 400);
+  }
+  if (!reason) return c.json({ error: "a ban needs a reason" }, 400);
+  const expiresAt = hours === 0 ? null : Date.now() + hours * 3_600_000;
+  const placed = await placeBan(
+    c.env,
+    kind === "address"
+      ? { kind, address: subject, reason, expiresAt }
+      : { kind, guestName: subject, reason, expiresAt },
+    adminActor(c),
+  );
+  if (!placed.ok) return c.json({ error: placed.message }, 400);
+  const done = `Ban ${placed.ban.id} placed${placed.kicked > 0 ? `, ${placed.kicked} kicked` : ""}`;
+  return c.redirect(`/admin/dashboard/bans?done=${encodeURIComponent(done)}`, 303);
 });
 
 function banSubject(b: Ban) {
@@ -415,9 +488,21 @@ function liftForm(b: Ban, csrf: string, back: string) {
   </form>`;
 }
 
+const HISTORY_PAGE = 50;
+
 staff.get("/admin/dashboard/games", withConfig, staffOnly, async (c) => {
-  const rooms = await liveRooms(c.env, c.var.config);
+  const beforeRaw = c.req.query("before") ?? "";
+  const before = /^\d{1,10}$/.test(beforeRaw) ? Number(beforeRaw) : undefined;
+  // Issue 12's queries and views: the history paged by id, the games an admin must decide.
+  const [rooms, history, undecided] = await Promise.all([
+    liveRooms(c.env, c.var.config),
+    q.listGames(c.env.DB, { ...(before === undefined ? {} : { before }), limit: HISTORY_PAGE }),
+    q.listGames(c.env.DB, { needsDecision: true, limit: 50 }),
+  ]);
+  const reports = await Promise.all(undecided.map((g) => q.reportsOf(c.env.DB, g.id)));
   const games = rooms.flatMap((r) => r.status.games.map((g) => ({ room: r.room, game: g, players: r.status.players })));
+  const csrf = staffOf(c).csrf;
+  const last = history.at(-1);
   return page(
     c,
     opts(c, "Games"),
@@ -442,11 +527,63 @@ staff.get("/admin/dashboard/games", withConfig, staffOnly, async (c) => {
             </table>`
         }
       </div>
+      <div class="card" data-testid="disputed">
+        <h2>To decide (${undecided.length})</h2>
+        ${
+          undecided.length === 0
+            ? html`<p class="note">No game is disputed or flagged.</p>`
+            : undecided.map((g, i) => {
+                const v = summaryView(g);
+                return html`<form class="card" method="post" action="/admin/dashboard/games/${g.id}/resolve"
+                  data-game="${g.id}" data-confirm="Decide game ${g.id}?">
+                  ${csrfField(csrf)}
+                  <p><a href="/games/${g.id}">Game ${g.id}</a> ${g.name} · ${v.gameTypeName} · ${g.map}: ${statusText(v)}</p>
+                  <table>
+                    <thead><tr><th></th><th>Report</th><th>By user</th><th>At (UTC)</th><th>Placings (user:place)</th></tr></thead>
+                    <tbody>
+                      ${(reports[i] ?? []).map(
+                        (r) => html`<tr>
+                          <td><input type="radio" name="reportId" value="${r.id}" ${r.id === g.result_report_id ? "checked" : ""} aria-label="report ${r.id}" /></td>
+                          <td>${r.id}</td><td><a href="/admin/dashboard/users/${r.reporter_id}">${r.reporter_id}</a></td>
+                          <td>${when(r.at)}</td><td><code>${r.placings}</code></td>
+                        </tr>`,
+                      )}
+                    </tbody>
+                  </table>
+                  <button name="rate" value="1">Rate with this report</button>
+                  <button name="rate" value="0">Keep unrated</button>
+                </form>`;
+              })
+        }
+        <p class="note">The same decision as <code>POST /admin/games/:id/resolve</code>; audited as <code>game.resolve</code>.</p>
+      </div>
       <div class="card">
-        <h2>History and disputed games</h2>
-        <p class="note">Not recorded yet: game results arrive with ranked play, and with them the history and disputes to resolve.</p>
+        <h2>History</h2>
+        ${recordedGamesTable(c.var.config, history.map(summaryView))}
+        ${history.length === HISTORY_PAGE && last ? html`<p><a href="/admin/dashboard/games?before=${last.id}">Older games</a></p>` : ""}
       </div>`,
   );
+});
+
+/** Decides a disputed or flagged game through the Results object (issue 12's resolve, which audits it). */
+staff.post("/admin/dashboard/games/:id/resolve", withConfig, staffOnly, async (c) => {
+  const id = Number(c.req.param("id"));
+  if (!Number.isInteger(id) || id < 1) return c.json({ error: "no such game" }, 404);
+  const form = await c.req.formData();
+  const rate = form.get("rate");
+  if (rate !== "1" && rate !== "0") return c.json({ error: "rate must be 1 or 0" }, 400);
+  const reportRaw = form.get("reportId");
+  const reportId = reportRaw === null || reportRaw === "" ? undefined : Number(reportRaw);
+  if (reportId !== undefined && !(Number.isInteger(reportId) && reportId > 0)) {
+    return c.json({ error: "reportId must be a positive integer" }, 400);
+  }
+  const answer = await resultsStub(c.env).resolve(id, {
+    ...(reportId === undefined ? {} : { reportId }),
+    rate: rate === "1",
+    actor: actorOf(c),
+  });
+  if (!answer.ok) return c.json({ error: answer.error }, answer.error === "no such game" ? 404 : 409);
+  return c.redirect(`/admin/dashboard/games?done=${encodeURIComponent(`Game ${id} is ${answer.status}`)}`, 303);
 });
 
 // ------------------------------------------------------------------ audit log

@@ -5,10 +5,13 @@
  * a room's players from the room itself.
  */
 import { html } from "hono/html";
+import { LIMIT_NAMES } from "../../../edge/abuse/counters.ts";
 import type { EdgeConfig } from "../../../edge/config.ts";
 import type { RoomCountsById, RoomStatus } from "../../../edge/contracts.ts";
 import { directoryStub, roomStub, tryCall } from "../../../edge/objects.ts";
-import { csrfField } from "./layout.ts";
+import * as q from "../../../edge/results/queries.ts";
+import { type GameSummaryView, summaryView } from "../../../edge/results/views.ts";
+import { csrfField, when } from "./layout.ts";
 
 export interface RoomLine {
   id: number;
@@ -43,14 +46,67 @@ export interface Overview {
   lines: RoomLine[];
   /** Logins per minute over the last hour, oldest first (empty when the directory did not answer). */
   hour: LoginMinute[];
+  /** Abuse limits fired since the directory's counters started: the counts /metrics reads (myth_limits_fired_total). */
+  limits: Record<string, number>;
+  /** Recorded games still being played (games.status "playing"), newest first, at most PLAYING_SHOWN. */
+  playing: GameSummaryView[];
 }
 
+const PLAYING_SHOWN = 20;
+
 export async function overviewData(env: Env, config: EdgeConfig): Promise<Overview> {
-  const [lines, hour] = await Promise.all([
+  const [lines, hour, snapshot, playing] = await Promise.all([
     roomLines(env, config),
     tryCall("dashboard: directory.loginsLastHour", () => directoryStub(env).loginsLastHour()),
+    tryCall("dashboard: directory.metricsSnapshot", () => directoryStub(env).metricsSnapshot()),
+    tryCall("dashboard: D1 games playing", () => q.listGames(env.DB, { status: ["playing"], limit: PLAYING_SHOWN })),
   ]);
-  return { lines, hour: hour ?? [] };
+  return {
+    lines,
+    hour: hour ?? [],
+    limits: snapshot?.counters.limitsFired ?? {},
+    playing: (playing ?? []).map(summaryView),
+  };
+}
+
+function limitsCard(limits: Record<string, number>) {
+  // Every limit by name, as /metrics lists them (status_cache_hit is a per-isolate cache statistic).
+  const rows = LIMIT_NAMES.filter((l) => l !== "status_cache_hit").map((l) => [l, limits[l] ?? 0] as const);
+  const fired = rows.filter(([, n]) => n > 0);
+  return html`<div class="card">
+    <h2>Limits fired</h2>
+    ${
+      fired.length === 0
+        ? html`<p class="note" data-testid="limits-fired">No limit has fired since the counters started.</p>`
+        : html`<table data-testid="limits-fired">
+          <thead><tr><th>Limit</th><th>Times</th></tr></thead>
+          <tbody>${fired.map(([l, n]) => html`<tr><td><code>${l}</code></td><td>${n}</td></tr>`)}</tbody>
+        </table>`
+    }
+    <p class="note">Since the directory's counters last started (the same as <code>myth_limits_fired_total</code>).</p>
+  </div>`;
+}
+
+function playingCard(config: EdgeConfig, playing: readonly GameSummaryView[]) {
+  const roomName = (id: number) => config.rooms.find((r) => r.id === id)?.name ?? `room ${id}`;
+  return html`<div class="card">
+    <h2>Games in progress (${playing.length === PLAYING_SHOWN ? `${PLAYING_SHOWN}+` : playing.length})</h2>
+    ${
+      playing.length === 0
+        ? html`<p class="note" data-testid="games-playing">No recorded game is being played.</p>`
+        : html`<table data-testid="games-playing">
+          <thead><tr><th>#</th><th>Game</th><th>Type</th><th>Map</th><th>Room</th><th>Started (UTC)</th></tr></thead>
+          <tbody>
+            ${playing.map(
+              (g) => html`<tr>
+                <td>${g.id}</td><td>${g.name}</td><td>${g.gameTypeName}</td><td>${g.map}</td>
+                <td><a href="/admin/dashboard/rooms/${g.roomId}">${roomName(g.roomId)}</a></td><td>${when(g.startedAt)}</td>
+              </tr>`,
+            )}
+          </tbody>
+        </table>`
+    }
+  </div>`;
 }
 
 /** Logins per minute as stacked bars (granted below, refused above): an inline SVG, no script. */
@@ -73,7 +129,7 @@ function loginChart(hour: LoginMinute[]) {
       <span style="color:#b3261e">refused</span>.</p>`;
 }
 
-export function overviewFragment({ lines, hour }: Overview) {
+export function overviewFragment(config: EdgeConfig, { lines, hour, limits, playing }: Overview) {
   const last = hour[hour.length - 1] ?? { granted: 0, refused: 0 };
   const hourGranted = hour.reduce((n, m) => n + m.granted, 0);
   const hourRefused = hour.reduce((n, m) => n + m.refused, 0);
@@ -106,7 +162,8 @@ export function overviewFragment({ lines, hour }: Overview) {
           )}
         </tbody>
       </table>
-    </div>`;
+    </div>
+    ${playingCard(config, playing)} ${limitsCard(limits)}`;
 }
 
 export async function roomStatus(env: Env, roomId: number): Promise<RoomStatus> {
@@ -143,6 +200,12 @@ export function roomFragment(roomId: number, status: RoomStatus, csrf: string) {
                         ${csrfField(csrf)}<input type="hidden" name="userId" value="${p.userId}" />
                         <input name="reason" placeholder="reason" value="Kicked by staff" maxlength="100" />
                         <button class="danger" name="kick">Kick</button>
+                      </form>
+                      <form class="inline" method="post" action="/admin/dashboard/rooms/${roomId}/gag"
+                        data-confirm="Gag ${p.nick}?">
+                        ${csrfField(csrf)}<input type="hidden" name="userId" value="${p.userId}" />
+                        <input name="minutes" type="number" min="1" max="1440" value="10" aria-label="minutes" />
+                        <button name="gag">Gag</button>
                       </form>
                       ${p.guest ? "" : html` <a href="/admin/dashboard/users/${p.userId}">account</a>`}
                     </td>
