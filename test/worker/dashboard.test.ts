@@ -9,6 +9,7 @@ import { env, SELF } from "cloudflare:test";
 import { beforeAll, describe, expect, it } from "vitest";
 import { createAccount } from "../../edge/accounts.ts";
 import { directoryStub } from "../../edge/objects.ts";
+import { seedUser, standings } from "../support/results-fixtures.ts";
 import { chatBody, join, leaveAll, textOf } from "./room-helpers.ts";
 
 let cookie = "";
@@ -127,43 +128,6 @@ describe("address and guest-name bans from the bans page", () => {
     expect((await post("/admin/dashboard/bans", { kind: "guest", subject: "x", hours: "1" })).status).toBe(400);
   });
 });
-
-async function seedUser(id: number, name: string): Promise<void> {
-  await env.DB.prepare(
-    `INSERT INTO users (id, username, display_name, password_hash, password_salt, password_iterations, password_algorithm, nick, created_at)
-     VALUES (?, ?, ?, x'00', x'00', 1, 'test', ?, 0)`,
-  )
-    .bind(id, name, name, name)
-    .run();
-}
-
-function standings(winner: number, loser: number) {
-  return {
-    endedCode: 0,
-    scoring: 3,
-    elapsed: 300,
-    teams: [0, 1].map((index) => ({
-      index,
-      place: index,
-      tie: false,
-      eliminated: index === 1,
-      timeOfElimination: 0,
-      captainIndex: index,
-      spectators: false,
-    })),
-    players: [winner, loser].map((userId, i) => ({
-      userId,
-      teamIndex: i,
-      captain: true,
-      finished: true,
-      timePlayed: 300,
-      unitsKilled: 5,
-      unitsLost: 2,
-      damageGiven: 100,
-      damageTaken: 50,
-    })),
-  };
-}
 
 describe("games: history, disputed games decided, a user's stats, the overview", () => {
   it("a disputed game is listed with its reports and resolved from the page (audited as staff)", async () => {

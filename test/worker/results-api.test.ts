@@ -4,46 +4,9 @@
  */
 import { env, SELF } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
+import { seedUser, standings } from "../support/results-fixtures.ts";
 
 const ADMIN = { Authorization: "Bearer test-admin", "Content-Type": "application/json" };
-
-async function seedUser(id: number, name: string): Promise<void> {
-  await env.DB.prepare(
-    `INSERT INTO users (id, username, display_name, password_hash, password_salt, password_iterations, password_algorithm, nick, created_at)
-     VALUES (?, ?, ?, x'00', x'00', 1, 'test', ?, 0)`,
-  )
-    .bind(id, name, name, name)
-    .run();
-}
-
-/** Standings JSON as the Results object stores them: `winner` on team 0. */
-function standings(winner: number, loser: number) {
-  return {
-    endedCode: 0,
-    scoring: 3,
-    elapsed: 300,
-    teams: [0, 1].map((index) => ({
-      index,
-      place: index,
-      tie: false,
-      eliminated: index === 1,
-      timeOfElimination: 0,
-      captainIndex: index,
-      spectators: false,
-    })),
-    players: [winner, loser].map((userId, i) => ({
-      userId,
-      teamIndex: i,
-      captain: true,
-      finished: true,
-      timePlayed: 300,
-      unitsKilled: 5,
-      unitsLost: 2,
-      damageGiven: 100,
-      damageTaken: 50,
-    })),
-  };
-}
 
 describe("public ranked-play API", () => {
   it("answers JSON errors for bad parameters and unknown things", async () => {
