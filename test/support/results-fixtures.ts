@@ -40,3 +40,46 @@ export function standings(winner: number, loser: number) {
     })),
   };
 }
+
+/**
+ * A 1-vs-1 ranked game marked disputed: host `a` (team 0) and `b`, each having reported itself
+ * the winner; the reports get ids `firstReportId` and `firstReportId + 1`. Returns the game id.
+ */
+export async function seedDisputedGame(
+  a: { id: number; name: string },
+  b: { id: number; name: string },
+  gameName: string,
+  firstReportId: number,
+): Promise<number> {
+  await seedUser(a.id, a.name);
+  await seedUser(b.id, b.name);
+  const game = await env.DB.prepare(
+    `INSERT INTO games (room_id, room_type, host_id, name, map, scoring, started_at, status, unrated_reason)
+     VALUES (2, 'ranked', ?, ?, 'Bagrada', 3, 1000, 'disputed', 'the reports disagree on placings') RETURNING id`,
+  )
+    .bind(a.id, gameName)
+    .first<{ id: number }>();
+  const id = game?.id as number;
+  for (const p of [a, b]) {
+    await env.DB.prepare("INSERT INTO game_players (game_id, user_id, name, host) VALUES (?, ?, ?, ?)")
+      .bind(id, p.id, p.name, p === a ? 1 : 0)
+      .run();
+  }
+  await env.DB.prepare(
+    "INSERT INTO game_reports (id, game_id, reporter_id, at, standings, placings) VALUES (?, ?, ?, 2000, ?, ?), (?, ?, ?, 2001, ?, ?)",
+  )
+    .bind(
+      firstReportId,
+      id,
+      a.id,
+      JSON.stringify(standings(a.id, b.id)),
+      `${a.id}:0,${b.id}:1`,
+      firstReportId + 1,
+      id,
+      b.id,
+      JSON.stringify(standings(b.id, a.id)),
+      `${a.id}:1,${b.id}:0`,
+    )
+    .run();
+  return id;
+}

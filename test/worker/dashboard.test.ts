@@ -9,7 +9,7 @@ import { env, SELF } from "cloudflare:test";
 import { beforeAll, describe, expect, it } from "vitest";
 import { createAccount } from "../../edge/accounts.ts";
 import { directoryStub } from "../../edge/objects.ts";
-import { seedUser, standings } from "../support/results-fixtures.ts";
+import { seedDisputedGame } from "../support/results-fixtures.ts";
 import { chatBody, join, leaveAll, textOf } from "./room-helpers.ts";
 
 let cookie = "";
@@ -131,26 +131,7 @@ describe("address and guest-name bans from the bans page", () => {
 
 describe("games: history, disputed games decided, a user's stats, the overview", () => {
   it("a disputed game is listed with its reports and resolved from the page (audited as staff)", async () => {
-    await seedUser(501, "dana");
-    await seedUser(502, "eric");
-    const game = await env.DB.prepare(
-      `INSERT INTO games (room_id, room_type, host_id, name, map, scoring, started_at, status, unrated_reason)
-       VALUES (2, 'ranked', 501, 'Quarrel', 'Bagrada', 3, 1000, 'disputed', 'the reports disagree on placings') RETURNING id`,
-    ).first<{ id: number }>();
-    const id = game?.id as number;
-    for (const [user, name] of [
-      [501, "dana"],
-      [502, "eric"],
-    ] as const) {
-      await env.DB.prepare("INSERT INTO game_players (game_id, user_id, name, host) VALUES (?, ?, ?, ?)")
-        .bind(id, user, name, user === 501 ? 1 : 0)
-        .run();
-    }
-    await env.DB.prepare(
-      "INSERT INTO game_reports (id, game_id, reporter_id, at, standings, placings) VALUES (40, ?, 501, 2000, ?, '501:0,502:1'), (41, ?, 502, 2001, ?, '501:1,502:0')",
-    )
-      .bind(id, JSON.stringify(standings(501, 502)), id, JSON.stringify(standings(502, 501)))
-      .run();
+    const id = await seedDisputedGame({ id: 501, name: "dana" }, { id: 502, name: "eric" }, "Quarrel", 40);
 
     const page = await view("/admin/dashboard/games");
     expect(page).toContain("To decide (1)");

@@ -4,7 +4,7 @@
  */
 import { env, SELF } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import { seedUser, standings } from "../support/results-fixtures.ts";
+import { seedDisputedGame } from "../support/results-fixtures.ts";
 
 const ADMIN = { Authorization: "Bearer test-admin", "Content-Type": "application/json" };
 
@@ -20,28 +20,7 @@ describe("public ranked-play API", () => {
   });
 
   it("a disputed game: listed for admins, resolved with one report, then rated and public", async () => {
-    await seedUser(1, "ann");
-    await seedUser(2, "bob");
-    const game = await env.DB.prepare(
-      `INSERT INTO games (room_id, room_type, host_id, name, map, scoring, started_at, status, unrated_reason)
-       VALUES (2, 'ranked', 1, 'Duel', 'Bagrada', 3, 1000, 'disputed', 'the reports disagree on placings') RETURNING id`,
-    ).first<{ id: number }>();
-    const id = game?.id as number;
-    for (const [user, name] of [
-      [1, "ann"],
-      [2, "bob"],
-    ] as const) {
-      await env.DB.prepare("INSERT INTO game_players (game_id, user_id, name, host) VALUES (?, ?, ?, ?)")
-        .bind(id, user, name, user === 1 ? 1 : 0)
-        .run();
-    }
-    const ann = JSON.stringify(standings(1, 2));
-    const bob = JSON.stringify(standings(2, 1));
-    await env.DB.prepare(
-      "INSERT INTO game_reports (id, game_id, reporter_id, at, standings, placings) VALUES (10, ?, 1, 2000, ?, '1:0,2:1'), (11, ?, 2, 2001, ?, '1:1,2:0')",
-    )
-      .bind(id, ann, id, bob)
-      .run();
+    const id = await seedDisputedGame({ id: 1, name: "ann" }, { id: 2, name: "bob" }, "Duel", 10);
 
     expect((await SELF.fetch("http://edge/admin/games/disputed")).status).toBe(401);
     const listed = await (await SELF.fetch("http://edge/admin/games/disputed", { headers: ADMIN })).json<{
