@@ -3,6 +3,8 @@
  * are taken after a full collection). argv[2] = JSON { edgeUrl, bridgeToken, maxConnectionsPerIp }.
  * Replies { t: "ready", loginPort, roomPorts } and answers { t: "memory" } requests.
  */
+
+import { setLogFormat } from "../bridge/log.ts";
 import { startBridge } from "../bridge/server.ts";
 import { answerProfileRequests, exitWithParent } from "./child.ts";
 import type { BridgeMemory } from "./ipc.ts";
@@ -13,15 +15,21 @@ interface BridgeArgs {
   maxConnectionsPerIp: number;
   /** Raised only when a scenario's clients chat faster than the bridge's default allows. */
   maxPacketsPerSecond?: number;
+  /** Fixed login port (a restarted bridge where clients expect it); default ephemeral. */
+  loginPort?: number;
+  /** Any other bridge options (reliability runs: queue bounds, deadlines). */
+  options?: Record<string, unknown>;
 }
 
 const args = JSON.parse(process.argv[2] ?? "{}") as BridgeArgs;
+// Reliability runs read the bridge's events as JSON lines, as a log shipper would.
+if (process.env.BRIDGE_LOG_FORMAT === "json") setLogFormat("json");
 try {
   const bridge = await startBridge({
     edgeUrl: args.edgeUrl,
     bridgeToken: args.bridgeToken,
     host: "127.0.0.1",
-    loginPort: 0,
+    loginPort: args.loginPort ?? 0,
     // Load clients host games on ports nobody listens on: without this every one would be
     // proxied (docs/admin.md, the host proxy), which is not what the scenarios measure.
     proxyPorts: 0,
@@ -35,6 +43,7 @@ try {
     ...(args.maxPacketsPerSecond
       ? { maxPacketsPerSecond: args.maxPacketsPerSecond, packetBurst: args.maxPacketsPerSecond * 2 }
       : {}),
+    ...args.options,
   });
   exitWithParent(() => bridge.close());
   answerProfileRequests();

@@ -14,6 +14,8 @@ export interface SpawnOptions {
   env?: Record<string, string>;
   /** Prefix for the child's stdout/stderr lines; null ⇒ discard. */
   logPrefix?: string | null;
+  /** Sees every stdout/stderr line of the child (reliability runs count its errors). */
+  onLine?: (line: string) => void;
 }
 
 export function spawnTs(module: string, args: string[], options: SpawnOptions = {}): ChildProcess {
@@ -31,8 +33,11 @@ export function spawnTs(module: string, args: string[], options: SpawnOptions = 
   for (const stream of [child.stdout, child.stderr]) {
     stream?.setEncoding("utf8");
     stream?.on("data", (text: string) => {
-      if (prefix === null || prefix === undefined) return;
-      for (const line of text.split("\n")) if (line.trim()) process.stderr.write(`${prefix} ${line}\n`);
+      for (const line of text.split("\n")) {
+        if (!line.trim()) continue;
+        options.onLine?.(line);
+        if (prefix !== null && prefix !== undefined) process.stderr.write(`${prefix} ${line}\n`);
+      }
     });
   }
   return child;

@@ -1,6 +1,8 @@
 /**
  * Bench child: the edge (Worker + Durable Objects + D1) in local workerd via Miniflare, fresh
- * in-memory state. argv[2] = JSON { adminToken, bridgeToken, roomConfig, vars, inspect }.
+ * state on disk. argv[2] = JSON { adminToken, bridgeToken, roomConfig, vars, inspect, stateDir,
+ * port }: with stateDir the state is kept there (and kept afterwards: a restart after kill -9
+ * finds it), with port the edge listens there (a restarted edge at the same URL).
  * Replies { t: "ready", url } over IPC; stops on { t: "stop" } or when the parent goes away.
  * With inspect, answers profile-start / profile-stop (file prefix) with workerd CPU profiles.
  */
@@ -17,12 +19,14 @@ interface EdgeArgs {
   roomConfig: string;
   vars: Record<string, string>;
   inspect?: boolean;
+  stateDir?: string;
+  port?: number;
 }
 
 const args = JSON.parse(process.argv[2] ?? "{}") as EdgeArgs;
 // State on disk in a fresh folder, as Durable Object storage and D1 are in production (in
 // memory, every room's SQLite would count in workerd's RSS).
-const stateDir = await mkdtemp(join(tmpdir(), "myth-bench-state-"));
+const stateDir = args.stateDir ?? (await mkdtemp(join(tmpdir(), "myth-bench-state-")));
 try {
   const edge = await startLocalEdge({
     persistDir: stateDir,
@@ -31,11 +35,13 @@ try {
     roomConfig: args.roomConfig,
     vars: args.vars,
     host: "127.0.0.1",
-    port: 0,
+    port: args.port ?? 0,
     // Always open: memory readings collect garbage through it first (cheap while nobody profiles).
     inspectorPort: 0,
   });
-  exitWithParent(() => edge.stop().finally(() => rm(stateDir, { recursive: true, force: true })));
+  exitWithParent(() =>
+    edge.stop().finally(() => (args.stateDir ? undefined : rm(stateDir, { recursive: true, force: true }))),
+  );
   const inspector = await edge.mf.getInspectorURL();
   process.on("message", async (m: { t?: string }) => {
     if (m?.t !== "gc") return;
