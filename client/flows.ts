@@ -10,7 +10,9 @@ import {
   type DirectedDataMessage,
   encodePlayerData,
   type GameListEntry,
+  type LoginMessage,
   type Message,
+  type PasswordResponseMessage,
   type PlayerData,
   type PlayerListEntry,
   type RgbColor,
@@ -18,6 +20,7 @@ import {
   type RoomInfo,
   ServerMessageCode,
   Verb,
+  type VersionControlMessage,
 } from "../protocol/messages.ts";
 import { braindeadSimple, PasswordType, plaintextPasswordBytes } from "../protocol/password.ts";
 import {
@@ -137,18 +140,13 @@ export async function login(host: string, port: number, options: LoginOptions): 
   }
 }
 
-async function loginOn(client: LegacyClient, options: LoginOptions, timeoutMs: number): Promise<LoginResult> {
+/** The three client steps of a login (100, 109, 115), as loginOn sends them (fuzzing starts from these). */
+export function loginMessage(options: LoginOptions): LoginMessage {
   const { dialect } = options;
   const traits = DIALECT_TRAITS[dialect];
   const versions = VERSION_DEFAULTS[dialect];
-  const appVersion = options.appVersion ?? versions.appVersion;
-  const build = options.build ?? versions.build;
-  const player =
-    options.playerData ??
-    defaultPlayerData(dialect, options.nick ?? options.user, options.team ?? "", { appVersion, build });
   const aleph = traits.loginLayout === "aleph-one";
-
-  client.send({
+  return {
     type: MessageType.Login,
     layout: traits.loginLayout,
     // Aleph One writes platform first and metaserver version 0 (§5.2); the codec orders the fields.
@@ -162,28 +160,54 @@ async function loginOn(client: LegacyClient, options: LoginOptions, timeoutMs: n
     buildDate: "Jan  1 2020",
     buildTime: "12:00:00",
     username: options.user,
-    playerData: encodePlayerData(player),
+    playerData: encodePlayerData(loginPlayerData(options)),
     countryCode: 0,
-  });
+  };
+}
 
+export function passwordResponseMessage(
+  options: LoginOptions,
+  challenge: { authenticationType: number; salt: Uint8Array },
+): PasswordResponseMessage {
+  const aleph = DIALECT_TRAITS[options.dialect].loginLayout === "aleph-one";
+  return { type: MessageType.PasswordResponse, password: passwordBytes(options.password, challenge, aleph) };
+}
+
+export function versionControlMessage(options: LoginOptions): VersionControlMessage {
+  const versions = VERSION_DEFAULTS[options.dialect];
+  return {
+    type: MessageType.VersionControl,
+    platformType: versions.platform,
+    applicationVersion: options.appVersion ?? versions.appVersion,
+    patchNumber: options.patch ?? versions.patch,
+    build: options.build ?? versions.build,
+  };
+}
+
+function loginPlayerData(options: LoginOptions): PlayerData {
+  const versions = VERSION_DEFAULTS[options.dialect];
+  const appVersion = options.appVersion ?? versions.appVersion;
+  const build = options.build ?? versions.build;
+  return (
+    options.playerData ??
+    defaultPlayerData(options.dialect, options.nick ?? options.user, options.team ?? "", { appVersion, build })
+  );
+}
+
+async function loginOn(client: LegacyClient, options: LoginOptions, timeoutMs: number): Promise<LoginResult> {
+  client.send(loginMessage(options));
   // A1 guests get 12 (accept) straight away; everyone else gets the password challenge first.
   const first = await expectOneOf(client, [MessageType.PasswordChallenge, MessageType.SendVersions], timeoutMs);
   let authenticationType: number | null = null;
   if (first.type === MessageType.PasswordChallenge) {
     authenticationType = first.authenticationType;
-    client.send({ type: MessageType.PasswordResponse, password: passwordBytes(options.password, first, aleph) });
+    client.send(passwordResponseMessage(options, first));
     await expectOneOf(client, [MessageType.SendVersions], timeoutMs);
   }
-  client.send({
-    type: MessageType.VersionControl,
-    platformType: versions.platform,
-    applicationVersion: appVersion,
-    patchNumber: options.patch ?? versions.patch,
-    build,
-  });
+  client.send(versionControlMessage(options));
   const success = await expectOneOf(client, [MessageType.UserSuccessfulLogin], timeoutMs);
   // 8 (player data from the metaserver) is optional and comes before the room list.
-  let playerData = player;
+  let playerData = loginPlayerData(options);
   for (;;) {
     const m = await expectOneOf(client, [MessageType.SetPlayerDataFromMetaserver, MessageType.RoomList], timeoutMs);
     if (m.type === MessageType.SetPlayerDataFromMetaserver) {

@@ -294,6 +294,11 @@ export class LegacyClient extends EventEmitter<LegacyClientEvents> {
     clearTimeout(timer);
   }
 
+  /** Ends our side (FIN) without waiting: a client that gives up mid-packet. */
+  endWrites(): void {
+    if (!this.isClosed) this.socket.end();
+  }
+
   /** Drops the connection at once (RST-like), as a crashed client would. */
   destroy(): void {
     this.socket.destroy();

@@ -29,6 +29,8 @@ export interface ReliabilityStackOptions {
   readonly edgeUrlForBridge?: (edgeUrl: string) => string;
   /** Forward the children's log lines to stderr. */
   readonly verbose?: boolean;
+  /** Open workerd's inspector so `profileEdge` can record a CPU profile. */
+  readonly inspect?: boolean;
 }
 
 export interface LogError {
@@ -53,6 +55,8 @@ export interface ReliabilityStack {
   /** RSS of the part's processes now (workerd included for the edge), bytes. */
   rss(part: Part): number;
   bridgeMemory(): Promise<BridgeMemory>;
+  /** With `inspect`: CPU profile of the edge from start to stop, written as `<file>-<isolate>.cpuprofile`. */
+  profileEdge(action: "start" | "stop", file?: string): Promise<void>;
   /** SIGKILL to the part's whole process tree, no goodbye. */
   kill(part: Part): Promise<void>;
   /** Starts a killed part again on the same ports and state. */
@@ -107,6 +111,7 @@ export async function startReliabilityStack(options: ReliabilityStackOptions): P
           vars: { ...LOOPBACK_LOAD_VARS, ...BENCH_CHAT_VARS, ...options.vars },
           stateDir,
           port: httpPort,
+          inspect: options.inspect ?? false,
         }),
       ],
       { logPrefix: options.verbose ? "[edge]" : null, onLine: onLine("edge") },
@@ -190,6 +195,11 @@ export async function startReliabilityStack(options: ReliabilityStackOptions): P
     logLines: (part) => lines[part],
     rss: (part) => pidsOf(part).reduce((sum, pid) => sum + (sampleProcess(pid)?.rssBytes ?? 0), 0),
     bridgeMemory: () => request<BridgeMemory>(children.bridge as ChildProcess, { t: "memory" }, "memory", 30_000),
+    profileEdge: async (action, file) => {
+      const edge = children.edge as ChildProcess;
+      if (action === "start") await request(edge, { t: "profile-start" }, "profiling", 30_000);
+      else await request(edge, { t: "profile-stop", file }, "profile-written", 60_000);
+    },
     kill,
     restart: (part) => (part === "edge" ? startEdge() : startBridge()),
     admin: (method, path, body) =>
