@@ -287,14 +287,17 @@ export class BridgeConnection implements MuxClient {
     } else if (type === MessageType.SessionKey) {
       return this.protocolError("session key after the first packet");
     }
-    // Keepalive replies only matter to the bridge's timer; forwarding them would wake the room.
-    if (type === MessageType.Keepalive && this.keepaliveTimer) return true;
     let plain = raw;
     if (state.phase === "encrypted") {
       const decrypted = state.cipher.decryptPacket(raw);
       if (!decrypted.ok) return this.protocolError(decrypted.error.message);
       plain = decrypted.value;
     }
+    // Keepalive replies only matter to the bridge's timer; forwarding them would wake the room.
+    // One with bytes in it is malformed (empty both ways, §5.24): it goes on to the edge, whose
+    // decoder answers it with a syntax error and closes, as for any other bad packet (found by
+    // npm run fuzz: a bit flip turned 206 into 202 and the connection stayed open).
+    if (type === MessageType.Keepalive && this.keepaliveTimer && plain.byteLength === HEADER_SIZE) return true;
     this.tunnel.packet(this.conn, plain);
     return true;
   }

@@ -70,7 +70,8 @@ const reports = await Promise.all(
       maxSeconds: int("max-seconds", values["max-seconds"]),
       reproducerDir: values.out ?? null,
       verbose: values.verbose,
-      onProgress: (r, s) => console.log(`  ${stacks > 1 ? `stack ${i + 1}, ` : ""}${s.toFixed(0)} s: ${progress(r, s)}`),
+      onProgress: (r, s) =>
+        console.log(`  ${stacks > 1 ? `stack ${i + 1}, ` : ""}${s.toFixed(0)} s: ${progress(r, s)}`),
     }),
   ),
 );

@@ -46,7 +46,8 @@ export function corpusFor(ctx: CorpusContext): Corpus {
     "pre-login": [
       enc(loginMessage(login)),
       enc(loginMessage({ ...login, user: ctx.nick, password: "secret" })),
-      enc(loginMessage({ ...login, application: "UNKNOWNAPP" })),
+      // An application the server does not serve (Myth layout: "MARATHON" alone picks Aleph One's).
+      ...(aleph ? [] : [enc(loginMessage({ ...login, application: "UNKNOWNAPP" }))]),
     ],
     "mid-login": [
       enc(passwordResponseMessage(login, { authenticationType: 0, salt: new Uint8Array(16) })),

@@ -11,7 +11,7 @@
  */
 import { joinRoom, login, loginMessage, type RoomSession } from "../../client/flows.ts";
 import { LegacyClient } from "../../client/legacy-client.ts";
-import type { Dialect } from "../../protocol/dialect.ts";
+import { DIALECT_TRAITS, type Dialect } from "../../protocol/dialect.ts";
 import { packetTypeOf } from "../../protocol/header.ts";
 import { MessageType } from "../../protocol/message-types.ts";
 import { decodeMessage, encodeMessage } from "../../protocol/messages.ts";
@@ -86,6 +86,17 @@ const BATCH = 16;
 
 const hex = (b: Uint8Array) => Buffer.from(b).toString("hex");
 
+/**
+ * The layouts the server reads a state's packets with. Before login (100) is read the login
+ * server knows only whether the connection is encrypted (edge/login/session.ts: "myth2" or
+ * "myth2-legacy"; the login codec then picks the layout from the application field); after it,
+ * and in rooms, the family's own.
+ */
+export function serverDialect(dialect: Dialect, state: FuzzState): Dialect {
+  if (state !== "pre-login") return dialect;
+  return DIALECT_TRAITS[dialect].encrypted ? "myth2" : "myth2-legacy";
+}
+
 export async function runSession(target: FuzzTarget, plan: SessionPlan, rng: Rng): Promise<SessionResult> {
   const log: SentPacket[] = [];
   const ops: Partial<Record<MutationOp, number>> = {};
@@ -128,7 +139,8 @@ export async function runSession(target: FuzzTarget, plan: SessionPlan, rng: Rng
     if (!client.isOpen) return result("closed-by-server");
     const last = i === plan.packets - 1;
     const m = mutate(rng.pick(own), rng, others, last && plan.endWithBad);
-    const decoded = m.framing === "framed" ? decodeMessage(m.bytes, plan.dialect, "to-server") : null;
+    const decoded =
+      m.framing === "framed" ? decodeMessage(m.bytes, serverDialect(plan.dialect, plan.state), "to-server") : null;
     if (!decoded?.ok) {
       // A bad packet ends the session: only as the planned last one; any other is redrawn.
       if (!(last && plan.endWithBad)) {
@@ -307,4 +319,44 @@ async function closedWithin(client: LegacyClient, ms: number): Promise<boolean> 
   ]);
   clearTimeout(timer);
   return closed;
+}
+
+/**
+ * Sends a recorded session again (a reproducer) from a fresh connection in the same state, and
+ * judges it by the same rules: after an undecodable last packet the server must close; else a
+ * probe must be echoed (in a room) or the connection closed by the server.
+ */
+export async function replaySession(
+  target: FuzzTarget,
+  plan: Pick<SessionPlan, "dialect" | "state" | "roomId" | "nick" | "localAddress">,
+  packets: readonly SentPacket[],
+): Promise<Outcome> {
+  const full: SessionPlan = { ...plan, packets: packets.length, endWithBad: false, otherId: 0 };
+  let client: LegacyClient;
+  try {
+    client = (await reach(target, full)).client;
+  } catch {
+    return "setup-failed";
+  }
+  const inRoom = plan.state !== "pre-login" && plan.state !== "mid-login";
+  const probes = inRoom ? new ProbeWatch(client, plan.dialect) : null;
+  try {
+    for (const p of packets) {
+      if (!client.isOpen) return "closed-by-server";
+      if (p.op === "probe") continue;
+      const bytes = Buffer.from(p.hex, "hex");
+      if (p.framing === "stream") {
+        client.sendRaw(bytes);
+        client.endWrites();
+      } else client.sendPacket(bytes);
+    }
+    const last = packets[packets.length - 1];
+    if (last && !last.decodable)
+      return (await closedWithin(client, CLOSE_WITHIN_MS)) ? "closed-after-bad" : "not-closed-after-bad";
+    if (!probes) return client.isOpen ? "alive" : "closed-by-server";
+    const answer = await probes.probe((p) => client.isOpen && client.sendPacket(p));
+    return answer === "echo" ? "alive" : answer === "closed" ? "closed-by-server" : "hung";
+  } finally {
+    client.destroy();
+  }
 }
