@@ -9,8 +9,9 @@ import { writeFile } from "node:fs/promises";
 import { parseArgs } from "node:util";
 import { bridgeKill } from "./bridge-kill.ts";
 import { type Check, type CheckResult, runCheck } from "./check.ts";
+import { tunnelCuts } from "./tunnel-cuts.ts";
 
-const CHECKS: readonly Check[] = [bridgeKill];
+const CHECKS: readonly Check[] = [bridgeKill, tunnelCuts];
 
 function usage(): string {
   return [
