@@ -9,9 +9,11 @@ import { writeFile } from "node:fs/promises";
 import { parseArgs } from "node:util";
 import { bridgeKill } from "./bridge-kill.ts";
 import { type Check, type CheckResult, runCheck } from "./check.ts";
+import { edgeKillResults } from "./edge-kill-results.ts";
+import { slowConsumer } from "./slow-consumer.ts";
 import { tunnelCuts } from "./tunnel-cuts.ts";
 
-const CHECKS: readonly Check[] = [bridgeKill, tunnelCuts];
+const CHECKS: readonly Check[] = [bridgeKill, edgeKillResults, tunnelCuts, slowConsumer];
 
 function usage(): string {
   return [
