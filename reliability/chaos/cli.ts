@@ -10,10 +10,11 @@ import { parseArgs } from "node:util";
 import { bridgeKill } from "./bridge-kill.ts";
 import { type Check, type CheckResult, runCheck } from "./check.ts";
 import { edgeKillResults } from "./edge-kill-results.ts";
+import { roomEviction } from "./room-eviction.ts";
 import { slowConsumer } from "./slow-consumer.ts";
 import { tunnelCuts } from "./tunnel-cuts.ts";
 
-const CHECKS: readonly Check[] = [bridgeKill, edgeKillResults, tunnelCuts, slowConsumer];
+const CHECKS: readonly Check[] = [bridgeKill, edgeKillResults, roomEviction, tunnelCuts, slowConsumer];
 
 function usage(): string {
   return [
