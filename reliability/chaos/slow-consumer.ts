@@ -152,7 +152,7 @@ async function exercise(stack: ReliabilityStack, ctx: CheckContext, v: Verdict):
     v.figure("othersStillConnected", fast.filter((p) => p.session.client.isOpen).length);
     v.figure("othersLinesSent", [...sent.values()].reduce((a, b) => a + b, 0) * (FAST - 1));
     v.figure("othersLinesLost", lost);
-    v.figure("othersP50BaselineMs", percentile(latencies.baseline, 50));
+    v.figure("othersP50BaselineMs", Math.round((percentile(latencies.baseline, 50) ?? 0) * 10) / 10);
     v.figure("othersP99BaselineMs", baseP99);
     v.figure("othersP99DuringMs", slowP99);
     v.figure("othersP99AfterMs", p99(latencies.after));
