@@ -361,7 +361,10 @@ export class BridgeConnection implements MuxClient {
         queued: this.socket.writableLength,
       });
       this.tellEdge(TunnelClose.slowClient, "client too slow");
-      this.socket.destroy();
+      // A reset, not a close: the kernel's send buffer (megabytes, autotuned) would otherwise
+      // still be delivered, then FIN, so the dropped client would stay connected for as long as
+      // it takes to read a backlog the bound was meant to cut.
+      this.socket.resetAndDestroy();
     }
   }
 

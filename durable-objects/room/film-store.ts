@@ -37,6 +37,15 @@ export interface FilmStoreEnv {
 }
 
 export class FilmStore {
+  /**
+   * Films this instance is writing now. finish() records the end, then writes without being
+   * awaited (the room goes on); at wake-up the room ends a gone host's film that way and then
+   * resumes pending films, which would find that same film and write it a second time, each
+   * write with its own random subgroup tag: the R2 file of one and the row (sha256) of the
+   * other then disagree.
+   */
+  private readonly writing = new Set<string>();
+
   constructor(
     private readonly sql: SqlStorage,
     private readonly env: FilmStoreEnv,
@@ -96,11 +105,21 @@ export class FilmStore {
       .exec<{ id: string; from_seq: number; up_to: number; film: string }>("SELECT * FROM film_pending ORDER BY up_to")
       .toArray();
     for (const row of rows) {
+      if (this.writing.has(row.id)) continue; // finish() is writing it
       await this.write({ id: row.id, from: row.from_seq, upTo: row.up_to, end: JSON.parse(row.film) as FilmEnd });
     }
   }
 
-  private async write({ id, from, upTo, end }: PendingFilm): Promise<string> {
+  private async write(pending: PendingFilm): Promise<string> {
+    this.writing.add(pending.id);
+    try {
+      return await this.writeOnce(pending);
+    } finally {
+      this.writing.delete(pending.id);
+    }
+  }
+
+  private async writeOnce({ id, from, upTo, end }: PendingFilm): Promise<string> {
     let file: { key: string; name: string; bytes: number; sha256: string } | null = null;
     if (end.status === "complete" || end.status === "partial") file = await this.upload(id, end, from, upTo);
     const days = this.retentionDays();

@@ -485,6 +485,32 @@ describe("bridge tunnel", () => {
     expect(await other.packets.next()).toEqual(chat);
   });
 
+  it("resets a client dropped as too slow: the backlog the kernel holds is not delivered after the drop", async () => {
+    await setup({ maxOutboundQueueBytes: 64 * 1024 });
+    const slow = await client();
+    slow.socket.pause();
+    const session = await edge.sessions.next();
+    const chunk = encodePacket(MessageType.PlayerList, new Uint8Array(8000));
+    let sent = 0;
+    while (!session.isClosed) {
+      await session.send(chunk).catch(() => {});
+      sent += chunk.byteLength;
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    expect((await session.closed).code).toBe(1008);
+    // The kernel's send buffer towards the client holds far more than the bound (megabytes on
+    // loopback); a plain close would still deliver all of it, then FIN, to a client that is
+    // gone as far as the room is concerned. A reset ends it at once.
+    expect(sent).toBeGreaterThan(512 * 1024);
+    let after = 0;
+    slow.socket.on("data", (c: Buffer) => {
+      after += c.byteLength;
+    });
+    slow.socket.resume();
+    await slow.closed;
+    expect(after).toBeLessThan(sent / 2);
+  });
+
   it("stops reading a client while its tunnel is backed up, then delivers everything in order", async () => {
     const b = await setup({ tunnelHighWaterMark: 16 * 1024 });
     const c = await client();

@@ -71,4 +71,26 @@ describe("film store", () => {
     });
     expect(await row(id)).toMatchObject({ status: "partial", bytes: 64 + 40 + 8 + 12 });
   });
+
+  it("a film being written when resume() runs (a host gone at wake-up) is written once: file and row agree", async () => {
+    await runInDurableObject(roomStub(env, 903), async (_room, state) => {
+      const store = new FilmStore(state.storage.sql, env, 903, () => 0);
+      store.append(7, "header", header());
+      for (let t = 1; t <= 50; t++) store.append(7, "command", command(t));
+      // As the room does at wake-up: the host's stale connection ends its film (not awaited,
+      // waitUntil), then the films whose writing an eviction interrupted are resumed.
+      const end: FilmEnd = { hostId: 7, status: "partial", startedAt: 1_000, endedAt: 2_000, endTime: 50 };
+      const finishing = store.finish(end);
+      await store.resume();
+      const id = await finishing;
+      const film = await row(id);
+      const object = await env.FILMS.get(film?.r2_key ?? "");
+      const bytes = new Uint8Array((await object?.arrayBuffer()) ?? new ArrayBuffer(0));
+      expect(bytes.byteLength).toBe(film?.bytes);
+      const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", bytes));
+      expect(film?.sha256).toBe([...digest].map((b) => b.toString(16).padStart(2, "0")).join(""));
+      const films = await env.DB.prepare("SELECT COUNT(*) AS n FROM films WHERE room_id = 903").first<{ n: number }>();
+      expect(films?.n).toBe(1);
+    });
+  });
 });
