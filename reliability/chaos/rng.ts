@@ -1,13 +1,9 @@
-/** A small seeded PRNG (mulberry32): chaos schedules repeat for the same --seed. */
+import { Rng } from "../random.ts";
+
+/** The shared seeded generator (reliability/random.ts) as a function: chaos schedules repeat for the same --seed. */
 export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
+  const rng = new Rng(seed);
+  return () => rng.next();
 }
 
 /** Integer in [min, max]. */

@@ -7,9 +7,9 @@ import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
 import type { Dialect } from "../../protocol/dialect.ts";
+import { Rng } from "../random.ts";
 import { FUZZ_STATES, type FuzzState } from "./corpus.ts";
 import type { MutationOp } from "./mutate.ts";
-import { Rng } from "./random.ts";
 import { DEFECTS, type FuzzTarget, type Outcome, runSession, type SentPacket, type SessionPlan } from "./session.ts";
 
 /** The room each family's sessions use (the campaign's room config: one room per game). */

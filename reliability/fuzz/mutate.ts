@@ -6,7 +6,7 @@
  */
 import { HEADER_SIZE, PACKET_IDENTIFIER } from "../../protocol/header.ts";
 import { isKnownMessageType } from "../../protocol/message-types.ts";
-import type { Rng } from "./random.ts";
+import type { Rng } from "../random.ts";
 
 /**
  * How a mutant goes on the wire: "framed" through the session (encrypted when it is), or

@@ -15,9 +15,9 @@ import { DIALECT_TRAITS, type Dialect } from "../../protocol/dialect.ts";
 import { packetTypeOf } from "../../protocol/header.ts";
 import { MessageType } from "../../protocol/message-types.ts";
 import { decodeMessage, encodeMessage } from "../../protocol/messages.ts";
+import type { Rng } from "../random.ts";
 import { corpusFor, FUZZ_STATES, type FuzzState, filmHeader } from "./corpus.ts";
 import { type Framing, type MutationOp, mutate } from "./mutate.ts";
-import type { Rng } from "./random.ts";
 
 export interface FuzzTarget {
   readonly host: string;

@@ -674,7 +674,7 @@ describe("multiplexed tunnel (v2)", () => {
   });
 
   it("refuses to start against an edge that does not speak tunnel v2", async () => {
-    const old = createHttpServer((req, res) => {
+    const old = createHttpServer((_req, res) => {
       res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify({ loginPort: 6321, rooms: ROOMS }));
     });
     await new Promise<void>((resolve) => old.listen(0, "127.0.0.1", resolve));

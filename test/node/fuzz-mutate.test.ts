@@ -8,8 +8,8 @@ import { HEADER_SIZE, PACKET_IDENTIFIER } from "../../protocol/header.ts";
 import { decodeMessage } from "../../protocol/messages.ts";
 import { corpusFor, FUZZ_STATES } from "../../reliability/fuzz/corpus.ts";
 import { mutate } from "../../reliability/fuzz/mutate.ts";
-import { Rng } from "../../reliability/fuzz/random.ts";
 import { serverDialect } from "../../reliability/fuzz/session.ts";
+import { Rng } from "../../reliability/random.ts";
 
 const context = (dialect: (typeof DIALECTS)[number]) => ({
   dialect,

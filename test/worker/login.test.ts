@@ -15,7 +15,6 @@ import {
   alephPassword,
   ascii,
   Conn,
-  fixed,
   logout,
   mythLogin,
   mythPassword,
