@@ -111,15 +111,10 @@ export async function startCuttingProxy(target: () => { host: string; port: numb
       s.on("close", end);
     }
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
-    server.listen({ host: "127.0.0.1", port: 0 }, () => resolve());
-  });
-  const address = server.address();
-  if (address === null || typeof address === "string") throw new Error("proxy has no port");
+  const port = await listenOnLoopback(server, "proxy");
 
   return {
-    port: address.port,
+    port,
     connections,
     cuts,
     refused: () => refused,
@@ -144,4 +139,15 @@ export async function startCuttingProxy(target: () => { host: string; port: numb
       await new Promise<void>((resolve) => server.close(() => resolve()));
     },
   };
+}
+
+/** Listens on an ephemeral loopback port; resolves with it. */
+export async function listenOnLoopback(server: Server, what: string): Promise<number> {
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen({ host: "127.0.0.1", port: 0 }, () => resolve());
+  });
+  const address = server.address();
+  if (address === null || typeof address === "string") throw new Error(`${what} has no port`);
+  return address.port;
 }

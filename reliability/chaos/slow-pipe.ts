@@ -6,6 +6,7 @@
  * LegacyClient.
  */
 import { createServer, type Server, type Socket, connect as tcpConnect } from "node:net";
+import { listenOnLoopback } from "./cutting-proxy.ts";
 
 export interface SlowPipe {
   readonly port: number;
@@ -50,14 +51,9 @@ export async function startSlowPipe(to: { host: string; port: number; localAddre
       s.on("close", end);
     }
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
-    server.listen({ host: "127.0.0.1", port: 0 }, () => resolve());
-  });
-  const address = server.address();
-  if (address === null || typeof address === "string") throw new Error("pipe has no port");
+  const port = await listenOnLoopback(server, "pipe");
   return {
-    port: address.port,
+    port,
     bytesFromBridge: () => bytes,
     closedAt: () => closedAt,
     throttle(bytesPerSecond) {

@@ -114,7 +114,7 @@ export function corpusFor(ctx: CorpusContext): Corpus {
       enc({ type: MessageType.CreateGame, port: 3453, order: 0, gameData }),
       enc({ type: MessageType.StartGame, gameTime: aleph ? 600 * 30 : 600 }),
       enc({ type: MessageType.GamePlayerList, gameId: ctx.userId, playerIds: [ctx.userId, ctx.otherId] }),
-      enc(gameScore(ctx)),
+      enc(twoPlayerScore(ctx.userId, [ctx.otherId, ctx.userId], 612)),
       enc({ type: MessageType.ResetGame }),
       enc({ type: MessageType.RemoveGame }),
     ],
@@ -127,31 +127,33 @@ export function corpusFor(ctx: CorpusContext): Corpus {
   };
 }
 
-/** A two-player game_score as a host reports it (the other player won). */
-function gameScore(ctx: CorpusContext): Message {
-  const ids = [ctx.otherId, ctx.userId];
+/**
+ * A two-player game_score as a host reports it: `placed` in order of places (first = winner),
+ * the host (the game's id) reporting.
+ */
+export function twoPlayerScore(hostId: number, placed: readonly [number, number], seconds: number): Message {
   return {
     type: MessageType.GameScore,
-    gameId: ctx.userId,
+    gameId: hostId,
     gameEndedCode: 0,
     gameScoring: 0,
     gameVersion: 0,
     timeLimit: 600,
-    actualTimeElapsed: 612,
-    reportingPlayerId: ctx.userId,
+    actualTimeElapsed: seconds,
+    reportingPlayerId: hostId,
     numberOfPlayers: 2,
     numberOfTeams: 2,
-    teams: ids.map((_, t) => ({
+    teams: placed.map((_, t) => ({
       place: t,
       captainPlayerIndex: t,
       valid: true,
       eliminated: t > 0,
-      timeOfElimination: t > 0 ? 500 : 0,
+      timeOfElimination: t > 0 ? seconds - 10 : 0,
     })),
-    players: ids.map((playerId, t) => ({
+    players: placed.map((playerId, t) => ({
       teamIndex: t,
       finishedGame: true,
-      timePlayed: 600,
+      timePlayed: seconds,
       unitsKilled: 10 - t,
       unitsLost: 3 + t,
       pointsKilled: 1000,

@@ -12,7 +12,7 @@ import type { Dialect } from "../../protocol/dialect.ts";
 import { packetTypeOf } from "../../protocol/header.ts";
 import { MessageType } from "../../protocol/message-types.ts";
 import { decodeMessage } from "../../protocol/messages.ts";
-import { filmCommand, filmHeader } from "./corpus.ts";
+import { filmCommand, filmHeader, twoPlayerScore } from "./corpus.ts";
 import type { FuzzTarget } from "./session.ts";
 
 export interface HonestRoom {
@@ -174,36 +174,7 @@ export class HonestPlayers {
         session.client.send({ type: MessageType.RecordingStreamCommand, command: filmCommand(5, t * 30) });
       }
       session.client.send({ type: MessageType.RecordingStreamEnd, endTime: 180 });
-      const ids = [session.userId, others[0] ?? session.userId];
-      session.client.send({
-        type: MessageType.GameScore,
-        gameId: session.userId,
-        gameEndedCode: 0,
-        gameScoring: 0,
-        gameVersion: 0,
-        timeLimit: 600,
-        actualTimeElapsed: 180,
-        reportingPlayerId: session.userId,
-        numberOfPlayers: 2,
-        numberOfTeams: 2,
-        teams: ids.map((_, t) => ({
-          place: t,
-          captainPlayerIndex: t,
-          valid: true,
-          eliminated: t > 0,
-          timeOfElimination: 0,
-        })),
-        players: ids.map((playerId, t) => ({
-          teamIndex: t,
-          finishedGame: true,
-          timePlayed: 180,
-          unitsKilled: 5,
-          unitsLost: 2,
-          pointsKilled: 100,
-          pointsLost: 50,
-          playerId,
-        })),
-      });
+      session.client.send(twoPlayerScore(session.userId, [session.userId, others[0] ?? session.userId], 180));
       session.removeGame();
       this.gamesHosted++;
       this.timers.push(setTimeout(cycle, this.options.hostEveryMs));
