@@ -122,7 +122,7 @@ export async function startBenchServers(options: BenchServersOptions): Promise<B
  * else (workerd's own sockets, the bridge's tunnel connections) can grab one before the bridge
  * binds it.
  */
-async function freePorts(host: string, count: number): Promise<number[]> {
+export async function freePorts(host: string, count: number): Promise<number[]> {
   const servers: Server[] = [];
   const ports: number[] = [];
   try {

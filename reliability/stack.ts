@@ -7,12 +7,12 @@
 import type { ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { mkdtemp, rm } from "node:fs/promises";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { nextMessage, request, spawnTs, stopChild } from "../bench/child.ts";
 import type { BridgeMemory, BridgeReady, EdgeReady } from "../bench/ipc.ts";
 import { processTree, sampleProcess } from "../bench/proc-stats.ts";
+import { freePorts } from "../bench/servers.ts";
 import type { RoomConfigInput } from "../edge/config.ts";
 import { BENCH_CHAT_VARS, LOOPBACK_LOAD_VARS } from "../scripts/loopback-vars.ts";
 
@@ -232,21 +232,4 @@ export function isErrorLine(line: string): boolean {
     }
   }
   return /Uncaught|Unhandled|^\s*(TypeError|RangeError|ReferenceError|Error):|\bFATAL\b|\bpanic\b/.test(line);
-}
-
-/** Free ports below Linux's ephemeral range, so no outgoing socket takes one before we bind it. */
-async function freePorts(host: string, count: number): Promise<number[]> {
-  const ports: number[] = [];
-  for (let attempt = 0; ports.length < count && attempt < count * 50; attempt++) {
-    const port = 20_000 + Math.floor(Math.random() * 12_000);
-    if (ports.includes(port)) continue;
-    const free = await new Promise<boolean>((resolve) => {
-      const server = createServer();
-      server.once("error", () => resolve(false));
-      server.listen({ host, port }, () => server.close(() => resolve(true)));
-    });
-    if (free) ports.push(port);
-  }
-  if (ports.length < count) throw new Error(`found only ${ports.length} of ${count} free ports`);
-  return ports;
 }

@@ -7,6 +7,7 @@
 import { joinRoom, type LoginResult, login, type RoomSession } from "../../client/flows.ts";
 import { MessageType } from "../../protocol/message-types.ts";
 import type { GameScoreMessage, Message } from "../../protocol/messages.ts";
+import { twoPlayerScore } from "../score.ts";
 import type { ReliabilityStack } from "../stack.ts";
 
 export interface Player {
@@ -132,36 +133,7 @@ export async function startGame(
 
 /** game_score (112) for a 1-vs-1 the host won, as `reporter` sends it. */
 export function hostWins(host: Player, other: Player, reporter: Player): GameScoreMessage {
-  const players = [host, other].map((p, t) => ({
-    teamIndex: t,
-    finishedGame: true,
-    timePlayed: 600,
-    unitsKilled: 20 - 10 * t,
-    unitsLost: 3 + t,
-    pointsKilled: 1000,
-    pointsLost: 500,
-    playerId: p.userId,
-  }));
-  return {
-    type: 112,
-    gameId: host.userId,
-    gameEndedCode: 0,
-    gameScoring: 0,
-    gameVersion: 0,
-    timeLimit: 0,
-    actualTimeElapsed: 612,
-    reportingPlayerId: reporter.userId,
-    numberOfPlayers: 2,
-    numberOfTeams: 2,
-    teams: [0, 1].map((t) => ({
-      place: t,
-      captainPlayerIndex: t,
-      valid: true,
-      eliminated: t > 0,
-      timeOfElimination: t > 0 ? 500 : 0,
-    })),
-    players,
-  };
+  return twoPlayerScore(host.userId, [host.userId, other.userId], 612, reporter.userId);
 }
 
 // ------------------------------------------------------------------------ what the edge stored

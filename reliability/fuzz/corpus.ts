@@ -14,6 +14,7 @@ import {
 import { DIALECT_TRAITS, type Dialect } from "../../protocol/dialect.ts";
 import { MessageType } from "../../protocol/message-types.ts";
 import { encodeMessage, type Message } from "../../protocol/messages.ts";
+import { twoPlayerScore } from "../score.ts";
 
 /** Where a fuzz session is when it starts sending mutants. */
 export type FuzzState = "pre-login" | "mid-login" | "in-room" | "hosting" | "film";
@@ -124,42 +125,6 @@ export function corpusFor(ctx: CorpusContext): Corpus {
       enc({ type: MessageType.RecordingStreamCommand, command: filmCommand(0, 330) }),
       enc({ type: MessageType.RecordingStreamEnd, endTime: 900 }),
     ],
-  };
-}
-
-/**
- * A two-player game_score as a host reports it: `placed` in order of places (first = winner),
- * the host (the game's id) reporting.
- */
-export function twoPlayerScore(hostId: number, placed: readonly [number, number], seconds: number): Message {
-  return {
-    type: MessageType.GameScore,
-    gameId: hostId,
-    gameEndedCode: 0,
-    gameScoring: 0,
-    gameVersion: 0,
-    timeLimit: 600,
-    actualTimeElapsed: seconds,
-    reportingPlayerId: hostId,
-    numberOfPlayers: 2,
-    numberOfTeams: 2,
-    teams: placed.map((_, t) => ({
-      place: t,
-      captainPlayerIndex: t,
-      valid: true,
-      eliminated: t > 0,
-      timeOfElimination: t > 0 ? seconds - 10 : 0,
-    })),
-    players: placed.map((playerId, t) => ({
-      teamIndex: t,
-      finishedGame: true,
-      timePlayed: seconds,
-      unitsKilled: 10 - t,
-      unitsLost: 3 + t,
-      pointsKilled: 1000,
-      pointsLost: 500,
-      playerId,
-    })),
   };
 }
 

@@ -12,7 +12,8 @@ import type { Dialect } from "../../protocol/dialect.ts";
 import { packetTypeOf } from "../../protocol/header.ts";
 import { MessageType } from "../../protocol/message-types.ts";
 import { decodeMessage } from "../../protocol/messages.ts";
-import { filmCommand, filmHeader, twoPlayerScore } from "./corpus.ts";
+import { twoPlayerScore } from "../score.ts";
+import { filmCommand, filmHeader } from "./corpus.ts";
 import type { FuzzTarget } from "./session.ts";
 
 export interface HonestRoom {
